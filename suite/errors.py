@@ -1,0 +1,29 @@
+"""The one exception type the CLI turns into a one-line message and exit code 2."""
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class UserError(Exception):
+    """Bad input from the user: the message names the problem and the fix."""
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def lookup(registry: Mapping[str, T], name: str, kind: str) -> T:
+    """``registry[name]``, or a UserError that lists what exists."""
+    if isinstance(name, str) and name in registry:
+        return registry[name]
+    return _raise_unknown(registry, name, kind)
+
+
+def _raise_unknown(registry: Mapping[str, T], name: object, kind: str) -> T:
+    hint = did_you_mean(str(name), registry)
+    raise UserError(f"unknown {kind} '{name}'{hint}; choose one of: {', '.join(sorted(registry))}")

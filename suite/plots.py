@@ -1,0 +1,49 @@
+"""Figures from DataFrames. Each function returns a matplotlib Figure and writes nothing."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: reports are rendered on servers and in CI
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+LABELS = {"test_accuracy": "test accuracy", "dev_accuracy": "dev accuracy", "loss": "train loss",
+          "accuracy": "train accuracy", "dev_loss": "dev loss",
+          "best_dev_accuracy": "best dev accuracy", "final_train_accuracy": "final train accuracy"}
+
+
+def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, title: str = "") -> plt.Figure:
+    """Mean over seeds with its 95% CI band, and the published numbers where there are any."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    positions = range(len(summary))
+    ax.plot(positions, summary[f"{metric}_mean"], marker="o", label="this suite (mean over seeds)")
+    ax.fill_between(positions, summary[f"{metric}_ci_low"], summary[f"{metric}_ci_high"],
+                    alpha=0.25, label="95% CI")
+    reference = f"reference_{metric}"
+    if reference in summary and summary[reference].notna().any():
+        ax.plot(positions, summary[reference], linestyle="--", marker="s", color="grey",
+                label="published")
+    ax.set_xticks(list(positions), [str(value) for value in summary[axis]])
+    ax.set_xlabel(axis)
+    ax.set_ylabel(LABELS.get(metric, metric))
+    ax.set_title(title or f"{LABELS.get(metric, metric)} vs {axis}")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def learning_curves(history: pd.DataFrame, hue: str, metric: str, title: str = "") -> plt.Figure:
+    """Per-epoch ``metric`` for each value of ``hue``; bands span the seeds (95% CI)."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    sns.lineplot(data=history, x="epoch", y=metric, hue=hue, errorbar=("ci", 95), n_boot=200,
+                 seed=0, palette="viridis", ax=ax)
+    if metric.endswith("loss"):
+        ax.set_yscale("log")
+    ax.set_ylabel(LABELS.get(metric, metric))
+    ax.set_title(title or f"{LABELS.get(metric, metric)} per epoch by {hue}")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,108 @@
+"""One trial: build, train with the lecture loop, keep the best-dev weights, test once.
+
+Returns plain values; writes nothing. The fast path compiles whole epochs into one execution
+(``steps_per_execution``) with XLA (``jit_compile=True``, which Keras leaves off on CPU-only
+TensorFlow unless asked), and validates in large batches, so small models are not dominated by
+per-step Python overhead. Semantics (data order per seed, metrics, best-dev selection) are the
+same as a plain ``fit`` loop.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import keras
+import numpy as np
+
+from suite import datasets
+from suite.errors import lookup
+from suite.models import MODELS
+from suite.optim import build_optimizer
+
+EVAL_BATCH = 2000
+
+
+class EpochLog(keras.callbacks.Callback):
+    """Collects the lecture's per-epoch numbers and stops on a non-finite loss."""
+
+    def __init__(self, progress: Callable[[dict], None] | None = None):
+        super().__init__()
+        self.rows: list[dict] = []
+        self.diverged_epoch: int | None = None
+        self._progress = progress
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        row = {"epoch": epoch + 1,
+               "loss": float(logs.get("loss", math.nan)),
+               "accuracy": float(logs.get("accuracy", math.nan)),
+               "dev_loss": float(logs.get("val_loss", math.nan)),
+               "dev_accuracy": float(logs.get("val_accuracy", math.nan)),
+               "wall_time_s": time.perf_counter() - self._start}
+        self.rows.append(row)
+        if not (math.isfinite(row["loss"]) and math.isfinite(row["dev_loss"])):
+            self.diverged_epoch = epoch + 1
+            self.model.stop_training = True
+        if self._progress:
+            self._progress(row)
+
+
+def build_model(config: dict, splits: datasets.Splits) -> keras.Model:
+    builder = lookup(MODELS, config["model"], "model")
+    n_train = len(splits.y_train)
+    return builder(
+        splits.input_shape, splits.num_classes,
+        depth=config["depth"], width=config["width"], activation=config["activation"],
+        output_activation=config["output_activation"],
+        kernel_initializer=config["kernel_initializer"], bias_initializer=config["bias_initializer"],
+        # Keras adds l2 * sum(w^2) to the mean batch loss; Nielsen adds lambda/(2n) * sum(w^2).
+        l2=config["l2_lambda"] / (2 * n_train), dropout=config["dropout"],
+    )
+
+
+def steps_per_epoch(n_train: int, batch_size: int) -> int:
+    return max(1, math.ceil(n_train / batch_size))
+
+
+def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bool = True) -> dict:
+    """Run one trial described by ``config``; return its outcome (status, history, metrics)."""
+    started = time.perf_counter()
+    keras.backend.clear_session(free_memory=True)
+    keras.utils.set_random_seed(config["seed"])
+    splits = datasets.subsample(datasets.load(config["dataset"]), config["train_size"])
+    model = build_model(config, splits)
+    steps = steps_per_epoch(len(splits.y_train), config["batch_size"])
+    model.compile(
+        optimizer=build_optimizer(config["optimizer"], config["learning_rate"], config["momentum"],
+                                  config["optimizer_options"]),
+        loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+        jit_compile=True if fast else "auto", steps_per_execution=steps if fast else 1,
+    )
+    log = EpochLog(progress)
+    keep_best = keras.callbacks.EarlyStopping(
+        monitor="val_accuracy", mode="max", patience=config["epochs"] + 1, restore_best_weights=True)
+    model.fit(
+        splits.x_train, splits.y_train, batch_size=config["batch_size"], epochs=config["epochs"],
+        validation_data=(splits.x_dev, splits.y_dev), validation_batch_size=EVAL_BATCH if fast else None,
+        callbacks=[log, keep_best], verbose=0, shuffle=True,
+    )
+    outcome = {"status": "done", "history": log.rows, "diverged_epoch": log.diverged_epoch,
+               "metrics": {}, "n_params": int(model.count_params()), "splits": splits.sizes()}
+    if log.diverged_epoch is not None:
+        outcome["status"] = "diverged"
+    else:
+        best = max(log.rows, key=lambda row: row["dev_accuracy"])
+        test_loss, test_accuracy = model.evaluate(splits.x_test, splits.y_test,
+                                                  batch_size=EVAL_BATCH, verbose=0)
+        last = log.rows[-1]
+        outcome["metrics"] = {
+            "test_accuracy": float(test_accuracy), "test_loss": float(test_loss),
+            "best_dev_accuracy": best["dev_accuracy"], "best_epoch": best["epoch"],
+            "final_train_accuracy": last["accuracy"], "final_train_loss": last["loss"],
+        }
+    outcome["wall_time_s"] = time.perf_counter() - started
+    return outcome
