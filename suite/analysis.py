@@ -75,7 +75,11 @@ def _select(trials: pd.DataFrame, where: dict, metric: str) -> np.ndarray:
 
 
 def judge(rule: Rule, trials: pd.DataFrame) -> dict:
-    """Welch 95% CI of mean(a) - mean(b), compared with the rule's margin."""
+    """One-sided Welch 95% bounds on mean(a) - mean(b), compared with the rule's margin.
+
+    Both rule kinds are directional ("a beats b by more than the margin", "a does not"), so each
+    uses the one-sided bound that could refute it; together the bounds form a 90% interval.
+    """
     a, b = _select(trials, rule.a, rule.metric), _select(trials, rule.b, rule.metric)
     evidence = {"rule": rule.says, "a": rule.a, "b": rule.b, "metric": rule.metric,
                 "margin": rule.margin, "n_a": len(a), "n_b": len(b)}
@@ -85,17 +89,20 @@ def judge(rule: Rule, trials: pd.DataFrame) -> dict:
     if np.std(a) == 0 and np.std(b) == 0:
         low = high = diff
     else:
-        with warnings.catch_warnings():  # near-identical seeds make scipy warn; the CI is still right
+        with warnings.catch_warnings():  # near-identical seeds make scipy warn; the bound is still right
             warnings.simplefilter("ignore", RuntimeWarning)
-            interval = stats.ttest_ind(a, b, equal_var=False).confidence_interval(CONFIDENCE)
-        low, high = float(interval.low), float(interval.high)
+            low = stats.ttest_ind(a, b, equal_var=False, alternative="greater").confidence_interval(
+                CONFIDENCE).low
+            high = stats.ttest_ind(a, b, equal_var=False, alternative="less").confidence_interval(
+                CONFIDENCE).high
+    low, high = float(low), float(high)
     if rule.kind == "better":
         verdict = "supported" if low > rule.margin else "not_supported" if high < rule.margin else "inconclusive"
     elif rule.kind == "not_better":
         verdict = "supported" if high < rule.margin else "not_supported" if low > rule.margin else "inconclusive"
     else:
         raise ValueError(f"unknown rule kind {rule.kind!r}")
-    return {**evidence, "difference": diff, "ci_low": low, "ci_high": high, "verdict": verdict}
+    return {**evidence, "difference": diff, "lower_bound": low, "upper_bound": high, "verdict": verdict}
 
 
 def verdict(study: Study, trials: pd.DataFrame) -> dict:
@@ -104,8 +111,10 @@ def verdict(study: Study, trials: pd.DataFrame) -> dict:
     verdicts = {item["verdict"] for item in evidence}
     overall = ("not_supported" if "not_supported" in verdicts
                else "supported" if verdicts == {"supported"} else "inconclusive")
-    rule_text = ("each rule compares the Welch 95% CI of the difference in means (a - b) with its "
-                 "margin: 'better' holds when the CI lies above the margin, 'not_better' when it "
-                 "lies below; the claim is supported when every rule holds, not supported when any "
-                 "is contradicted, inconclusive otherwise")
+    rule_text = ("each rule bounds the difference in means (a - b) over seeds with one-sided Welch "
+                 "95% bounds: 'better' holds when the lower bound exceeds the margin and is "
+                 "contradicted when the upper bound is below it; 'not_better' holds when the upper "
+                 "bound is below the margin and is contradicted when the lower bound exceeds it. "
+                 "The claim is supported when every rule holds, not supported when any is "
+                 "contradicted, inconclusive otherwise")
     return {"claim": study.claim, "rule": rule_text, "verdict": overall, "evidence": evidence}

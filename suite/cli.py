@@ -107,8 +107,6 @@ def _run(args, train: bool) -> int:
     _check_writable(out)
     if train:
         _check_writable(args.runs_dir)
-        print(f"[{plan.study.name}] profile {plan.profile}: {len(plan.trials)} trials "
-              f"({args.runs_dir / plan.study.name / plan.profile})", file=sys.stderr)
         runner.run_plan(plan, args.runs_dir, fresh=args.fresh, fast=not args.plain)
     records = runner.stored_records(plan, args.runs_dir)
     write_report(plan, records, out)

@@ -37,9 +37,14 @@ def initializer(name: str):
     return lookup(INITIALIZERS, name, "initializer")()
 
 
-def build_mlp(input_shape, num_classes, *, depth, width, activation, output_activation,
+def build_mlp(input_shape, num_classes, *, depth, width, activation,
               kernel_initializer, bias_initializer, l2, dropout) -> keras.Model:
-    """input -> [Dense(width) -> activation (-> dropout)] * depth -> Dense(num_classes)."""
+    """input -> [Dense(width) -> activation (-> dropout)] * depth -> Dense(num_classes) logits.
+
+    The output is left as logits: the loss applies the output nonlinearity itself (log-softmax or
+    log-sigmoid), which is exact where Keras's probability losses clip, so a blow-up shows as an
+    infinite or NaN loss instead of being hidden at -log(1e-7).
+    """
     make_activation = lookup(ACTIVATIONS, activation, "activation")
     regularizer = keras.regularizers.L2(l2) if l2 else None
 
@@ -53,8 +58,22 @@ def build_mlp(input_shape, num_classes, *, depth, width, activation, output_acti
         stack += [dense(width, f"hidden_{index + 1}"), make_activation()]
         if dropout:
             stack.append(layers.Dropout(dropout))
-    stack += [dense(num_classes, "output"), layers.Activation(output_activation)]
+    stack.append(dense(num_classes, "output"))
     return keras.Sequential(stack, name=f"mlp_{depth}x{width}")
 
 
 MODELS = {"mlp": build_mlp}
+
+
+def sigmoid_cross_entropy(y_true, logits):
+    """Nielsen's network2 cost: independent sigmoid outputs, cross-entropy summed over units."""
+    labels = keras.ops.one_hot(keras.ops.reshape(keras.ops.cast(y_true, "int32"), (-1,)), logits.shape[-1])
+    per_unit = keras.ops.binary_crossentropy(labels, logits, from_logits=True)
+    return keras.ops.sum(per_unit, axis=-1)
+
+
+# Output nonlinearity -> loss on the model's logits.
+OUTPUT_LOSSES = {
+    "softmax": lambda: keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    "sigmoid": lambda: sigmoid_cross_entropy,
+}

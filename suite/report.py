@@ -42,8 +42,8 @@ def _evidence_lines(verdict: dict) -> list[str]:
     for item in verdict["evidence"]:
         if "difference" in item:
             lines.append(f"- {item['rule']}: {item['verdict']} (difference "
-                         f"{100 * item['difference']:+.2f} points, 95% CI "
-                         f"[{100 * item['ci_low']:+.2f}, {100 * item['ci_high']:+.2f}], "
+                         f"{100 * item['difference']:+.2f} points, one-sided 95% bounds "
+                         f"[{100 * item['lower_bound']:+.2f}, {100 * item['upper_bound']:+.2f}], "
                          f"margin {100 * item['margin']:.1f}; n = {item['n_a']} vs {item['n_b']})")
         else:
             lines.append(f"- {item['rule']}: {item['verdict']} ({item['why']})")

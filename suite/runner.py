@@ -76,6 +76,7 @@ def validate(plan: Plan) -> None:
         for key in ("kernel_initializer", "bias_initializer"):
             lookup(models.INITIALIZERS, config[key], "initializer")
         lookup(optim.OPTIMIZERS, config["optimizer"], "optimizer")
+        lookup(models.OUTPUT_LOSSES, config["output_activation"], "output activation")
     for name in sorted({trial.config["dataset"] for trial in plan.trials}):
         datasets.load(name)
 
@@ -128,6 +129,8 @@ def run_plan(plan: Plan, runs_dir: Path, fresh: bool = False, fast: bool = True)
             store.path(trial.key).unlink(missing_ok=True)
     by_point = {_point_id(trial.point): trial for trial in plan.trials}
     finished = sum(store.is_finished(trial.key) for trial in plan.trials)
+    print(f"[{plan.study.name}] profile {plan.profile}: {len(plan.trials)} trials, {finished} already "
+          f"stored in {store.root}", file=sys.stderr)
     progress = Progress(plan, finished)
 
     def execute(point: dict, worker: str) -> dict:

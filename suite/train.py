@@ -17,7 +17,7 @@ import numpy as np
 
 from suite import datasets
 from suite.errors import lookup
-from suite.models import MODELS
+from suite.models import MODELS, OUTPUT_LOSSES
 from suite.optim import build_optimizer
 
 EVAL_BATCH = 2000
@@ -39,9 +39,9 @@ class EpochLog(keras.callbacks.Callback):
         logs = logs or {}
         row = {"epoch": epoch + 1,
                "loss": float(logs.get("loss", math.nan)),
-               "accuracy": float(logs.get("accuracy", math.nan)),
+               "accuracy": float(logs.get("sparse_categorical_accuracy", math.nan)),
                "dev_loss": float(logs.get("val_loss", math.nan)),
-               "dev_accuracy": float(logs.get("val_accuracy", math.nan)),
+               "dev_accuracy": float(logs.get("val_sparse_categorical_accuracy", math.nan)),
                "wall_time_s": time.perf_counter() - self._start}
         self.rows.append(row)
         if not (math.isfinite(row["loss"]) and math.isfinite(row["dev_loss"])):
@@ -57,7 +57,6 @@ def build_model(config: dict, splits: datasets.Splits) -> keras.Model:
     return builder(
         splits.input_shape, splits.num_classes,
         depth=config["depth"], width=config["width"], activation=config["activation"],
-        output_activation=config["output_activation"],
         kernel_initializer=config["kernel_initializer"], bias_initializer=config["bias_initializer"],
         # Keras adds l2 * sum(w^2) to the mean batch loss; Nielsen adds lambda/(2n) * sum(w^2).
         l2=config["l2_lambda"] / (2 * n_train), dropout=config["dropout"],
@@ -79,12 +78,13 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     model.compile(
         optimizer=build_optimizer(config["optimizer"], config["learning_rate"], config["momentum"],
                                   config["optimizer_options"]),
-        loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+        loss=lookup(OUTPUT_LOSSES, config["output_activation"], "output activation")(),
+        metrics=["sparse_categorical_accuracy"],
         jit_compile=True if fast else "auto", steps_per_execution=steps if fast else 1,
     )
     log = EpochLog(progress)
     keep_best = keras.callbacks.EarlyStopping(
-        monitor="val_accuracy", mode="max", patience=config["epochs"] + 1, restore_best_weights=True)
+        monitor="val_sparse_categorical_accuracy", mode="max", patience=config["epochs"] + 1, restore_best_weights=True)
     model.fit(
         splits.x_train, splits.y_train, batch_size=config["batch_size"], epochs=config["epochs"],
         validation_data=(splits.x_dev, splits.y_dev), validation_batch_size=EVAL_BATCH if fast else None,

@@ -1,0 +1,17 @@
+import importlib.util
+import os
+
+# Same backend choice as the CLI's "auto", made before anything imports keras.
+os.environ.setdefault("KERAS_BACKEND", "jax" if importlib.util.find_spec("jax") else "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+
+from suite.study import DEFAULTS  # noqa: E402
+
+
+@pytest.fixture
+def tiny_config():
+    """A trial config that trains in about a second on the synthetic dataset."""
+    return {**DEFAULTS, "dataset": "synthetic", "epochs": 2, "batch_size": 50, "width": 16,
+            "seed": 0}

@@ -1,0 +1,59 @@
+import subprocess
+import sys
+
+import pytest
+
+from suite.cli import main
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "dept"], "unknown study 'dept'.*did you mean 'depth'"),
+    (["run", "depth", "--dataset", "mnist10k"], "unknown dataset 'mnist10k'"),
+    (["run", "depth", "--dataset", "cifar10"], "not available offline.*mnist_10k"),
+    (["run", "depth", "--set", "epoch=5"], "unknown config key 'epoch'.*did you mean 'epochs'"),
+    (["run", "depth", "--set", "epochs=x"], "expected a int"),
+    (["run", "depth", "--set", "activation=sigmod"], "unknown activation 'sigmod'"),
+    (["run", "depth", "--set", "epochs"], "key=value"),
+    (["run", "depth", "--profile", "fast"], "unknown profile 'fast'"),
+    (["run", "depth", "--seeds", "three"], "invalid int value"),
+    (["run"], "required: study"),
+    (["frobnicate"], "invalid choice"),
+    (["report", "depth", "--profile", "smoke"], "no stored trials.*suite run depth"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, monkeypatch, argv, message):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    code, out, err = run_cli(capsys, *argv, *(["--runs-dir", str(tmp_path / "runs"),
+                                                "--results-dir", str(tmp_path / "res")]
+                                               if argv[:1] in (["run"], ["report"]) and len(argv) > 1 else []))
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("suite: error: ")
+    import re
+    assert re.search(message, lines[0]), lines[0]
+
+
+def test_results_dir_that_is_not_writable(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    code, _, err = run_cli(capsys, "run", "depth", "--profile", "smoke", "--results-dir", str(blocker))
+    assert code == 2 and "cannot write" in err and len(err.strip().splitlines()) == 1
+    assert blocker.read_text() == "not a directory"
+
+
+def test_list_names_studies_datasets(capsys):
+    code, out, _ = run_cli(capsys, "list")
+    assert code == 0 and "depth" in out and "mnist_10k" in out and "profiles: smoke, quick, paper" in out
+
+
+def test_no_traceback_from_the_installed_command(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "suite.cli", "run", "nope"], capture_output=True,
+                            text=True, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("suite: error: unknown study 'nope'")

@@ -1,0 +1,64 @@
+import keras
+import numpy as np
+import pytest
+
+from suite import models
+from suite.errors import UserError
+
+BASE = dict(depth=2, width=8, activation="relu",
+            kernel_initializer="glorot_uniform", bias_initializer="zeros", l2=0.0, dropout=0.0)
+
+
+@pytest.mark.parametrize("name", sorted(models.MODELS))
+@pytest.mark.parametrize("depth", [0, 1, 3])
+def test_models_build_pure_and_shaped(name, depth):
+    kwargs = {**BASE, "depth": depth}
+    model = models.MODELS[name]((8, 8, 1), 10, **kwargs)
+    other = models.MODELS[name]((8, 8, 1), 10, **kwargs)
+    assert model is not other and model.output_shape == (None, 10)
+    assert len([layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]) == depth + 1
+    logits = keras.ops.convert_to_numpy(model(np.zeros((3, 8, 8, 1), "float32")))
+    assert logits.shape == (3, 10) and np.all(np.isfinite(logits))
+
+
+@pytest.mark.parametrize("activation", sorted(models.ACTIVATIONS))
+def test_every_activation_builds(activation):
+    model = models.build_mlp((4,), 3, **{**BASE, "activation": activation, "dropout": 0.1})
+    assert np.all(np.isfinite(model(np.ones((2, 4), "float32"))))
+
+
+@pytest.mark.parametrize("name", sorted(models.INITIALIZERS))
+def test_every_initializer_builds(name):
+    values = keras.ops.convert_to_numpy(models.initializer(name)((200, 100)))
+    assert values.shape == (200, 100) and np.all(np.isfinite(values))
+
+
+def test_nielsen_initializer_has_std_one_over_sqrt_fan_in():
+    values = keras.ops.convert_to_numpy(models.initializer("nielsen")((400, 300)))
+    assert abs(values.std() - 1 / np.sqrt(400)) < 0.002
+
+
+def test_l2_adds_a_loss_per_dense_kernel():
+    model = models.build_mlp((4,), 3, **{**BASE, "l2": 0.01})
+    assert len(model.losses) == 3
+
+
+def test_unknown_names_are_user_errors():
+    with pytest.raises(UserError, match="unknown activation 'sigmod'.*did you mean 'sigmoid'"):
+        models.build_mlp((4,), 3, **{**BASE, "activation": "sigmod"})
+    with pytest.raises(UserError, match="unknown initializer"):
+        models.initializer("glorot")
+
+
+@pytest.mark.parametrize("output", sorted(models.OUTPUT_LOSSES))
+def test_output_losses_are_exact_on_logits(output):
+    loss = models.OUTPUT_LOSSES[output]()
+    logits = np.array([[0.0, 0.0], [200.0, -200.0]], "float32")
+    values = keras.ops.convert_to_numpy(loss(np.array([0, 1]), logits))
+    assert values.shape == (2,) or values.shape == ()
+    assert np.all(np.isfinite(values)) and np.max(values) > 100  # no clipping at -log(1e-7)
+
+
+def test_sigmoid_cross_entropy_sums_over_units():
+    value = keras.ops.convert_to_numpy(models.sigmoid_cross_entropy(np.array([0]), np.zeros((1, 3), "float32")))
+    assert value == pytest.approx([3 * np.log(2)], rel=1e-5)
