@@ -14,13 +14,21 @@ LABELS = {"test_accuracy": "test accuracy", "dev_accuracy": "dev accuracy", "los
           "best_dev_accuracy": "best dev accuracy", "final_train_accuracy": "final train accuracy"}
 
 
-def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, title: str = "") -> plt.Figure:
-    """Mean over seeds with its 95% CI band, and the published numbers where there are any."""
+def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, trials: pd.DataFrame | None = None,
+                   title: str = "") -> plt.Figure:
+    """Mean over seeds with its 95% CI band, each seed as a dot, and the published numbers."""
     fig, ax = plt.subplots(figsize=(6, 4))
     positions = range(len(summary))
+    low, high = summary[f"{metric}_ci_low"], summary[f"{metric}_ci_high"]
+    if "accuracy" in metric:  # a t-interval can leave [0, 1] with few, spread seeds
+        low, high = low.clip(0, 1), high.clip(0, 1)
     ax.plot(positions, summary[f"{metric}_mean"], marker="o", label="this suite (mean over seeds)")
-    ax.fill_between(positions, summary[f"{metric}_ci_low"], summary[f"{metric}_ci_high"],
-                    alpha=0.25, label="95% CI")
+    ax.fill_between(positions, low, high, alpha=0.25, label="95% CI")
+    if trials is not None:
+        where = {value: index for index, value in enumerate(summary[axis])}
+        done = trials[trials.status == "done"]
+        ax.scatter(done[axis].map(where), done[metric], s=12, color="black", alpha=0.6, zorder=3,
+                   label="seeds")
     reference = f"reference_{metric}"
     if reference in summary and summary[reference].notna().any():
         ax.plot(positions, summary[reference], linestyle="--", marker="s", color="grey",

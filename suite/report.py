@@ -74,7 +74,7 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path) -> Path:
     atomic_write_text(out_dir / "summary.csv", summary.to_csv(index=False))
     atomic_write_text(out_dir / "verdict.json", json.dumps(verdict, indent=2) + "\n")
 
-    figures = {f"{metric}_vs_{axis}.png": plots.metric_vs_axis(summary, axis, metric)
+    figures = {f"{metric}_vs_{axis}.png": plots.metric_vs_axis(summary, axis, metric, trials)
                for metric in study.metrics[:1]}
     if not history.empty:
         figures.update({f"curves_{metric}.png": plots.learning_curves(history, axis, metric)
