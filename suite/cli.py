@@ -17,6 +17,41 @@ class _Parser(argparse.ArgumentParser):
         raise UserError(f"{message} (see `{self.prog} --help`)")
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _worker_argv(argv: list[str]) -> list[str]:
+    """The launcher's own arguments, less what only the launcher does, as one local worker."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--workers":
+            skip = True
+        elif not (arg.startswith("--workers=") or arg == "--fresh"):
+            kept.append(arg)
+    return [*kept, "--role", "worker"]
+
+
+def _join_chief(args) -> None:
+    """Multi-machine worker: point keras-tuner at the chief named on the command line."""
+    if args.oracle_ip is None or args.oracle_port is None:
+        if "KERASTUNER_ORACLE_IP" not in os.environ:
+            raise UserError("--role worker needs --oracle-ip and --oracle-port (the chief's address)")
+        return
+    import socket
+
+    os.environ.update(KERASTUNER_ORACLE_IP=args.oracle_ip, KERASTUNER_ORACLE_PORT=str(args.oracle_port),
+                      KERASTUNER_TUNER_ID=args.worker_id or f"worker-{socket.gethostname()}-{os.getpid()}")
+
+
 def _choose_backend(requested: str) -> None:
     """Keras reads KERAS_BACKEND once, at import: decide before anything imports it."""
     if requested == "auto":
@@ -53,6 +88,13 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--fresh", action="store_true", help="discard stored trials and start over")
             sub.add_argument("--plain", action="store_true",
                              help="plain fit loop (no XLA, one step per execution), for comparison")
+            sub.add_argument("--workers", type=_positive, default=1,
+                             help="worker processes on this machine, one oracle (default 1)")
+            sub.add_argument("--role", choices=("chief", "worker"), default=None,
+                             help="multi-machine mode: serve the oracle, or work for a chief")
+            sub.add_argument("--oracle-ip", default=None, help="chief address (bind address for --role chief)")
+            sub.add_argument("--oracle-port", type=_positive, default=None, help="chief port")
+            sub.add_argument("--worker-id", default=None, help="this worker's name (default host-pid)")
     return parser
 
 
@@ -98,7 +140,7 @@ def _list() -> int:
     return 0
 
 
-def _run(args, train: bool) -> int:
+def _run(args, argv: list[str], train: bool) -> int:
     from suite import runner
     from suite.report import write_report
 
@@ -107,7 +149,15 @@ def _run(args, train: bool) -> int:
     _check_writable(out)
     if train:
         _check_writable(args.runs_dir)
-        runner.run_plan(plan, args.runs_dir, fresh=args.fresh, fast=not args.plain)
+        if args.role == "chief":
+            if args.oracle_port is None:
+                raise UserError("--role chief needs --oracle-port (and --oracle-ip to bind, default 0.0.0.0)")
+            runner.serve_chief(plan, args.runs_dir, args.oracle_ip or "0.0.0.0", args.oracle_port)
+        else:
+            runner.run_plan(plan, args.runs_dir, fresh=args.fresh, fast=not args.plain,
+                            workers=args.workers, worker_argv=_worker_argv(argv))
+        if args.role == "worker":
+            return 0
     records = runner.stored_records(plan, args.runs_dir)
     write_report(plan, records, out)
     counts = {status: sum(r["status"] == status for r in records) for status in ("done", "diverged", "failed")}
@@ -123,12 +173,18 @@ def _run(args, train: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     try:
         args = _parser().parse_args(argv)
         if args.command == "list":
             return _list()
+        if getattr(args, "role", None) == "worker":
+            from suite import parallel
+
+            _join_chief(args)
+            parallel.pin_current_process()  # before the backend starts its thread pools
         _choose_backend(args.backend)
-        return _run(args, train=args.command == "run")
+        return _run(args, argv, train=args.command == "run")
     except UserError as exc:
         print(f"suite: error: {exc}", file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ search is resumed. Parallel and multi-machine execution reuse keras-tuner's chie
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import time
 import traceback
@@ -18,7 +19,7 @@ from pathlib import Path
 import keras_tuner
 from keras_tuner.src.engine import base_tuner
 
-from suite import datasets, models, optim, train
+from suite import datasets, models, optim, parallel, train
 from suite.errors import UserError, lookup
 from suite.provenance import environment
 from suite.store import TrialStore
@@ -84,17 +85,11 @@ def validate(plan: Plan) -> None:
 class Progress:
     """Human-readable progress on stderr: trial k of n, epoch metrics, elapsed and remaining."""
 
-    def __init__(self, plan: Plan, already_done: int, stream=sys.stderr):
-        self.plan, self.stream = plan, stream
-        self.total, self.done_before = len(plan.trials), already_done
+    def __init__(self, plan: Plan, store: TrialStore, worker: str, stream=sys.stderr):
+        self.plan, self.store, self.stream = plan, store, stream
+        self.total, self.prefix = len(plan.trials), f"[{plan.study.name}{worker}]"
         self.started, self.finished_now = time.perf_counter(), 0
         self.live = stream.isatty()
-
-    def _eta(self) -> str:
-        elapsed = time.perf_counter() - self.started
-        left = self.total - self.done_before - self.finished_now
-        remaining = elapsed / self.finished_now * left if self.finished_now else float("nan")
-        return f"elapsed {_clock(elapsed)}, remaining ~{_clock(remaining)}"
 
     def epoch(self, label: str, epochs: int, row: dict) -> None:
         if self.live:
@@ -104,34 +99,86 @@ class Progress:
 
     def trial_end(self, label: str, record: dict) -> None:
         self.finished_now += 1
-        position = self.done_before + self.finished_now
+        # Other workers finish trials too: count what the shared store holds.
+        stored = sum(self.store.get(trial.key) is not None for trial in self.plan.trials)
+        elapsed = time.perf_counter() - self.started
+        remaining = elapsed / self.finished_now * (self.total - stored)
         metric = record["metrics"].get("test_accuracy")
         result = f"test_accuracy {metric:.4f}" if metric is not None else record["status"]
-        self.stream.write(f"{chr(13) if self.live else ''}[{self.plan.study.name}] trial "
-                          f"{position}/{self.total} {label}: {result} ({record['wall_time_s']:.1f}s; "
-                          f"{self._eta()})\n")
+        self.stream.write(f"{chr(13) if self.live else ''}{self.prefix} trial {stored}/{self.total} "
+                          f"{label}: {result} ({record['wall_time_s']:.1f}s; elapsed "
+                          f"{_clock(elapsed)}, remaining ~{_clock(remaining)})\n")
         self.stream.flush()
 
 
 def _clock(seconds: float) -> str:
-    if seconds != seconds:
-        return "?"
     minutes, secs = divmod(int(round(seconds)), 60)
     return f"{minutes}m{secs:02d}s"
 
 
-def run_plan(plan: Plan, runs_dir: Path, fresh: bool = False, fast: bool = True) -> Counter:
-    """Run every unfinished trial of ``plan``; return the count of trials by stored status."""
+def make_oracle(plan: Plan, store: TrialStore) -> StudyGridOracle:
+    by_point = {_point_id(trial.point): trial for trial in plan.trials}
+    oracle = StudyGridOracle([t.point for t in plan.trials],
+                             lambda point: store.is_finished(by_point[_point_id(point)].key))
+    oracle._set_project_dir(str(store.root), "tuner-chief")  # what a served oracle saves into
+    oracle.verbose = 0  # the workers print the suite's own progress lines
+    return oracle
+
+
+def run_plan(plan: Plan, runs_dir: Path, fresh: bool = False, fast: bool = True, workers: int = 1,
+             worker_argv: list[str] | None = None) -> Counter:
+    """Run every unfinished trial of ``plan``; return the count of trials by stored status.
+
+    With ``workers`` > 1 this process serves the oracle and ``worker_argv`` starts each worker.
+    When KERASTUNER_* variables name a chief elsewhere, this process is one of its workers.
+    """
     validate(plan)
     store = TrialStore(runs_dir / plan.study.name / plan.profile)
     if fresh:
         for trial in plan.trials:
             store.path(trial.key).unlink(missing_ok=True)
-    by_point = {_point_id(trial.point): trial for trial in plan.trials}
     finished = sum(store.is_finished(trial.key) for trial in plan.trials)
-    print(f"[{plan.study.name}] profile {plan.profile}: {len(plan.trials)} trials, {finished} already "
-          f"stored in {store.root}", file=sys.stderr)
-    progress = Progress(plan, finished)
+    tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "")
+    if not tuner_id:
+        print(f"[{plan.study.name}] profile {plan.profile}: {len(plan.trials)} trials, {finished} "
+              f"already stored in {store.root}" + (f"; {workers} workers" if workers > 1 else ""),
+              file=sys.stderr)
+    if finished < len(plan.trials):
+        if workers > 1:
+            _serve_workers(make_oracle(plan, store), workers, worker_argv)
+        else:
+            _work(plan, store, fast, tuner_id)
+    return Counter(record["status"] for record in store.load(t.key for t in plan.trials))
+
+
+def _serve_workers(oracle, workers: int, worker_argv: list[str]) -> None:
+    port = parallel.free_port()
+    server, _ = parallel.serve(oracle, "127.0.0.1", port)
+    try:
+        codes = parallel.launch(worker_argv, workers, "127.0.0.1", port)
+    finally:
+        server.stop(grace=None)
+    for index, code in enumerate(codes):
+        if code not in (0, 1):  # 1 = some trials failed, already reported by the worker
+            print(f"suite: worker{index} exited with code {code}; its trial in flight is not stored, "
+                  f"rerun the same command to finish it", file=sys.stderr)
+
+
+def serve_chief(plan: Plan, runs_dir: Path, host: str, port: int) -> None:
+    """Multi-machine mode: serve the oracle until the search ends; workers run elsewhere."""
+    validate(plan)
+    oracle = make_oracle(plan, TrialStore(runs_dir / plan.study.name / plan.profile))
+    server, servicer = parallel.serve(oracle, host, port)
+    print(f"[{plan.study.name}] chief serving {len(plan.trials)} trials on {host}:{port}", file=sys.stderr)
+    try:
+        parallel.wait_until_search_ends(oracle, servicer)
+    finally:
+        server.stop(grace=None)
+
+
+def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str) -> None:
+    by_point = {_point_id(trial.point): trial for trial in plan.trials}
+    progress = Progress(plan, store, f" {tuner_id}" if tuner_id else "")
 
     def execute(point: dict, worker: str) -> dict:
         trial = by_point[_point_id(point)]
@@ -152,13 +199,10 @@ def run_plan(plan: Plan, runs_dir: Path, fresh: bool = False, fast: bool = True)
         progress.trial_end(label, record)
         return record
 
-    if finished < len(plan.trials):
-        oracle = StudyGridOracle([t.point for t in plan.trials],
-                                 lambda point: store.is_finished(by_point[_point_id(point)].key))
-        tuner = StudyTuner(oracle, execute, directory=str(store.root), project_name="tuner",
-                           overwrite=True)
-        tuner.search(verbose=0)
-    return Counter(record["status"] for record in store.load(t.key for t in plan.trials))
+    # Each process keeps keras-tuner's bookkeeping in its own folder: workers share ``store``.
+    tuner = StudyTuner(make_oracle(plan, store), execute, directory=str(store.root),
+                       project_name=f"tuner-{tuner_id or 'local'}", overwrite=True)
+    tuner.search(verbose=0)
 
 
 def _point_id(point: dict) -> tuple:

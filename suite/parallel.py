@@ -1,0 +1,101 @@
+"""Many trials at once: worker processes against one keras-tuner oracle (its chief/worker mode).
+
+The launcher serves the oracle over gRPC with keras-tuner's own ``OracleServicer`` and starts one
+``suite`` process per worker with ``KERASTUNER_TUNER_ID``/``KERASTUNER_ORACLE_IP``/
+``KERASTUNER_ORACLE_PORT`` set; each worker asks the oracle for a grid point, trains it, writes its
+record to the shared store and asks again. Workers are pinned to disjoint CPU sets (or GPUs), so
+two workers on two cores do not fight over threads.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent import futures
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "MKL_NUM_THREADS",
+                    "OPENBLAS_NUM_THREADS")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve(oracle, host: str, port: int):
+    """Start keras-tuner's oracle gRPC service in this process; returns (server, servicer)."""
+    import grpc
+    from keras_tuner.src import protos
+    from keras_tuner.src.distribute.oracle_chief import OracleServicer
+
+    # One thread, as in keras-tuner's own chief: the oracle's methods are synchronized anyway.
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+    servicer = OracleServicer(oracle)
+    protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
+    server.add_insecure_port(f"{host}:{port}")
+    server.start()
+    return server, servicer
+
+
+def wait_until_search_ends(oracle, servicer, poll_s: float = 1.0) -> None:
+    """What keras-tuner's chief waits for, polled every second instead of every 20."""
+    while not (servicer.stop_triggered and not oracle.ongoing_trials):
+        time.sleep(poll_s)
+
+
+def cpu_shares(workers: int) -> list[list[int]]:
+    """Split this process's CPUs into ``workers`` disjoint sets (shared round-robin if too few)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if workers >= len(cpus):
+        return [[cpus[i % len(cpus)]] for i in range(workers)]
+    return [cpus[i::workers] for i in range(workers)]
+
+
+def gpu_count() -> int:
+    try:
+        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return 0
+    return sum(line.startswith("GPU ") for line in out.stdout.splitlines())
+
+
+def worker_env(index: int, cpus: list[int], gpus: int, host: str, port: int) -> dict:
+    env = dict(os.environ, KERASTUNER_TUNER_ID=f"worker{index}", KERASTUNER_ORACLE_IP=host,
+               KERASTUNER_ORACLE_PORT=str(port), SUITE_CPUS=",".join(map(str, cpus)))
+    if gpus:  # several workers may share a GPU: allocate memory as needed, not all up front
+        env.update(CUDA_VISIBLE_DEVICES=str(index % gpus), TF_FORCE_GPU_ALLOW_GROWTH="true",
+                   XLA_PYTHON_CLIENT_PREALLOCATE="false")
+    return env
+
+
+def pin_current_process() -> None:
+    """In a worker, before Keras is imported: stay on the CPUs the launcher gave us."""
+    cpus = os.environ.get("SUITE_CPUS")
+    if not cpus:
+        return
+    cores = {int(cpu) for cpu in cpus.split(",")}
+    os.sched_setaffinity(0, cores)
+    threads = str(len(cores))
+    for name in THREAD_VARIABLES:
+        os.environ.setdefault(name, threads)
+    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+    if len(cores) == 1:
+        flags = os.environ.get("XLA_FLAGS", "")
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_cpu_multi_thread_eigen=false".strip()
+
+
+def launch(worker_argv: list[str], workers: int, host: str, port: int) -> list[int]:
+    """Run ``workers`` copies of ``suite <worker_argv>``; return their exit codes."""
+    shares, gpus = cpu_shares(workers), gpu_count()
+    processes = [subprocess.Popen([sys.executable, "-m", "suite.cli", *worker_argv],
+                                  env=worker_env(i, shares[i], gpus, host, port))
+                 for i in range(workers)]
+    try:
+        return [process.wait() for process in processes]
+    except BaseException:
+        for process in processes:
+            process.kill()
+        raise

@@ -1,0 +1,89 @@
+"""Chief and workers as separate processes on 127.0.0.1 (keras-tuner's distributed mode)."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from suite import parallel
+
+PLAN = ["depth", "--profile", "smoke", "--seeds", "2", "--set", "epochs=1", "--set", "batch_size=100"]
+
+
+def suite(*args, dirs, **kwargs):
+    return subprocess.Popen([sys.executable, "-m", "suite.cli", "run", *PLAN, *args,
+                             "--runs-dir", str(dirs / "runs"), "--results-dir", str(dirs / "results")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def trial_lines(stderr: str) -> list[str]:
+    return [line.split(": ")[0].split(" ", 3)[-1] for line in stderr.splitlines() if " trial " in line]
+
+
+def stored(dirs: Path) -> dict:
+    return {path.name: json.loads(path.read_text())
+            for path in (dirs / "runs" / "depth" / "smoke" / "trials").glob("*.json")}
+
+
+def test_chief_and_two_workers_run_every_trial_once_like_one_worker(tmp_path):
+    port = str(parallel.free_port())
+    chief = suite("--role", "chief", "--oracle-ip", "127.0.0.1", "--oracle-port", port, dirs=tmp_path / "multi")
+    workers = [suite("--role", "worker", "--oracle-ip", "127.0.0.1", "--oracle-port", port,
+                     "--worker-id", f"w{i}", dirs=tmp_path / "multi") for i in range(2)]
+    logs = [worker.communicate(timeout=240)[1] for worker in workers]
+    assert chief.wait(timeout=60) == 0, chief.stderr.read()
+    assert all(worker.returncode == 0 for worker in workers), logs
+    ran = [label for log in logs for label in trial_lines(log)]
+    assert len(ran) == len(set(ran)) == 10  # every grid point trained exactly once
+    assert all(trial_lines(log) for log in logs)  # both workers took part
+
+    single = suite(dirs=tmp_path / "single")
+    assert single.wait(timeout=240) == 0
+    multi_records, single_records = stored(tmp_path / "multi"), stored(tmp_path / "single")
+    assert multi_records.keys() == single_records.keys()
+    assert {r["worker"] for r in multi_records.values()} == {"w0", "w1"}
+    for key, record in single_records.items():
+        assert multi_records[key]["status"] == record["status"] == "done"
+        assert multi_records[key]["metrics"]["test_accuracy"] == pytest.approx(
+            record["metrics"]["test_accuracy"], abs=0.02)
+    summary = pd.read_csv(tmp_path / "multi" / "results" / "depth" / "smoke" / "summary.csv")
+    assert summary.n.sum() == 10
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_killed_worker_loses_at_most_its_trial_and_a_rerun_completes(tmp_path):
+    launcher = suite("--workers", "2", dirs=tmp_path)
+    deadline = time.time() + 120
+    while not stored(tmp_path) and time.time() < deadline:
+        time.sleep(0.2)
+    victims = children(launcher.pid)
+    assert len(victims) == 2
+    os.kill(victims[1], signal.SIGKILL)
+    _, err = launcher.communicate(timeout=240)
+    assert launcher.returncode == 0, err
+    before = stored(tmp_path)
+    assert 8 <= len(before) <= 10 and "exited with code -9" in err
+
+    rerun = suite(dirs=tmp_path)
+    _, err = rerun.communicate(timeout=240)
+    assert rerun.returncode == 0, err
+    after = stored(tmp_path)
+    assert len(after) == 10 and all(r["status"] == "done" for r in after.values())
+    assert all(after[name] == record for name, record in before.items())  # nothing retrained
+    assert len(trial_lines(err)) == 10 - len(before)
