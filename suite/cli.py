@@ -42,7 +42,7 @@ def _worker_argv(argv: list[str]) -> list[str]:
 
 def _join_chief(args) -> None:
     """Multi-machine worker: point keras-tuner at the chief named on the command line."""
-    if args.oracle_ip is None or args.oracle_port is None:
+    if getattr(args, "oracle_ip", None) is None or getattr(args, "oracle_port", None) is None:
         if "KERASTUNER_ORACLE_IP" not in os.environ:
             raise UserError("--role worker needs --oracle-ip and --oracle-port (the chief's address)")
         return
@@ -69,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     commands.add_parser("list", help="studies, datasets and profiles")
     for name, text in (("run", "train a study's missing trials, then write its report"),
-                       ("report", "rebuild results/<study>/ from stored trials, no training")):
+                       ("report", "rebuild results/<study>/ from stored trials, no training"),
+                       ("search", "keras-tuner search over a study's space, then the best over seeds")):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("study")
         sub.add_argument("--profile", default=None, help="smoke | quick (default) | paper")
@@ -84,17 +85,24 @@ def _parser() -> argparse.ArgumentParser:
                          help="where reports are written (default: results/)")
         sub.add_argument("--backend", choices=BACKENDS, default="auto",
                          help="Keras backend (auto: $KERAS_BACKEND, else jax if installed)")
-        if name == "run":
+        if name == "search":
+            sub.add_argument("--tuner", default="hyperband", choices=("random", "bayesian", "hyperband", "grid"))
+            sub.add_argument("--max-trials", type=_positive, default=30, help="search budget (default 30)")
+            sub.add_argument("--objective", default="val_accuracy", choices=("val_accuracy", "val_loss"))
+        if name in ("run", "search"):
             sub.add_argument("--fresh", action="store_true", help="discard stored trials and start over")
             sub.add_argument("--plain", action="store_true",
                              help="plain fit loop (no XLA, one step per execution), for comparison")
             sub.add_argument("--workers", type=_positive, default=1,
                              help="worker processes on this machine, one oracle (default 1)")
+        if name == "run":
             sub.add_argument("--role", choices=("chief", "worker"), default=None,
                              help="multi-machine mode: serve the oracle, or work for a chief")
             sub.add_argument("--oracle-ip", default=None, help="chief address (bind address for --role chief)")
             sub.add_argument("--oracle-port", type=_positive, default=None, help="chief port")
             sub.add_argument("--worker-id", default=None, help="this worker's name (default host-pid)")
+        if name == "search":  # only the local launcher starts search workers
+            sub.add_argument("--role", choices=("worker",), default=None, help=argparse.SUPPRESS)
     return parser
 
 
@@ -140,11 +148,42 @@ def _list() -> int:
     return 0
 
 
+def _search(args, argv: list[str]) -> int:
+    from suite import runner, search
+    from suite.report import write_search_report
+
+    plan = _plan(args)
+    store, best_store = search.stores(plan, args.runs_dir, args.tuner)
+    out = _results_dir(args, plan) / f"search-{args.tuner}"
+    _check_writable(out)
+    _check_writable(store.root)
+    if args.fresh and args.role is None:
+        for path in [*store.trials_dir.glob("*.json"), *best_store.trials_dir.glob("*.json")]:
+            path.unlink()
+    oracle = search.run_search(plan, store, args.tuner, args.max_trials, args.objective,
+                               fast=not args.plain, workers=args.workers, worker_argv=_worker_argv(argv))
+    if args.role == "worker":
+        return 0
+    best = search.best_plan(plan, oracle, len(plan.trials))
+    print(f"[{plan.study.name}] best: {best.overrides}; re-running it over {len(best.trials)} seeds",
+          file=sys.stderr)
+    runner.run_plan(best, best_store, fast=not args.plain)
+    records = [r for r in map(store.get, sorted(p.stem for p in store.trials_dir.glob("*.json"))) if r]
+    write_search_report(plan, args.tuner, args.objective, records, best,
+                        runner.stored_records(best, best_store), out)
+    print(f"[{plan.study.name}] wrote {out}/ ({len(records)} search trials)")
+    return 0
+
+
 def _run(args, argv: list[str], train: bool) -> int:
     from suite import runner
     from suite.report import write_report
 
     plan = _plan(args)
+    if not plan.axes:
+        raise UserError(f"study '{plan.study.name}' has no axes to compare; it is a search: "
+                        f"run `suite search {plan.study.name}`")
+    store = runner.store_for(plan, args.runs_dir)
     out = _results_dir(args, plan)
     _check_writable(out)
     if train:
@@ -152,13 +191,13 @@ def _run(args, argv: list[str], train: bool) -> int:
         if args.role == "chief":
             if args.oracle_port is None:
                 raise UserError("--role chief needs --oracle-port (and --oracle-ip to bind, default 0.0.0.0)")
-            runner.serve_chief(plan, args.runs_dir, args.oracle_ip or "0.0.0.0", args.oracle_port)
+            runner.serve_chief(plan, store, args.oracle_ip or "0.0.0.0", args.oracle_port)
         else:
-            runner.run_plan(plan, args.runs_dir, fresh=args.fresh, fast=not args.plain,
+            runner.run_plan(plan, store, fresh=args.fresh, fast=not args.plain,
                             workers=args.workers, worker_argv=_worker_argv(argv))
         if args.role == "worker":
             return 0
-    records = runner.stored_records(plan, args.runs_dir)
+    records = runner.stored_records(plan, store)
     write_report(plan, records, out)
     counts = {status: sum(r["status"] == status for r in records) for status in ("done", "diverged", "failed")}
     missing = len(plan.trials) - len(records)
@@ -184,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
             _join_chief(args)
             parallel.pin_current_process()  # before the backend starts its thread pools
         _choose_backend(args.backend)
+        if args.command == "search":
+            return _search(args, argv)
         return _run(args, argv, train=args.command == "run")
     except UserError as exc:
         print(f"suite: error: {exc}", file=sys.stderr)

@@ -55,3 +55,37 @@ def learning_curves(history: pd.DataFrame, hue: str, metric: str, title: str = "
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def optimization_history(trials: pd.DataFrame, objective: str, maximize: bool) -> plt.Figure:
+    """Each search trial's objective in the order it finished, and the best so far."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    values = trials[objective]
+    best = values.cummax() if maximize else values.cummin()
+    ax.scatter(range(1, len(values) + 1), values, s=14, alpha=0.7, label="trial")
+    ax.step(range(1, len(values) + 1), best, where="post", color="C3", label="best so far")
+    ax.set_xlabel("trial (in order of completion)")
+    ax.set_ylabel(LABELS.get(objective, objective))
+    ax.set_title("optimization history")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def objective_vs_parameter(trials: pd.DataFrame, parameter: str, objective: str, log: bool,
+                           hue: str | None = None) -> plt.Figure:
+    """One dot per search trial: how the objective depends on one hyperparameter."""
+    fig, ax = plt.subplots(figsize=(5, 3.6))
+    data = trials.dropna(subset=[parameter])
+    if pd.api.types.is_numeric_dtype(data[parameter]):
+        sns.scatterplot(data=data, x=parameter, y=objective, hue=hue, ax=ax, s=30)
+        if log:
+            ax.set_xscale("log")
+    else:
+        sns.stripplot(data=data, x=parameter, y=objective, hue=hue, ax=ax)
+    ax.set_ylabel(LABELS.get(objective, objective))
+    ax.set_title(f"{LABELS.get(objective, objective)} vs {parameter}")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

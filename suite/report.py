@@ -112,3 +112,60 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path) -> Path:
               "[verdict.json](verdict.json).", "", "## Environment", "", *_environment(records), ""]
     atomic_write_text(out_dir / "README.md", "\n".join(lines))
     return out_dir
+
+
+def search_frame(records: list[dict], space: dict, objective_metric: str) -> pd.DataFrame:
+    """One row per search trial in order of completion (dev objective only: test stays unseen)."""
+    rows = [{**{name: record["point"].get(name) for name in space},
+             "epochs": record["config"]["epochs"], "status": record["status"],
+             objective_metric: record["metrics"].get(objective_metric, math.nan),
+             "wall_time_s": record["wall_time_s"], "finished_at": record.get("finished_at", ""),
+             "key": record["key"]} for record in records]
+    return pd.DataFrame(rows).sort_values("finished_at", ignore_index=True)
+
+
+def write_search_report(plan: Plan, tuner: str, objective: str, records: list[dict], best: Plan,
+                        best_records: list[dict], out_dir: Path) -> Path:
+    from suite.tuning import OBJECTIVES
+
+    metric, direction = OBJECTIVES[objective]
+    space = plan.study.search
+    out_dir.mkdir(parents=True, exist_ok=True)
+    trials = search_frame(records, space, metric)
+    best_trials = analysis.trials_frame(best_records, best.axes)
+    rerun = analysis.summarize(best_trials, best.study)
+    atomic_write_text(out_dir / "trials.csv", trials.to_csv(index=False))
+    atomic_write_text(out_dir / "best_rerun.csv", best_trials.to_csv(index=False))
+    atomic_write_text(out_dir / "best_summary.csv", rerun.to_csv(index=False))
+
+    figures = {"optimization_history.png": plots.optimization_history(trials, metric, direction == "max")}
+    for name, spec in space.items():
+        figures[f"param_{name}.png"] = plots.objective_vs_parameter(
+            trials, name, metric, spec.get("sampling") == "log", hue="epochs" if tuner == "hyperband" else None)
+    for name, figure in figures.items():
+        figure.savefig(out_dir / name, dpi=110)
+        plt.close(figure)
+
+    top = trials.sort_values(metric, ascending=direction == "min").head(10)
+    space_lines = [f"  - `{name}`: {json.dumps(spec)}" for name, spec in space.items()]
+    counts = trials.status.value_counts().to_dict()
+    lines = [
+        f"# Search `{plan.study.name}` ({tuner})", "", f"{plan.study.claim}", "",
+        "## Setup", "",
+        f"- tuner `{tuner}` (keras-tuner oracle), objective `{objective}` = {metric} "
+        f"({direction}imize, on the dev split); {len(trials)} trials ({counts})",
+        f"- profile `{plan.profile}`, dataset `{plan.trials[0].config['dataset']}`, base config "
+        f"overrides `{json.dumps(plan.overrides, sort_keys=True)}`; every search trial uses seed 0",
+        "- search space:", *space_lines, "",
+        "## Best configuration", "",
+        f"`{json.dumps(best.overrides, sort_keys=True)}`, re-run with the full epoch budget over "
+        f"{len(best_records)} seeds; the test split is used only here.", "",
+        results_table(best, rerun), "",
+        "## Top trials", "", top.drop(columns=["key", "finished_at"]).to_markdown(index=False), "",
+        *[f"![{name}]({name})" for name in figures], "",
+        "Files: [trials.csv](trials.csv) (every search trial), [best_rerun.csv](best_rerun.csv), "
+        "[best_summary.csv](best_summary.csv).", "",
+        "## Environment", "", *_environment(records + best_records), "",
+    ]
+    atomic_write_text(out_dir / "README.md", "\n".join(lines))
+    return out_dir

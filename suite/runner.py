@@ -23,7 +23,7 @@ from suite import datasets, models, optim, parallel, train
 from suite.errors import UserError, lookup
 from suite.provenance import environment
 from suite.store import TrialStore
-from suite.study import Plan
+from suite.study import Plan, Trial
 
 OBJECTIVE = keras_tuner.Objective("dev_accuracy", direction="max")
 
@@ -68,16 +68,20 @@ class StudyTuner(base_tuner.BaseTuner):
         return None
 
 
+def validate_config(config: dict) -> None:
+    """Every name in ``config`` is known to its registry (else a UserError naming the choices)."""
+    lookup(models.MODELS, config["model"], "model")
+    lookup(models.ACTIVATIONS, config["activation"], "activation")
+    for key in ("kernel_initializer", "bias_initializer"):
+        lookup(models.INITIALIZERS, config[key], "initializer")
+    lookup(optim.OPTIMIZERS, config["optimizer"], "optimizer")
+    lookup(models.OUTPUT_LOSSES, config["output_activation"], "output activation")
+
+
 def validate(plan: Plan) -> None:
     """Fail fast, before any training, on names no registry knows or data that cannot be had."""
     for trial in plan.trials:
-        config = trial.config
-        lookup(models.MODELS, config["model"], "model")
-        lookup(models.ACTIVATIONS, config["activation"], "activation")
-        for key in ("kernel_initializer", "bias_initializer"):
-            lookup(models.INITIALIZERS, config[key], "initializer")
-        lookup(optim.OPTIMIZERS, config["optimizer"], "optimizer")
-        lookup(models.OUTPUT_LOSSES, config["output_activation"], "output activation")
+        validate_config(trial.config)
     for name in sorted({trial.config["dataset"] for trial in plan.trials}):
         datasets.load(name)
 
@@ -85,9 +89,8 @@ def validate(plan: Plan) -> None:
 class Progress:
     """Human-readable progress on stderr: trial k of n, epoch metrics, elapsed and remaining."""
 
-    def __init__(self, plan: Plan, store: TrialStore, worker: str, stream=sys.stderr):
-        self.plan, self.store, self.stream = plan, store, stream
-        self.total, self.prefix = len(plan.trials), f"[{plan.study.name}{worker}]"
+    def __init__(self, prefix: str, total: int, count_stored, stream=sys.stderr):
+        self.prefix, self.total, self.count_stored, self.stream = prefix, total, count_stored, stream
         self.started, self.finished_now = time.perf_counter(), 0
         self.live = stream.isatty()
 
@@ -97,18 +100,39 @@ class Progress:
                               f"acc {row['accuracy']:.4f} dev {row['dev_accuracy']:.4f}   ")
             self.stream.flush()
 
-    def trial_end(self, label: str, record: dict) -> None:
-        self.finished_now += 1
-        # Other workers finish trials too: count what the shared store holds.
-        stored = sum(self.store.get(trial.key) is not None for trial in self.plan.trials)
+    def trial_end(self, label: str, record: dict, replayed: bool = False) -> None:
+        self.finished_now += not replayed
+        stored = self.count_stored()  # other workers finish trials too: ask the shared store
         elapsed = time.perf_counter() - self.started
-        remaining = elapsed / self.finished_now * (self.total - stored)
+        remaining = elapsed / max(self.finished_now, 1) * max(self.total - stored, 0)
         metric = record["metrics"].get("test_accuracy")
         result = f"test_accuracy {metric:.4f}" if metric is not None else record["status"]
+        timing = "stored earlier" if replayed else f"{record['wall_time_s']:.1f}s"
         self.stream.write(f"{chr(13) if self.live else ''}{self.prefix} trial {stored}/{self.total} "
-                          f"{label}: {result} ({record['wall_time_s']:.1f}s; elapsed "
-                          f"{_clock(elapsed)}, remaining ~{_clock(remaining)})\n")
+                          f"{label}: {result} ({timing}; elapsed {_clock(elapsed)}, "
+                          f"remaining ~{_clock(remaining)})\n")
         self.stream.flush()
+
+
+def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress: Progress,
+              worker: str) -> dict:
+    """Train one trial and store its record; an exception is a failed trial, not a crash."""
+    label = ", ".join(f"{k}={v}" for k, v in trial.point.items())
+    started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    try:
+        validate_config(trial.config)
+        outcome = train.train(trial.config, fast=fast,
+                              progress=lambda row: progress.epoch(label, trial.config["epochs"], row))
+    except Exception as exc:  # one broken trial must not end the study
+        outcome = {"status": "failed", "history": [], "metrics": {}, "wall_time_s": 0.0,
+                   "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(limit=5)}
+    record = {"key": trial.key, **meta, "point": trial.point, "seed": trial.config["seed"],
+              "config": trial.config, "started_at": started_at,
+              "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds"), "worker": worker, "fast_path": fast,
+              "environment": environment(), "error": None, **outcome}
+    store.put(record)
+    progress.trial_end(label, record)
+    return record
 
 
 def _clock(seconds: float) -> str:
@@ -125,7 +149,11 @@ def make_oracle(plan: Plan, store: TrialStore) -> StudyGridOracle:
     return oracle
 
 
-def run_plan(plan: Plan, runs_dir: Path, fresh: bool = False, fast: bool = True, workers: int = 1,
+def store_for(plan: Plan, runs_dir: Path) -> TrialStore:
+    return TrialStore(runs_dir / plan.study.name / plan.profile)
+
+
+def run_plan(plan: Plan, store: TrialStore, fresh: bool = False, fast: bool = True, workers: int = 1,
              worker_argv: list[str] | None = None) -> Counter:
     """Run every unfinished trial of ``plan``; return the count of trials by stored status.
 
@@ -133,7 +161,6 @@ def run_plan(plan: Plan, runs_dir: Path, fresh: bool = False, fast: bool = True,
     When KERASTUNER_* variables name a chief elsewhere, this process is one of its workers.
     """
     validate(plan)
-    store = TrialStore(runs_dir / plan.study.name / plan.profile)
     if fresh:
         for trial in plan.trials:
             store.path(trial.key).unlink(missing_ok=True)
@@ -145,13 +172,13 @@ def run_plan(plan: Plan, runs_dir: Path, fresh: bool = False, fast: bool = True,
               file=sys.stderr)
     if finished < len(plan.trials):
         if workers > 1:
-            _serve_workers(make_oracle(plan, store), workers, worker_argv)
+            serve_workers(make_oracle(plan, store), workers, worker_argv)
         else:
             _work(plan, store, fast, tuner_id)
     return Counter(record["status"] for record in store.load(t.key for t in plan.trials))
 
 
-def _serve_workers(oracle, workers: int, worker_argv: list[str]) -> None:
+def serve_workers(oracle, workers: int, worker_argv: list[str]) -> None:
     port = parallel.free_port()
     server, _ = parallel.serve(oracle, "127.0.0.1", port)
     try:
@@ -164,10 +191,10 @@ def _serve_workers(oracle, workers: int, worker_argv: list[str]) -> None:
                   f"rerun the same command to finish it", file=sys.stderr)
 
 
-def serve_chief(plan: Plan, runs_dir: Path, host: str, port: int) -> None:
+def serve_chief(plan: Plan, store: TrialStore, host: str, port: int) -> None:
     """Multi-machine mode: serve the oracle until the search ends; workers run elsewhere."""
     validate(plan)
-    oracle = make_oracle(plan, TrialStore(runs_dir / plan.study.name / plan.profile))
+    oracle = make_oracle(plan, store)
     server, servicer = parallel.serve(oracle, host, port)
     print(f"[{plan.study.name}] chief serving {len(plan.trials)} trials on {host}:{port}", file=sys.stderr)
     try:
@@ -178,26 +205,12 @@ def serve_chief(plan: Plan, runs_dir: Path, host: str, port: int) -> None:
 
 def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str) -> None:
     by_point = {_point_id(trial.point): trial for trial in plan.trials}
-    progress = Progress(plan, store, f" {tuner_id}" if tuner_id else "")
+    progress = Progress(f"[{plan.study.name}{' ' + tuner_id if tuner_id else ''}]", len(plan.trials),
+                        lambda: sum(store.get(trial.key) is not None for trial in plan.trials))
+    meta = {"study": plan.study.name, "profile": plan.profile, "overrides": plan.overrides}
 
     def execute(point: dict, worker: str) -> dict:
-        trial = by_point[_point_id(point)]
-        label = ", ".join(f"{k}={v}" for k, v in trial.point.items())
-        started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        try:
-            outcome = train.train(trial.config, fast=fast,
-                                  progress=lambda row: progress.epoch(label, trial.config["epochs"], row))
-        except Exception as exc:  # one broken trial must not end the study
-            outcome = {"status": "failed", "history": [], "metrics": {}, "wall_time_s": 0.0,
-                       "error": f"{type(exc).__name__}: {exc}",
-                       "traceback": traceback.format_exc(limit=5)}
-        record = {"key": trial.key, "study": plan.study.name, "profile": plan.profile,
-                  "point": trial.point, "seed": trial.config["seed"], "config": trial.config,
-                  "overrides": plan.overrides, "started_at": started_at, "worker": worker,
-                  "fast_path": fast, "environment": environment(), "error": None, **outcome}
-        store.put(record)
-        progress.trial_end(label, record)
-        return record
+        return run_trial(by_point[_point_id(point)], meta, store, fast, progress, worker)
 
     # Each process keeps keras-tuner's bookkeeping in its own folder: workers share ``store``.
     tuner = StudyTuner(make_oracle(plan, store), execute, directory=str(store.root),
@@ -209,9 +222,9 @@ def _point_id(point: dict) -> tuple:
     return tuple(sorted((k, str(v)) for k, v in point.items()))
 
 
-def stored_records(plan: Plan, runs_dir: Path) -> list[dict]:
-    records = TrialStore(runs_dir / plan.study.name / plan.profile).load(t.key for t in plan.trials)
+def stored_records(plan: Plan, store: TrialStore) -> list[dict]:
+    records = store.load(t.key for t in plan.trials)
     if not records:
         raise UserError(f"no stored trials for study '{plan.study.name}' (profile {plan.profile}) in "
-                        f"{runs_dir}; run `suite run {plan.study.name}` first")
+                        f"{store.root}; run `suite run {plan.study.name}` first")
     return records

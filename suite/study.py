@@ -68,6 +68,7 @@ class Study:
     rules: tuple = ()
     curves: tuple = ("dev_accuracy", "loss")
     notes: str = ""
+    search: dict | None = None  # a keras-tuner search space over config keys (see suite.tuning)
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,7 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
         outcome["metrics"] = {
             "test_accuracy": float(test_accuracy), "test_loss": float(test_loss),
             "best_dev_accuracy": best["dev_accuracy"], "best_epoch": best["epoch"],
+            "min_dev_loss": min(row["dev_loss"] for row in log.rows),
             "final_train_accuracy": last["accuracy"], "final_train_loss": last["loss"],
         }
     outcome["wall_time_s"] = time.perf_counter() - started

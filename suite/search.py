@@ -1,0 +1,73 @@
+"""``suite search``: a keras-tuner search over a study's space, then the best config over seeds."""
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from suite import runner, tuning
+from suite.errors import UserError
+from suite.store import FINISHED, TrialStore
+from suite.study import Plan, Trial, trial_key
+
+
+def stores(plan: Plan, runs_dir, tuner: str) -> tuple[TrialStore, TrialStore]:
+    """Where the search's trials and the best config's re-runs are kept."""
+    root = runs_dir / plan.study.name / plan.profile / f"search-{tuner}"
+    return TrialStore(root), TrialStore(root / "best")
+
+
+def _space(plan: Plan) -> dict:
+    if not plan.study.search:
+        raise UserError(f"study '{plan.study.name}' declares no search space; "
+                        f"choose a study with one (see `suite list`)")
+    return plan.study.search
+
+
+def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objective: str,
+               fast: bool = True, workers: int = 1, worker_argv: list[str] | None = None):
+    """Run (or resume) the search; returns the oracle, which knows the best trials."""
+    space = _space(plan)
+    runner.validate(plan)
+    base = {**plan.trials[0].config, "seed": tuning.SEARCH_SEED}
+    oracle = tuning.build_oracle(tuner, space, objective, max_trials, base["epochs"])
+    oracle._set_project_dir(str(store.root), "tuner-chief")
+    if workers > 1:
+        runner.serve_workers(oracle, workers, worker_argv)
+        return oracle
+    tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "")
+    progress = runner.Progress(f"[{plan.study.name} {tuner} search{' ' + tuner_id if tuner_id else ''}]",
+                               max_trials, lambda: len(list(store.trials_dir.glob("*.json"))))
+    meta = {"study": plan.study.name, "profile": plan.profile, "overrides": plan.overrides,
+            "search": {"tuner": tuner, "objective": objective}}
+
+    def execute(values: dict, trial_id: str) -> dict:
+        overrides = tuning.overrides_of(values)
+        config = {**base, **overrides}
+        trial = Trial(trial_key(overrides, config), overrides, config)
+        record = store.get(trial.key)
+        if record is not None and record["status"] in FINISHED:  # replayed on a rerun, not retrained
+            progress.trial_end(", ".join(f"{k}={v}" for k, v in overrides.items()), record, replayed=True)
+            return record
+        return runner.run_trial(trial, {**meta, "values": values}, store, fast, progress,
+                                tuner_id or "local")
+
+    search_tuner = tuning.SearchTuner(oracle, space, execute, directory=str(store.root),
+                                      project_name=f"tuner-{tuner_id or 'local'}", overwrite=True)
+    search_tuner.search(verbose=0)
+    return search_tuner.oracle
+
+
+def best_plan(plan: Plan, oracle, seeds: int) -> Plan:
+    """The best trial's values on the full epoch budget, over ``seeds`` seeds."""
+    best = oracle.get_best_trials(1)
+    if not best:
+        raise UserError("the search finished no trial; see the trial errors in the store")
+    overrides = tuning.overrides_of(best[0].hyperparameters.values)
+    overrides.pop("epochs", None)  # Hyperband's short rounds: the re-run gets the full budget
+    study = dataclasses.replace(plan.study, axes={"config": ["best"]})
+    result = Plan(study, plan.profile, {**plan.overrides, **overrides})
+    for seed in range(seeds):
+        point = {"config": "best", "seed": seed}
+        config = {**plan.trials[0].config, **overrides, "seed": seed}
+        result.trials.append(Trial(trial_key(point, config), point, config))
+    return result

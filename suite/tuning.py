@@ -1,0 +1,116 @@
+"""Hyperparameter searches: a search space declared as data, run by keras-tuner's oracles.
+
+A space maps config keys to specs: ``{"int": [lo, hi]}``, ``{"float": [lo, hi]}`` (optional
+``"sampling": "log"`` and ``"step"``), ``{"choice": [...]}``; ``"when": {"key": [values]}`` makes a
+parameter conditional on another (keras-tuner's conditional scopes). Every tuner trial is a suite
+trial: trained by ``suite.train``, stored by the store, and replayed from the store on a rerun, so an
+interrupted search resumes without retraining (keras-tuner's oracles are deterministic given their
+seed and the results they are told). Hyperband trials train from scratch for ``tuner/epochs``.
+"""
+from __future__ import annotations
+
+import keras_tuner
+from keras_tuner.src.engine import base_tuner
+
+from suite.errors import UserError, lookup
+
+OBJECTIVES = {  # suite metric behind each keras-tuner objective name
+    "val_accuracy": ("best_dev_accuracy", "max"),
+    "val_loss": ("min_dev_loss", "min"),
+}
+SEARCH_SEED = 0  # the seed every search trial trains with; the best config is then re-run over seeds
+
+
+def objective(name: str) -> keras_tuner.Objective:
+    lookup(OBJECTIVES, name, "objective")
+    return keras_tuner.Objective(name, direction=OBJECTIVES[name][1])
+
+
+def _declare_one(hp: keras_tuner.HyperParameters, name: str, spec: dict):
+    sampling = spec.get("sampling", "linear")
+    if "int" in spec:
+        low, high = spec["int"]
+        return hp.Int(name, low, high, step=spec.get("step"), sampling=sampling)
+    if "float" in spec:
+        low, high = spec["float"]
+        return hp.Float(name, low, high, step=spec.get("step"), sampling=sampling)
+    if "choice" in spec:
+        return hp.Choice(name, spec["choice"])
+    raise UserError(f"search parameter '{name}': spec {spec} needs one of int, float, choice")
+
+
+def declare(hp: keras_tuner.HyperParameters, space: dict) -> None:
+    for name, spec in space.items():
+        if "when" in spec:
+            (parent, values), = spec["when"].items()
+            with hp.conditional_scope(parent, values):
+                _declare_one(hp, name, spec)
+        else:
+            _declare_one(hp, name, spec)
+
+
+class SpaceModel(keras_tuner.HyperModel):
+    """Declares the space so keras-tuner can activate every conditional scope; builds no model."""
+
+    def __init__(self, space: dict):
+        super().__init__()
+        self.space = space
+
+    def build(self, hp):
+        declare(hp, self.space)
+        return None
+
+
+def build_oracle(tuner: str, space: dict, objective_name: str, max_trials: int, max_epochs: int):
+    factories = {
+        "random": lambda kw: keras_tuner.oracles.RandomSearchOracle(max_trials=max_trials, **kw),
+        "bayesian": lambda kw: keras_tuner.oracles.BayesianOptimizationOracle(max_trials=max_trials, **kw),
+        "grid": lambda kw: keras_tuner.oracles.GridSearchOracle(max_trials=max_trials, **kw),
+        # Enough brackets for the budget; max_trials caps the total.
+        "hyperband": lambda kw: keras_tuner.oracles.HyperbandOracle(
+            max_epochs=max_epochs, factor=3, hyperband_iterations=max_trials, **kw),
+    }
+    oracle = lookup(factories, tuner, "tuner")(dict(
+        objective=objective(objective_name), seed=SEARCH_SEED + 1,
+        max_consecutive_failed_trials=max_trials + 1))
+    oracle.max_trials = max_trials
+    oracle.verbose = 0
+    if tuner == "grid":
+        hp = keras_tuner.HyperParameters()
+        declare(hp, space)
+        unbounded = [p.name for p in hp.space if getattr(p, "step", 1) is None
+                     and not hasattr(p, "values")]
+        if unbounded:
+            raise UserError(f"--tuner grid needs a finite space: give a 'step' for {', '.join(unbounded)}")
+    return oracle
+
+
+class SearchTuner(base_tuner.BaseTuner):
+    """Turns each keras-tuner trial's values into a suite trial config and runs it."""
+
+    def __init__(self, oracle, space: dict, execute, **kwargs):
+        super().__init__(oracle=oracle, hypermodel=SpaceModel(space), **kwargs)
+        self.execute = execute
+
+    def run_trial(self, trial, *args, **kwargs):
+        values = dict(trial.hyperparameters.values)
+        record = self.execute(values, trial.trial_id)
+        if record["status"] == "failed":
+            raise keras_tuner.errors.FailedTrialError(record["error"])
+        metric, direction = OBJECTIVES[self.oracle.objective.name]
+        worst = 0.0 if direction == "max" else 1e30  # a diverged trial is the worst, not NaN
+        return {self.oracle.objective.name: record["metrics"].get(metric, worst)}
+
+    def save_model(self, trial_id, model, step=0):
+        """Models are not kept: the trial record holds everything the reports need."""
+
+    def load_model(self, trial):
+        return None
+
+
+def overrides_of(values: dict) -> dict:
+    """Config overrides from a trial's hyperparameter values (keras-tuner's own keys dropped)."""
+    overrides = {k: v for k, v in values.items() if not k.startswith("tuner/")}
+    if "tuner/epochs" in values:
+        overrides["epochs"] = int(values["tuner/epochs"])
+    return overrides
