@@ -105,8 +105,9 @@ class Progress:
         stored = self.count_stored()  # other workers finish trials too: ask the shared store
         elapsed = time.perf_counter() - self.started
         remaining = elapsed / max(self.finished_now, 1) * max(self.total - stored, 0)
-        metric = record["metrics"].get("test_accuracy")
-        result = f"test_accuracy {metric:.4f}" if metric is not None else record["status"]
+        metrics = record["metrics"]
+        result = (f"dev {metrics['best_dev_accuracy']:.4f} test {metrics['test_accuracy']:.4f}"
+                  if "test_accuracy" in metrics else record["status"])
         timing = "stored earlier" if replayed else f"{record['wall_time_s']:.1f}s"
         self.stream.write(f"{chr(13) if self.live else ''}{self.prefix} trial {stored}/{self.total} "
                           f"{label}: {result} ({timing}; elapsed {_clock(elapsed)}, "
@@ -117,7 +118,7 @@ class Progress:
 def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress: Progress,
               worker: str) -> dict:
     """Train one trial and store its record; an exception is a failed trial, not a crash."""
-    label = ", ".join(f"{k}={v}" for k, v in trial.point.items())
+    label = point_label(trial.point)
     started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     try:
         validate_config(trial.config)
@@ -216,6 +217,10 @@ def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str) -> None:
     tuner = StudyTuner(make_oracle(plan, store), execute, directory=str(store.root),
                        project_name=f"tuner-{tuner_id or 'local'}", overwrite=True)
     tuner.search(verbose=0)
+
+
+def point_label(point: dict) -> str:
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in point.items())
 
 
 def _point_id(point: dict) -> tuple:

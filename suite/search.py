@@ -46,7 +46,7 @@ def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objec
         trial = Trial(trial_key(overrides, config), overrides, config)
         record = store.get(trial.key)
         if record is not None and record["status"] in FINISHED:  # replayed on a rerun, not retrained
-            progress.trial_end(", ".join(f"{k}={v}" for k, v in overrides.items()), record, replayed=True)
+            progress.trial_end(runner.point_label(overrides), record, replayed=True)
             return record
         return runner.run_trial(trial, {**meta, "values": values}, store, fast, progress,
                                 tuner_id or "local")

@@ -7,7 +7,7 @@ from studies import STUDIES
 from suite.cli import main
 
 
-@pytest.mark.parametrize("name", sorted(STUDIES))
+@pytest.mark.parametrize("name", sorted(name for name, study in STUDIES.items() if study.axes))
 def test_every_study_runs_end_to_end_on_smoke(name, tmp_path, capsys):
     dirs = ["--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")]
     assert main(["run", name, "--profile", "smoke", *dirs]) == 0
@@ -28,3 +28,9 @@ def test_every_study_runs_end_to_end_on_smoke(name, tmp_path, capsys):
     (out / "summary.csv").unlink()
     assert main(["report", name, "--profile", "smoke", *dirs]) == 0
     pd.testing.assert_frame_equal(pd.read_csv(out / "summary.csv"), summary)
+
+
+@pytest.mark.parametrize("name", sorted(name for name, study in STUDIES.items() if not study.axes))
+def test_search_studies_refuse_run_with_a_pointer_to_search(name, capsys):
+    assert main(["run", name, "--profile", "smoke"]) == 2
+    assert f"suite search {name}" in capsys.readouterr().err

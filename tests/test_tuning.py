@@ -1,0 +1,71 @@
+from collections import Counter
+
+import keras_tuner
+import pandas as pd
+import pytest
+
+from studies import STUDIES
+from suite import train, tuning
+from suite.cli import main
+from suite.errors import UserError
+
+SEARCH_STUDIES = sorted(name for name, study in STUDIES.items() if study.search)
+
+
+def test_declare_builds_ranges_choices_and_conditions():
+    hp = keras_tuner.HyperParameters()
+    tuning.declare(hp, {"optimizer": {"choice": ["sgd", "momentum"]},
+                        "learning_rate": {"float": [1e-4, 1.0], "sampling": "log"},
+                        "width": {"int": [16, 64], "step": 2, "sampling": "log"},
+                        "momentum": {"float": [0.5, 0.99], "when": {"optimizer": ["momentum"]}}})
+    assert {p.name for p in hp.space} == {"optimizer", "learning_rate", "width", "momentum"}
+    assert list(hp.space[2].values) == [16, 32, 64]
+    hp.values["optimizer"] = "sgd"
+    assert not hp.is_active("momentum")
+
+
+def test_bad_specs_and_names_are_user_errors():
+    with pytest.raises(UserError, match="needs one of int, float, choice"):
+        tuning.declare(keras_tuner.HyperParameters(), {"width": {"range": [1, 2]}})
+    with pytest.raises(UserError, match="unknown tuner"):
+        tuning.build_oracle("annealing", {}, "val_accuracy", 3, 2)
+
+
+def test_overrides_take_hyperband_epochs_and_drop_its_bookkeeping():
+    values = {"width": 32, "tuner/epochs": 3, "tuner/initial_epoch": 0, "tuner/bracket": 1}
+    assert tuning.overrides_of(values) == {"width": 32, "epochs": 3}
+
+
+@pytest.mark.parametrize("name", SEARCH_STUDIES)
+@pytest.mark.parametrize("tuner", ["random", "bayesian", "hyperband", "grid"])
+def test_every_tuner_searches_on_smoke(name, tuner, tmp_path):
+    dirs = ["--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")]
+    assert main(["search", name, "--profile", "smoke", "--tuner", tuner, "--max-trials", "3", *dirs]) == 0
+    out = tmp_path / "results" / name / "smoke" / f"search-{tuner}"
+    trials = pd.read_csv(out / "trials.csv")
+    assert 1 <= len(trials) <= 3 and set(STUDIES[name].search) <= set(trials.columns)
+    best = pd.read_csv(out / "best_summary.csv")
+    assert best.n.iloc[0] == STUDIES[name].profiles["smoke"]["seeds"]
+    for png in ("optimization_history.png", *(f"param_{p}.png" for p in STUDIES[name].search)):
+        assert (out / png).stat().st_size > 0
+
+
+def test_a_rerun_replays_the_search_from_the_store(tmp_path, monkeypatch):
+    calls = Counter()
+    real = train.train
+
+    def counting(config, **kwargs):
+        calls[config["seed"], config["epochs"], config["width"], config["learning_rate"]] += 1
+        return real(config, **kwargs)
+
+    monkeypatch.setattr(train, "train", counting)
+    argv = ["search", SEARCH_STUDIES[0], "--profile", "smoke", "--tuner", "random", "--max-trials", "4",
+            "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")]
+    assert main(argv) == 0
+    first = sum(calls.values())
+    out = tmp_path / "results" / SEARCH_STUDIES[0] / "smoke" / "search-random" / "trials.csv"
+    before = pd.read_csv(out)
+    assert main(argv) == 0
+    assert sum(calls.values()) == first  # nothing retrained: every trial came from the store
+    pd.testing.assert_frame_equal(pd.read_csv(out).drop(columns="finished_at"),
+                                  before.drop(columns="finished_at"))
