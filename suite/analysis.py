@@ -13,11 +13,12 @@ from suite.study import Rule, Study
 CONFIDENCE = 0.95
 
 
-def trials_frame(records: list[dict], axes: list[str]) -> pd.DataFrame:
-    """One row per trial: axis values, seed, status, final metrics, wall time."""
+def trials_frame(records: list[dict], axes: list[str], config_keys=()) -> pd.DataFrame:
+    """One row per trial: axis values, seed, status, final metrics, wall time (and config keys)."""
     rows = []
     for record in records:
         row = {axis: record["point"][axis] for axis in axes}
+        row.update({key: record["config"][key] for key in config_keys})
         row.update(seed=record["seed"], status=record["status"],
                    diverged_epoch=record.get("diverged_epoch"), **record.get("metrics", {}),
                    epochs_run=len(record.get("history", [])), wall_time_s=record["wall_time_s"],

@@ -176,13 +176,16 @@ def _search(args, argv: list[str]) -> int:
 
 
 def _run(args, argv: list[str], train: bool) -> int:
-    from suite import runner
+    from suite import runner, search
     from suite.report import write_report
 
     plan = _plan(args)
     if not plan.axes:
         raise UserError(f"study '{plan.study.name}' has no axes to compare; it is a search: "
                         f"run `suite search {plan.study.name}`")
+    # Workers tune nothing: they receive the tuned plan's points from the oracle.
+    plan = search.tune_nuisance(plan, args.runs_dir, fast=not getattr(args, "plain", False),
+                                train=train and getattr(args, "role", None) != "worker")
     store = runner.store_for(plan, args.runs_dir)
     out = _results_dir(args, plan)
     _check_writable(out)

@@ -23,9 +23,13 @@ def _cell(row: pd.Series, metric: str) -> str:
     return text
 
 
-def results_table(plan: Plan, summary: pd.DataFrame) -> str:
+def results_table(plan: Plan, summary: pd.DataFrame, trials: pd.DataFrame | None = None) -> str:
     """Markdown: one row per scientific value, metrics in % as mean ± std [95% CI]."""
     table = summary[list(plan.axes)].copy()
+    for key in plan.study.nuisance or {}:  # the values tuned for each scientific value
+        first = trials.groupby(plan.axes)[key].first()
+        table[f"tuned {key}"] = [f"{first.loc[v]:.4g}" if isinstance(first.loc[v], float) else first.loc[v]
+                                 for v in summary[plan.axes[0]]]
     table["seeds (done/diverged/failed)"] = [
         f"{r.n}/{r.n_diverged}/{r.n_failed}" for r in summary.itertuples()]
     for metric in plan.study.metrics:
@@ -65,7 +69,7 @@ def _environment(records: list[dict]) -> list[str]:
 def write_report(plan: Plan, records: list[dict], out_dir: Path) -> Path:
     study, axis = plan.study, plan.axes[0]
     out_dir.mkdir(parents=True, exist_ok=True)
-    trials = analysis.trials_frame(records, plan.axes)
+    trials = analysis.trials_frame(records, plan.axes, tuple(study.nuisance or ()))
     summary = analysis.summarize(trials, study)
     history = analysis.history_frame(records, plan.axes)
     verdict = analysis.verdict(study, trials)
@@ -104,7 +108,7 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path) -> Path:
     if study.notes:
         lines.append(f"- {study.notes}")
     lines += ["", "## Results", "", "Accuracies in %: mean ± std over seeds [95% t-interval].", "",
-              results_table(plan, summary), ""]
+              results_table(plan, summary, trials), ""]
     for reference in study.references:
         lines += [f"Published numbers: {reference.citation}.", ""]
     lines += [f"![{name}]({name})" for name in figures]

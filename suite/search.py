@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 
 from suite import runner, tuning
 from suite.errors import UserError
@@ -71,3 +72,43 @@ def best_plan(plan: Plan, oracle, seeds: int) -> Plan:
         config = {**plan.trials[0].config, **overrides, "seed": seed}
         result.trials.append(Trial(trial_key(point, config), point, config))
     return result
+
+
+def _best_stored(store: TrialStore) -> dict | None:
+    """The stored trial with the best dev accuracy (ties: the first by key, for determinism)."""
+    records = [store.get(path.stem) for path in sorted(store.trials_dir.glob("*.json"))]
+    done = [r for r in records if r and r["status"] == "done"]
+    return max(done, key=lambda r: r["metrics"]["best_dev_accuracy"]) if done else None
+
+
+def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True) -> Plan:
+    """Tune the study's nuisance space per scientific value, then give every seed the best values.
+
+    With ``train=False`` (``suite report``) the choice is read back from the stored searches.
+    """
+    study = plan.study
+    if not study.nuisance:
+        return plan
+    budget = study.nuisance_budget
+    groups: dict[tuple, list[Trial]] = {}
+    for trial in plan.trials:
+        groups.setdefault(tuple((k, v) for k, v in trial.point.items() if k != "seed"), []).append(trial)
+    tuned = Plan(study, plan.profile, plan.overrides)
+    for values, trials in groups.items():
+        label = "-".join(f"{k}={v}" for k, v in values) or "all"
+        store = TrialStore(runs_dir / study.name / plan.profile / "nuisance" / label)
+        if train:
+            sub = Plan(dataclasses.replace(study, search=study.nuisance), plan.profile, plan.overrides,
+                       [trials[0]])
+            print(f"[{study.name}] tuning {', '.join(study.nuisance)} for {label} "
+                  f"({budget['tuner']}, {budget['max_trials']} trials)", file=sys.stderr)
+            run_search(sub, store, budget["tuner"], budget["max_trials"], "val_accuracy", fast)
+        best = _best_stored(store)
+        if best is None:
+            raise UserError(f"no tuned nuisance values stored for {study.name} {label}; "
+                            f"run `suite run {study.name}` first")
+        chosen = {key: best["config"][key] for key in study.nuisance}
+        for trial in trials:
+            config = {**trial.config, **chosen}
+            tuned.trials.append(Trial(trial_key(trial.point, config), trial.point, config))
+    return tuned

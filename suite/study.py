@@ -69,6 +69,10 @@ class Study:
     curves: tuple = ("dev_accuracy", "loss")
     notes: str = ""
     search: dict | None = None  # a keras-tuner search space over config keys (see suite.tuning)
+    # Nuisance hyperparameters: a space tuned on the dev split for each scientific value (seed 0)
+    # before the seeds run, with this budget (the tuning playbook's protocol).
+    nuisance: dict | None = None
+    nuisance_budget: dict = field(default_factory=lambda: {"tuner": "random", "max_trials": 8})
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,34 @@ def test_a_rerun_replays_the_search_from_the_store(tmp_path, monkeypatch):
     assert sum(calls.values()) == first  # nothing retrained: every trial came from the store
     pd.testing.assert_frame_equal(pd.read_csv(out).drop(columns="finished_at"),
                                   before.drop(columns="finished_at"))
+
+
+def test_nuisance_is_tuned_per_scientific_value_before_the_seeds(tmp_path, monkeypatch):
+    import dataclasses
+
+    study = dataclasses.replace(
+        STUDIES["depth"], name="tuned_depth", axes={"depth": [0, 1]},
+        nuisance={"learning_rate": {"float": [0.01, 1.0], "sampling": "log"}},
+        nuisance_budget={"tuner": "random", "max_trials": 2})
+    monkeypatch.setitem(STUDIES, "tuned_depth", study)
+    calls = Counter()
+    real = train.train
+
+    def counting(config, **kwargs):
+        calls[config["depth"], config["seed"], config["learning_rate"]] += 1
+        return real(config, **kwargs)
+
+    monkeypatch.setattr(train, "train", counting)
+    argv = ["run", "tuned_depth", "--profile", "smoke", "--set", "epochs=1",
+            "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")]
+    assert main(argv) == 0
+    trials = pd.read_csv(tmp_path / "results" / "tuned_depth" / "smoke" / "trials.csv")
+    for depth, group in trials.groupby("depth"):
+        tuned = group.learning_rate.unique()
+        assert len(tuned) == 1  # every seed of one scientific value gets the same tuned value
+        searched = [lr for (d, seed, lr) in calls if d == depth and seed == 0]
+        assert tuned[0] in searched and len(set(searched)) == 2  # chosen among the 2 search trials
+    assert "tuned learning_rate" in (tmp_path / "results" / "tuned_depth" / "smoke" / "README.md").read_text()
+    trained = sum(calls.values())
+    assert main(argv) == 0 and sum(calls.values()) == trained  # a rerun retrains nothing
+    assert main(["report", *argv[1:]]) == 0
