@@ -62,6 +62,13 @@ def _choose_backend(requested: str) -> None:
                         f"or use --backend tensorflow")
     os.environ["KERAS_BACKEND"] = requested
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if requested == "jax":
+        # JAX's persistent compilation cache: a rerun, a resumed run and every parallel worker reuse
+        # the kernels compiled before instead of paying XLA's compile time again.
+        cache = os.environ.get("SUITE_COMPILATION_CACHE", str(Path.home() / ".cache" / "suite" / "jax"))
+        os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", cache)
+        os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+        os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -8,8 +8,10 @@ same as a plain ``fit`` loop.
 """
 from __future__ import annotations
 
+import json
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 import keras
@@ -20,7 +22,12 @@ from suite.errors import lookup
 from suite.models import MODELS, OUTPUT_LOSSES
 from suite.optim import build_optimizer
 
-EVAL_BATCH = 2000
+EVAL_BATCH = 2000  # at most; dev and test share one batch shape so evaluation compiles once
+# Compiled models kept per process, keyed by everything but the trial-only keys: a new seed of a
+# known architecture reuses the compiled train/eval functions instead of tracing them again.
+COMPILED_CACHE_SIZE = 8
+TRIAL_ONLY_KEYS = ("seed", "epochs")
+_compiled: OrderedDict[str, keras.Model] = OrderedDict()
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -67,27 +74,63 @@ def steps_per_epoch(n_train: int, batch_size: int) -> int:
     return max(1, math.ceil(n_train / batch_size))
 
 
+def _optimizer(config: dict) -> keras.optimizers.Optimizer:
+    return build_optimizer(config["optimizer"], config["learning_rate"], config["momentum"],
+                           config["optimizer_options"])
+
+
+def compiled_model(config: dict, splits: datasets.Splits, fast: bool) -> keras.Model:
+    """A compiled model holding this trial's initial weights (drawn from the seed just set).
+
+    On the fast path a model compiled by an earlier trial of the same architecture and training
+    settings is reused: it takes the fresh model's variables (weights and random-generator
+    states) and a fresh optimizer's state, so the trial is the same as on a new model.
+    """
+    fresh = build_model(config, splits)
+    key = json.dumps({k: v for k, v in config.items() if k not in TRIAL_ONLY_KEYS}, sort_keys=True)
+    cached = _compiled.get(key) if fast else None
+    if cached is None:
+        if not fast:
+            keras.backend.clear_session(free_memory=True)
+        fresh.compile(
+            optimizer=_optimizer(config),
+            loss=lookup(OUTPUT_LOSSES, config["output_activation"], "output activation")(),
+            metrics=["sparse_categorical_accuracy"], jit_compile=True if fast else "auto",
+            steps_per_execution=steps_per_epoch(len(splits.y_train), config["batch_size"]) if fast else 1)
+        # Build loss, metrics and optimizer now from a sample batch: left to ``fit``, the build
+        # would draw one data permutation that a reused model does not, shifting the data order.
+        fresh._symbolic_build(data_batch=(splits.x_train[:2], splits.y_train[:2]))
+        if fast:
+            _compiled[key] = fresh
+            while len(_compiled) > COMPILED_CACHE_SIZE:
+                _compiled.popitem(last=False)
+        return fresh
+    _compiled.move_to_end(key)
+    for target, source in zip(cached.variables, fresh.variables, strict=True):
+        target.assign(source)
+    optimizer = _optimizer(config)
+    optimizer.build(cached.trainable_variables)
+    for target, source in zip(cached.optimizer.variables, optimizer.variables, strict=True):
+        target.assign(source)
+    return cached
+
+
 def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bool = True) -> dict:
     """Run one trial described by ``config``; return its outcome (status, history, metrics)."""
     started = time.perf_counter()
-    keras.backend.clear_session(free_memory=True)
     keras.utils.set_random_seed(config["seed"])
     splits = datasets.subsample(datasets.load(config["dataset"]), config["train_size"])
-    model = build_model(config, splits)
-    steps = steps_per_epoch(len(splits.y_train), config["batch_size"])
-    model.compile(
-        optimizer=build_optimizer(config["optimizer"], config["learning_rate"], config["momentum"],
-                                  config["optimizer_options"]),
-        loss=lookup(OUTPUT_LOSSES, config["output_activation"], "output activation")(),
-        metrics=["sparse_categorical_accuracy"],
-        jit_compile=True if fast else "auto", steps_per_execution=steps if fast else 1,
-    )
+    model = compiled_model(config, splits, fast)
+    # Building a new model draws from the global generators and reusing one does not: reseed so
+    # the data order is the same either way.
+    keras.utils.set_random_seed(config["seed"])
+    eval_batch = min(EVAL_BATCH, len(splits.y_dev), len(splits.y_test))
     log = EpochLog(progress)
     keep_best = keras.callbacks.EarlyStopping(
         monitor="val_sparse_categorical_accuracy", mode="max", patience=config["epochs"] + 1, restore_best_weights=True)
     model.fit(
         splits.x_train, splits.y_train, batch_size=config["batch_size"], epochs=config["epochs"],
-        validation_data=(splits.x_dev, splits.y_dev), validation_batch_size=EVAL_BATCH if fast else None,
+        validation_data=(splits.x_dev, splits.y_dev), validation_batch_size=eval_batch if fast else None,
         callbacks=[log, keep_best], verbose=0, shuffle=True,
     )
     outcome = {"status": "done", "history": log.rows, "diverged_epoch": log.diverged_epoch,
@@ -97,7 +140,7 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     else:
         best = max(log.rows, key=lambda row: row["dev_accuracy"])
         test_loss, test_accuracy = model.evaluate(splits.x_test, splits.y_test,
-                                                  batch_size=EVAL_BATCH, verbose=0)
+                                                  batch_size=eval_batch, verbose=0)
         last = log.rows[-1]
         outcome["metrics"] = {
             "test_accuracy": float(test_accuracy), "test_loss": float(test_loss),

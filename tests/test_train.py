@@ -48,3 +48,18 @@ def test_nielsen_l2_scales_with_training_set_size(tiny_config):
     model = build_model({**tiny_config, "l2_lambda": 6.0}, datasets.load("synthetic"))
     regularizer = model.get_layer("output").kernel_regularizer
     assert regularizer.l2 == pytest.approx(6.0 / (2 * 600))
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_reusing_a_compiled_model_changes_no_number(tiny_config, dropout, monkeypatch):
+    from suite import train as train_module
+
+    config = {**tiny_config, "dropout": dropout, "seed": 1}
+    monkeypatch.setattr(train_module, "_compiled", type(train_module._compiled)())
+    fresh = train(config)  # compiles a new model
+    train({**config, "seed": 2})
+    reused = train(config)  # same architecture: the compiled model of the first trial is reused
+    assert len(train_module._compiled) == 1
+    assert reused["history"] == [dict(row, wall_time_s=r["wall_time_s"]) for row, r in
+                                 zip(fresh["history"], reused["history"])]
+    assert reused["metrics"] == fresh["metrics"]
