@@ -84,11 +84,8 @@ def run_arm(arm: str, epochs: int, seeds: int, scratch: Path, round_index: int) 
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     env.pop("KERAS_BACKEND", None)
     env.pop("JAX_COMPILATION_CACHE_DIR", None)
-    cache = scratch / f"jax-cache-{arm[0]}-{round_index}"
-    if arm.endswith("warm"):  # reuse the cache this round's cold run of the same arm left
-        env["SUITE_COMPILATION_CACHE"] = str(scratch / f"jax-cache-{arm[0]}-{round_index}")
-    else:
-        env["SUITE_COMPILATION_CACHE"] = str(cache)
+    # A cold run starts from an empty cache; its warm twin reuses what the cold run left.
+    env["SUITE_COMPILATION_CACHE"] = str(scratch / f"jax-cache-{arm[0]}-{round_index}")
     if arm == "A":
         env["KERAS_BACKEND"] = "tensorflow"
         wall, peak, out = timed([sys.executable, "benchmarks/plain_keras.py", "--epochs", str(epochs),

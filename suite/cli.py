@@ -92,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="where reports are written (default: results/)")
         sub.add_argument("--backend", choices=BACKENDS, default="auto",
                          help="Keras backend (auto: $KERAS_BACKEND, else jax if installed)")
+        sub.add_argument("--deterministic", action="store_true",
+                         help="bit-identical reruns: TF op determinism, oneDNN off (slower)")
         if name == "search":
             sub.add_argument("--tuner", default="hyperband", choices=("random", "bayesian", "hyperband", "grid"))
             sub.add_argument("--max-trials", type=_positive, default=30, help="search budget (default 30)")
@@ -232,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
 
             _join_chief(args)
             parallel.pin_current_process()  # before the backend starts its thread pools
+        if getattr(args, "deterministic", False):
+            # Read by TensorFlow at import and by suite.train; workers inherit them.
+            os.environ.update(SUITE_DETERMINISTIC="1", TF_DETERMINISTIC_OPS="1", TF_ENABLE_ONEDNN_OPTS="0")
         _choose_backend(args.backend)
         if args.command == "search":
             return _search(args, argv)

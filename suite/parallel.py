@@ -8,7 +8,9 @@ two workers on two cores do not fight over threads.
 """
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -87,11 +89,21 @@ def pin_current_process() -> None:
         os.environ["XLA_FLAGS"] = f"{flags} --xla_cpu_multi_thread_eigen=false".strip()
 
 
+def _die_with_parent() -> None:
+    """In the child: the kernel sends SIGKILL when the launcher dies, so no worker is orphaned
+    waiting an hour (keras-tuner's client timeout) for an oracle that is gone."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def launch(worker_argv: list[str], workers: int, host: str, port: int) -> list[int]:
     """Run ``workers`` copies of ``suite <worker_argv>``; return their exit codes."""
     shares, gpus = cpu_shares(workers), gpu_count()
     processes = [subprocess.Popen([sys.executable, "-m", "suite.cli", *worker_argv],
-                                  env=worker_env(i, shares[i], gpus, host, port))
+                                  env=worker_env(i, shares[i], gpus, host, port),
+                                  preexec_fn=_die_with_parent)
                  for i in range(workers)]
     try:
         return [process.wait() for process in processes]

@@ -64,9 +64,12 @@ def environment() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
+        "cpus_used": len(os.sched_getaffinity(0)),
         "packages": {name: _version(name) for name in PACKAGES if _version(name)},
         "git_commit": git_commit(),
         "env": {name: os.environ[name] for name in
-                ("TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS", "XLA_FLAGS", "CUDA_VISIBLE_DEVICES")
+                ("SUITE_DETERMINISTIC", "TF_DETERMINISTIC_OPS", "TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS",
+                 "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "XLA_FLAGS", "CUDA_VISIBLE_DEVICES",
+                 "SUITE_CPUS", "KERAS_BACKEND")
                 if name in os.environ},
     }

@@ -22,7 +22,7 @@ from keras_tuner.src.engine import base_tuner
 from suite import datasets, models, optim, parallel, train
 from suite.errors import UserError, lookup
 from suite.provenance import environment
-from suite.store import TrialStore
+from suite.store import FINISHED, TrialStore
 from suite.study import Plan, Trial
 
 OBJECTIVE = keras_tuner.Objective("dev_accuracy", direction="max")
@@ -89,10 +89,11 @@ def validate(plan: Plan) -> None:
 class Progress:
     """Human-readable progress on stderr: trial k of n, epoch metrics, elapsed and remaining."""
 
-    def __init__(self, prefix: str, total: int, count_stored, stream=sys.stderr):
-        self.prefix, self.total, self.count_stored, self.stream = prefix, total, count_stored, stream
+    def __init__(self, prefix: str, total: int, count_stored, stream=None):
+        self.prefix, self.total, self.count_stored = prefix, total, count_stored
+        self.stream = stream or sys.stderr
         self.started, self.finished_now = time.perf_counter(), 0
-        self.live = stream.isatty()
+        self.live = self.stream.isatty()
 
     def epoch(self, label: str, epochs: int, row: dict) -> None:
         if self.live:
@@ -117,21 +118,35 @@ class Progress:
 
 def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress: Progress,
               worker: str) -> dict:
-    """Train one trial and store its record; an exception is a failed trial, not a crash."""
+    """Train one trial and store its record; an exception is a failed trial, not a crash.
+
+    Returns ``{"status": "claimed"}`` without training while another process trains it, and the
+    stored record when another process finished it since the oracle handed it out.
+    """
     label = point_label(trial.point)
-    started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    if not store.claim(trial.key):
+        print(f"{progress.prefix} {label}: being trained by another process, skipped", file=sys.stderr)
+        return {"status": "claimed", "metrics": {}}
     try:
-        validate_config(trial.config)
-        outcome = train.train(trial.config, fast=fast,
-                              progress=lambda row: progress.epoch(label, trial.config["epochs"], row))
-    except Exception as exc:  # one broken trial must not end the study
-        outcome = {"status": "failed", "history": [], "metrics": {}, "wall_time_s": 0.0,
-                   "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(limit=5)}
-    record = {"key": trial.key, **meta, "point": trial.point, "seed": trial.config["seed"],
-              "config": trial.config, "started_at": started_at,
-              "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds"), "worker": worker, "fast_path": fast,
-              "environment": environment(), "error": None, **outcome}
-    store.put(record)
+        finished = store.get(trial.key)
+        if finished is not None and finished["status"] in FINISHED:
+            return finished
+        started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        try:
+            validate_config(trial.config)
+            outcome = train.train(trial.config, fast=fast,
+                                  progress=lambda row: progress.epoch(label, trial.config["epochs"], row))
+        except Exception as exc:  # one broken trial must not end the study
+            outcome = {"status": "failed", "history": [], "metrics": {}, "wall_time_s": 0.0,
+                       "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(limit=5)}
+        record = {"key": trial.key, **meta, "point": trial.point, "seed": trial.config["seed"],
+                  "config": trial.config, "started_at": started_at,
+                  "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds"),
+                  "worker": worker, "fast_path": fast, "environment": environment(), "error": None,
+                  **outcome}
+        store.put(record)
+    finally:
+        store.release(trial.key)
     progress.trial_end(label, record)
     return record
 
@@ -143,8 +158,11 @@ def _clock(seconds: float) -> str:
 
 def make_oracle(plan: Plan, store: TrialStore) -> StudyGridOracle:
     by_point = {_point_id(trial.point): trial for trial in plan.trials}
-    oracle = StudyGridOracle([t.point for t in plan.trials],
-                             lambda point: store.is_finished(by_point[_point_id(point)].key))
+    def taken(point: dict) -> bool:
+        key = by_point[_point_id(point)].key
+        return store.is_finished(key) or store.claimed_elsewhere(key)
+
+    oracle = StudyGridOracle([t.point for t in plan.trials], taken)
     oracle._set_project_dir(str(store.root), "tuner-chief")  # what a served oracle saves into
     oracle.verbose = 0  # the workers print the suite's own progress lines
     return oracle

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -115,9 +116,18 @@ def compiled_model(config: dict, splits: datasets.Splits, fast: bool) -> keras.M
     return cached
 
 
+def _enable_determinism() -> None:
+    """The determinism switch (``--deterministic``): TF's op determinism on top of the seeds."""
+    if os.environ.get("SUITE_DETERMINISTIC") and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
 def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bool = True) -> dict:
     """Run one trial described by ``config``; return its outcome (status, history, metrics)."""
     started = time.perf_counter()
+    _enable_determinism()
     keras.utils.set_random_seed(config["seed"])
     splits = datasets.subsample(datasets.load(config["dataset"]), config["train_size"])
     model = compiled_model(config, splits, fast)
