@@ -128,6 +128,23 @@ def _check_value(key: str, value, expected) -> None:
         raise UserError(f"--set dropout={value!r}: must be in [0, 1)")
 
 
+def _check_study(study: Study, config: dict) -> None:
+    """A study module is data: catch a malformed one before anything runs."""
+    where = f"study '{study.name}' (studies/{study.name}.py)"
+    unknown = sorted(set(study.base) - set(DEFAULTS)) + sorted(set(study.axes) - set(config))
+    for profile in study.profiles.values():
+        unknown += sorted(set(profile) - set(DEFAULTS) - {"seeds"})
+    if unknown:
+        raise UserError(f"{where} names unknown config keys {unknown}; use keys of suite.study.DEFAULTS")
+    for rule in study.rules:
+        if not set(rule.a) | set(rule.b) <= set(study.axes) or rule.kind not in ("better", "not_better"):
+            raise UserError(f"{where} has a malformed rule {rule.says!r}: kind must be better or "
+                            f"not_better and a/b must name its axes {list(study.axes)}")
+    for name, values in study.axes.items():
+        if not isinstance(values, (list, tuple)) or not values:
+            raise UserError(f"{where}: axis '{name}' needs a non-empty list of values")
+
+
 def trial_key(point: dict, config: dict) -> str:
     digest = hashlib.sha1(json.dumps(config, sort_keys=True).encode()).hexdigest()[:10]
     readable = "-".join(f"{k}={v}" for k, v in point.items()).replace("/", "_")
@@ -146,6 +163,7 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
     if n_seeds < 1:
         raise UserError(f"--seeds {n_seeds}: need at least 1 seed")
     config = {**DEFAULTS, **study.base, **profile_overrides}
+    _check_study(study, config)
     user = dict(overrides or {})
     if dataset:
         user["dataset"] = dataset

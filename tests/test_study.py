@@ -2,7 +2,7 @@ import pytest
 
 from studies import STUDIES
 from suite.errors import UserError
-from suite.study import DEFAULTS, expand, parse_overrides
+from suite.study import DEFAULTS, Rule, expand, parse_overrides
 
 DEPTH = STUDIES["depth"]
 
@@ -64,3 +64,18 @@ def test_every_study_is_complete_data(name):
         assert set(rule.a) <= set(study.axes) and set(rule.b) <= set(study.axes)
     for profile in study.profiles:
         assert expand(study, profile).trials
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"base": {"epochz": 3}}, "unknown config keys"),
+    ({"axes": {"deep": [1, 2]}}, "unknown config keys"),
+    ({"axes": {"depth": []}}, "non-empty list"),
+    ({"profiles": {"quick": {"seed": 2}}}, "unknown config keys"),
+    ({"rules": (Rule("bigger", {"depth": 1}, {"depth": 0}, "test_accuracy", 0.0, "x"),)}, "malformed rule"),
+    ({"rules": (Rule("better", {"width": 1}, {"depth": 0}, "test_accuracy", 0.0, "x"),)}, "malformed rule"),
+])
+def test_malformed_study_modules_are_user_errors(change, message):
+    import dataclasses
+
+    with pytest.raises(UserError, match=message):
+        expand(dataclasses.replace(DEPTH, **change), "quick")
