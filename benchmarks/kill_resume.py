@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ["depth", "--seeds", "10", "--set", "epochs=4"]  # quick profile: 50 trials of real digits
+GRID = 50
 
 
 def main():
@@ -33,7 +34,9 @@ def main():
     parsed = kills = 0
     for index in range(args.kills):
         workers = ["--workers", "2"] if index % 2 else []
-        process = subprocess.Popen(command + workers, cwd=ROOT, stdout=subprocess.DEVNULL,
+        # Once the grid is complete, start over so that every attempt can land mid-run.
+        fresh = ["--fresh"] if len(list(trials.glob("*.json"))) == GRID else []
+        process = subprocess.Popen(command + workers + fresh, cwd=ROOT, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, start_new_session=True)
         time.sleep(rng.uniform(3.0, 15.0))
         if process.poll() is None:
@@ -49,7 +52,7 @@ def main():
     final = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert final.returncode == 0, final.stderr
     stored = sorted(path.stem for path in trials.glob("*.json"))
-    assert len(stored) == len(set(stored)) == 50, stored
+    assert len(stored) == len(set(stored)) == GRID, stored
     assert not list(trials.glob("*.claim")), "a claim outlived its run"
     # A kill between creating and renaming a temporary file leaves it behind; it is never read.
     leftovers = len(list(trials.glob(".*.tmp")))
