@@ -8,6 +8,7 @@ same as a plain ``fit`` loop.
 """
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -80,6 +81,16 @@ def _optimizer(config: dict) -> keras.optimizers.Optimizer:
                            config["optimizer_options"])
 
 
+def _free_compiled_programs() -> None:
+    """An evicted model's programs live on in JAX's in-memory caches until cleared; clearing also
+    drops the cached models' programs, which the persistent compilation cache gives back cheaply."""
+    gc.collect()
+    if keras.backend.backend() == "jax":
+        import jax
+
+        jax.clear_caches()
+
+
 def compiled_model(config: dict, splits: datasets.Splits, fast: bool) -> keras.Model:
     """A compiled model holding this trial's initial weights (drawn from the seed just set).
 
@@ -105,6 +116,7 @@ def compiled_model(config: dict, splits: datasets.Splits, fast: bool) -> keras.M
             _compiled[key] = fresh
             while len(_compiled) > COMPILED_CACHE_SIZE:
                 _compiled.popitem(last=False)
+                _free_compiled_programs()
         return fresh
     _compiled.move_to_end(key)
     for target, source in zip(cached.variables, fresh.variables, strict=True):
