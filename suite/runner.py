@@ -84,11 +84,12 @@ def validate(plan: Plan) -> None:
 class Progress:
     """Human-readable progress on stderr: trial k of n, epoch metrics, elapsed and remaining."""
 
-    def __init__(self, plan: Plan, already_done: int, stream=sys.stderr):
-        self.plan, self.stream = plan, stream
+    def __init__(self, plan: Plan, already_done: int, stream=None):
+        # sys.stderr is looked up per run, not bound at import: it may have been replaced since.
+        self.plan, self.stream = plan, stream or sys.stderr
         self.total, self.done_before = len(plan.trials), already_done
         self.started, self.finished_now = time.perf_counter(), 0
-        self.live = stream.isatty()
+        self.live = self.stream.isatty()
 
     def _eta(self) -> str:
         elapsed = time.perf_counter() - self.started
