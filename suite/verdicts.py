@@ -27,6 +27,13 @@ def _points(metric: str, value: float) -> str:
     return f"{100 * value:+.2f} points" if "accuracy" in metric or "error" in metric else f"{value:+.3g}"
 
 
+def _span(metric: str, value: float, low: float, high: float) -> str:
+    """'+1.45 [+0.74, +2.16] points' for accuracies; plain numbers otherwise."""
+    if "accuracy" in metric or "error" in metric:
+        return f"{100 * value:+.2f} [{100 * low:+.2f}, {100 * high:+.2f}] points"
+    return f"{value:+.3g} [{low:+.3g}, {high:+.3g}]"
+
+
 def _welch_bounds(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
     """mean(a) - mean(b) with its one-sided Welch 95% lower and upper bounds."""
     diff = float(a.mean() - b.mean())
@@ -50,14 +57,15 @@ def _difference(rule: Rule, trials: pd.DataFrame) -> dict:
     if len(a) < 2 or len(b) < 2:
         return {**evidence, "verdict": "inconclusive", "why": "fewer than 2 finished seeds per side"}
     diff, low, high = _welch_bounds(a, b)
+    scale = 100 if "accuracy" in rule.metric or "error" in rule.metric else 1
     if rule.kind == "better":
         verdict = "supported" if low > rule.margin else "not_supported" if high < rule.margin else "inconclusive"
     else:
         verdict = "supported" if high < rule.margin else "not_supported" if low > rule.margin else "inconclusive"
     return {**evidence, "difference": diff, "lower_bound": low, "upper_bound": high, "verdict": verdict,
             "detail": f"difference {_points(rule.metric, diff)}, one-sided 95% bounds "
-                      f"[{_points(rule.metric, low)}, {_points(rule.metric, high)}], margin "
-                      f"{_points(rule.metric, rule.margin).lstrip('+')}; n = {len(a)} vs {len(b)}"}
+                      f"[{scale * low:+.2f}, {scale * high:+.2f}], margin {scale * rule.margin:.1f}; "
+                      f"n = {len(a)} vs {len(b)}"}
 
 
 def _level(metric: str, value: float) -> str:
@@ -131,9 +139,8 @@ def _small_vs_gap(rule: Rule, trials: pd.DataFrame) -> dict:
                else "not_supported" if smallest > rule.margin * g_high else "inconclusive")
     return {**evidence, "effect": effect, "effect_bounds": [e_low, e_high], "gap": gap,
             "gap_bounds": [g_low, g_high], "verdict": verdict,
-            "detail": f"effect {_points(rule.metric, effect)} [{_points(rule.metric, e_low)}, "
-                      f"{_points(rule.metric, e_high)}] vs gap {_points(rule.metric, gap)} "
-                      f"[{_points(rule.metric, g_low)}, {_points(rule.metric, g_high)}]; needs "
+            "detail": f"effect {_span(rule.metric, effect, e_low, e_high)} vs gap "
+                      f"{_span(rule.metric, gap, g_low, g_high)} (one-sided 95% bounds); needs "
                       f"|effect| < {rule.margin:g} x gap"}
 
 
