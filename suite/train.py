@@ -17,9 +17,8 @@ import keras
 import numpy as np
 
 from suite import datasets
-from suite.errors import lookup
+from suite.errors import UserError, lookup
 from suite.models import MODELS, OUTPUT_LOSSES
-from suite.errors import UserError
 from suite.optim import build_optimizer, build_schedule
 
 EVAL_BATCH = 2000
