@@ -1,7 +1,8 @@
 """The study registry: one module per lecture experiment."""
-from studies import depth, mlp_search
+from studies import depth, memorization, mlp_search
 
 STUDIES = {
     "depth": depth.STUDY,
+    "memorization": memorization.STUDY,
     "mlp_search": mlp_search.STUDY,
 }

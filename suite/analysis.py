@@ -1,38 +1,76 @@
-"""Pure DataFrame work: trial records -> tables, summaries with confidence intervals, verdicts."""
+"""Pure DataFrame work: trial records -> tables and summaries with confidence intervals."""
 from __future__ import annotations
 
+import json
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from suite.study import Rule, Study
+from suite.study import Study
 
 CONFIDENCE = 0.95
 
 
-def trials_frame(records: list[dict], axes: list[str], config_keys=()) -> pd.DataFrame:
-    """One row per trial: axis values, seed, status, final metrics, wall time (and config keys)."""
+def _varying_config(records: list[dict], exclude) -> list[str]:
+    """Config keys whose value differs between the records (what a named-overlay axis sets)."""
+    keys = dict.fromkeys(key for record in records for key in record.get("config", {}))
+    return [key for key in keys if key not in exclude and key != "seed" and len(
+        {json.dumps(record["config"].get(key), sort_keys=True) for record in records}) > 1]
+
+
+def sort_points(frame: pd.DataFrame, axes) -> pd.DataFrame:
+    """Rows in the study's order of axis values (``axes``: a list, or axis -> ordered values)."""
+    order = axes if isinstance(axes, dict) else {}
+    by = [axis for axis in axes if axis in frame] + (["seed"] if "seed" in frame else [])
+
+    def position(column: pd.Series) -> pd.Series:
+        if not order.get(column.name):  # no declared order: natural order
+            return column
+        rank = {value: index for index, value in enumerate(order[column.name])}
+        return column.map(lambda value: rank.get(value, len(rank)))
+
+    return frame.sort_values(by, key=position, ignore_index=True, kind="stable") if by else frame
+
+
+def trials_frame(records: list[dict], axes, config_keys=()) -> pd.DataFrame:
+    """One row per trial: axis values, the config keys that vary (and ``config_keys``), seed,
+    status, metrics, wall time."""
+    varying = list(dict.fromkeys([*_varying_config(records, set(axes)), *config_keys]))
     rows = []
     for record in records:
         row = {axis: record["point"][axis] for axis in axes}
-        row.update({key: record["config"][key] for key in config_keys})
+        row.update({key: _scalar(record["config"].get(key)) for key in varying})
         row.update(seed=record["seed"], status=record["status"],
                    diverged_epoch=record.get("diverged_epoch"), **record.get("metrics", {}),
                    epochs_run=len(record.get("history", [])), wall_time_s=record["wall_time_s"],
                    backend=record["environment"]["backend"], key=record["key"],
                    error=record.get("error"))
         rows.append(row)
-    return pd.DataFrame(rows).sort_values([*axes, "seed"], ignore_index=True)
+    return sort_points(pd.DataFrame(rows), axes)
 
 
-def history_frame(records: list[dict], axes: list[str]) -> pd.DataFrame:
-    """Long form: one row per trial and epoch."""
-    rows = [{**{axis: record["point"][axis] for axis in axes}, "seed": record["seed"], **row}
+def _scalar(value):
+    return json.dumps(value) if isinstance(value, (list, dict)) else value
+
+
+def history_frame(records: list[dict], axes) -> pd.DataFrame:
+    """Long form: one row per trial and epoch, with the optimizer steps taken by its end."""
+    varying = _varying_config(records, set(axes))
+    rows = [{**{axis: record["point"][axis] for axis in axes},
+             **{key: _scalar(record["config"].get(key)) for key in varying}, "seed": record["seed"], **row,
+             "step": row["epoch"] * record.get("steps_per_epoch", math.nan)}
             for record in records for row in record.get("history", [])]
     return pd.DataFrame(rows)
+
+
+def select(frame: pd.DataFrame, where: dict) -> pd.DataFrame:
+    """Rows matching ``where`` (column -> value, or list of values)."""
+    mask = pd.Series(True, index=frame.index)
+    for column, allowed in where.items():
+        mask &= frame[column].isin(allowed if isinstance(allowed, (list, tuple)) else [allowed])
+    return frame[mask]
 
 
 def mean_ci(values) -> tuple[float, float, float, float]:
@@ -49,73 +87,39 @@ def mean_ci(values) -> tuple[float, float, float, float]:
     return mean, std, mean - half, mean + half
 
 
-def summarize(trials: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """One row per scientific value: n, and mean/std/CI of each metric over finished seeds."""
-    axes = list(study.axes)
+def summarize_by(trials: pd.DataFrame, by: list[str], metrics) -> pd.DataFrame:
+    """One row per group (in order of appearance): n, and mean/std/CI of each metric over the
+    finished trials; ``{metric}_n`` counts the finite values (an epoch never reached is NaN)."""
     rows = []
-    for values, group in trials.groupby(axes, sort=True):
+    for values, group in trials.groupby(by, sort=False):
         values = values if isinstance(values, tuple) else (values,)
         done = group[group.status == "done"]
-        row = dict(zip(axes, values), n=len(done), n_diverged=int((group.status == "diverged").sum()),
+        row = dict(zip(by, values), n=len(done), n_diverged=int((group.status == "diverged").sum()),
                    n_failed=int((group.status == "failed").sum()))
-        for metric in study.metrics:
-            column = done[metric] if metric in done else []
+        for metric in metrics:
+            column = done[metric].dropna() if metric in done else []
+            row[f"{metric}_n"] = len(column)
             row[f"{metric}_mean"], row[f"{metric}_std"], row[f"{metric}_ci_low"], \
                 row[f"{metric}_ci_high"] = mean_ci(column)
-        for reference in study.references:
-            row[f"reference_{reference.metric}"] = reference.values.get(values[0], math.nan)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _select(trials: pd.DataFrame, where: dict, metric: str) -> np.ndarray:
-    mask = trials.status == "done"
-    for axis, value in where.items():
-        mask &= trials[axis] == value
-    return trials.loc[mask, metric].to_numpy(dtype=float)
+def summarize(trials: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """One row per scientific value (point), in the study's order, with the published numbers."""
+    axes = list(study.axes)
+    summary = summarize_by(sort_points(trials, study.levels), axes, study.metrics)
+    for reference in study.references:
+        keys = summary[axes].itertuples(index=False, name=None)
+        summary[f"reference_{reference.metric}"] = [
+            reference.values.get(key if len(axes) > 1 else key[0], math.nan) for key in keys]
+    return summary
 
 
-def judge(rule: Rule, trials: pd.DataFrame) -> dict:
-    """One-sided Welch 95% bounds on mean(a) - mean(b), compared with the rule's margin.
-
-    Both rule kinds are directional ("a beats b by more than the margin", "a does not"), so each
-    uses the one-sided bound that could refute it; together the bounds form a 90% interval.
-    """
-    a, b = _select(trials, rule.a, rule.metric), _select(trials, rule.b, rule.metric)
-    evidence = {"rule": rule.says, "a": rule.a, "b": rule.b, "metric": rule.metric,
-                "margin": rule.margin, "n_a": len(a), "n_b": len(b)}
-    if len(a) < 2 or len(b) < 2:
-        return {**evidence, "verdict": "inconclusive", "why": "fewer than 2 finished seeds per side"}
-    diff = float(a.mean() - b.mean())
-    if np.std(a) == 0 and np.std(b) == 0:
-        low = high = diff
-    else:
-        with warnings.catch_warnings():  # near-identical seeds make scipy warn; the bound is still right
-            warnings.simplefilter("ignore", RuntimeWarning)
-            low = stats.ttest_ind(a, b, equal_var=False, alternative="greater").confidence_interval(
-                CONFIDENCE).low
-            high = stats.ttest_ind(a, b, equal_var=False, alternative="less").confidence_interval(
-                CONFIDENCE).high
-    low, high = float(low), float(high)
-    if rule.kind == "better":
-        verdict = "supported" if low > rule.margin else "not_supported" if high < rule.margin else "inconclusive"
-    elif rule.kind == "not_better":
-        verdict = "supported" if high < rule.margin else "not_supported" if low > rule.margin else "inconclusive"
-    else:
-        raise ValueError(f"unknown rule kind {rule.kind!r}")
-    return {**evidence, "difference": diff, "lower_bound": low, "upper_bound": high, "verdict": verdict}
-
-
-def verdict(study: Study, trials: pd.DataFrame) -> dict:
-    """All rules supported -> supported; any contradicted -> not_supported; else inconclusive."""
-    evidence = [judge(rule, trials) for rule in study.rules]
-    verdicts = {item["verdict"] for item in evidence}
-    overall = ("not_supported" if "not_supported" in verdicts
-               else "supported" if verdicts == {"supported"} else "inconclusive")
-    rule_text = ("each rule bounds the difference in means (a - b) over seeds with one-sided Welch "
-                 "95% bounds: 'better' holds when the lower bound exceeds the margin and is "
-                 "contradicted when the upper bound is below it; 'not_better' holds when the upper "
-                 "bound is below the margin and is contradicted when the lower bound exceeds it. "
-                 "The claim is supported when every rule holds, not supported when any is "
-                 "contradicted, inconclusive otherwise")
-    return {"claim": study.claim, "rule": rule_text, "verdict": overall, "evidence": evidence}
+def ratio_to_baseline(trials: pd.DataFrame, x: str, baseline, metric: str, pair_on: list[str]) -> pd.DataFrame:
+    """Each finished trial's ``metric`` divided by that of its partner at ``x == baseline`` (same
+    values of ``pair_on``, e.g. seed and model): Zhang et al.'s time to fit relative to true labels."""
+    done = trials[trials.status == "done"]
+    base = done[done[x] == baseline].set_index(pair_on)[metric].rename("_baseline")
+    paired = done.join(base, on=pair_on)
+    return paired.assign(**{metric: paired[metric] / paired["_baseline"]}).drop(columns="_baseline")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -180,3 +180,77 @@ def subsample(splits: Splits, train_size: int) -> Splits:
                                   stratify=splits.y_train, random_state=SPLIT_SEED)
     return Splits(splits.name, x, y, splits.x_dev, splits.y_dev, splits.x_test, splits.y_test,
                   splits.num_classes, splits.source)
+
+
+# Transforms of Zhang et al. (2017), section 2: randomize the labels or the inputs while keeping the
+# architecture and the optimizer. Every draw comes from the trial seed, so the same seed gives the
+# same corrupted data on every run and for every model; labels and inputs use separate streams.
+LABEL_STREAM, INPUT_STREAM = 1, 2
+
+
+def corrupt_labels(y: np.ndarray, p: float, num_classes: int, rng: np.random.Generator) -> np.ndarray:
+    """Each label replaced, with probability ``p``, by a uniform random class (maybe the same one).
+
+    The draws do not depend on ``p``, so for one seed the labels corrupted at p = 0.2 are also
+    corrupted, identically, at p = 0.4: the corruption levels are nested.
+    """
+    chosen = rng.random(len(y)) < p
+    random_classes = rng.integers(0, num_classes, len(y), dtype=np.int32)
+    return np.where(chosen, random_classes, y).astype(np.int32)
+
+
+def _pixels(x: np.ndarray) -> np.ndarray:
+    """(N, H, W, C) -> (N, H*W, C): a channel's values move together with their pixel."""
+    return x.reshape(len(x), -1, x.shape[-1])
+
+
+def shuffled_pixels(splits: Splits, rng: np.random.Generator) -> Splits:
+    """One fixed permutation of the pixel positions, applied to every image of every split."""
+    order = rng.permutation(np.prod(splits.input_shape[:-1]))
+
+    def apply(x):
+        return _pixels(x)[:, order].reshape(x.shape)
+
+    return replace(splits, x_train=apply(splits.x_train), x_dev=apply(splits.x_dev),
+                   x_test=apply(splits.x_test))
+
+
+def random_pixels(splits: Splits, rng: np.random.Generator) -> Splits:
+    """A different random permutation of the pixel positions for each image."""
+    def apply(x):
+        orders = rng.permuted(np.tile(np.arange(_pixels(x).shape[1]), (len(x), 1)), axis=1)
+        return np.take_along_axis(_pixels(x), orders[..., None], axis=1).reshape(x.shape)
+
+    return replace(splits, x_train=apply(splits.x_train), x_dev=apply(splits.x_dev),
+                   x_test=apply(splits.x_test))
+
+
+def gaussian_inputs(splits: Splits, rng: np.random.Generator) -> Splits:
+    """Every image replaced by Gaussian noise with the training images' mean and std per channel."""
+    axes = tuple(range(splits.x_train.ndim - 1))
+    mean, std = splits.x_train.mean(axis=axes), splits.x_train.std(axis=axes)
+
+    def draw(x):
+        return rng.normal(mean, std, x.shape).astype(np.float32)
+
+    return replace(splits, x_train=draw(splits.x_train), x_dev=draw(splits.x_dev), x_test=draw(splits.x_test))
+
+
+TRANSFORMS = {
+    "none": lambda splits, rng: splits,
+    "shuffled_pixels": shuffled_pixels,
+    "random_pixels": random_pixels,
+    "gaussian": gaussian_inputs,
+}
+
+
+def transform(splits: Splits, seed: int, input_transform: str = "none",
+              label_corruption: float = 0.0) -> Splits:
+    """Apply an input transform (by name) and corrupt the training labels; dev and test keep theirs."""
+    apply = lookup(TRANSFORMS, input_transform, "input transform")
+    splits = apply(splits, np.random.default_rng([seed, INPUT_STREAM]))
+    if label_corruption:
+        y = corrupt_labels(splits.y_train, label_corruption, splits.num_classes,
+                           np.random.default_rng([seed, LABEL_STREAM]))
+        splits = replace(splits, y_train=y)
+    return splits

@@ -1,4 +1,4 @@
-"""Optimizer registry: names to Keras optimizers, built from a trial config."""
+"""Optimizer and learning-rate schedule registries, built from a trial config."""
 from __future__ import annotations
 
 import keras
@@ -20,10 +20,59 @@ OPTIMIZERS = {
 }
 
 
-def build_optimizer(name: str, learning_rate: float, momentum: float = 0.0,
+def build_optimizer(name: str, learning_rate, momentum: float = 0.0,
                     options: dict | None = None) -> keras.optimizers.Optimizer:
     factory = lookup(OPTIMIZERS, name, "optimizer")
     try:
         return factory(learning_rate, momentum, **(options or {}))
     except (TypeError, ValueError) as exc:
         raise UserError(f"optimizer '{name}' rejected its options {options}: {exc}") from None
+
+
+def _exponential(lr, steps_per_epoch, epochs, decay_rate=0.95, decay_epochs=1.0, decay_steps=None,
+                 staircase=True):
+    """lr * decay_rate ** (step / decay_steps); Zhang et al. decay by 0.95 once per epoch.
+
+    ``decay_steps`` pins the period in steps, so a smaller training set (fewer steps per epoch)
+    can keep the paper's decay per step instead of decaying faster.
+    """
+    steps = decay_steps or max(1, round(decay_epochs * steps_per_epoch))
+    return keras.optimizers.schedules.ExponentialDecay(lr, steps, decay_rate, staircase=staircase)
+
+
+def _step(lr, steps_per_epoch, epochs, every_epochs=10, factor=0.1):
+    """lr multiplied by ``factor`` every ``every_epochs`` epochs."""
+    return keras.optimizers.schedules.ExponentialDecay(
+        lr, max(1, round(every_epochs * steps_per_epoch)), factor, staircase=True)
+
+
+def _piecewise(lr, steps_per_epoch, epochs, boundaries=(), multipliers=()):
+    """lr * multipliers[i] between the epoch ``boundaries`` (one more multiplier than boundaries)."""
+    if len(multipliers) != len(boundaries) + 1:
+        raise ValueError("needs one more multiplier than boundaries")
+    return keras.optimizers.schedules.PiecewiseConstantDecay(
+        [int(b * steps_per_epoch) for b in boundaries], [lr * m for m in multipliers])
+
+
+def _cosine(lr, steps_per_epoch, epochs, alpha=0.0):
+    """Cosine decay from lr to alpha * lr over the whole run."""
+    return keras.optimizers.schedules.CosineDecay(lr, max(1, epochs * steps_per_epoch), alpha=alpha)
+
+
+SCHEDULES = {
+    "constant": lambda lr, steps_per_epoch, epochs: lr,
+    "exponential": _exponential,
+    "step": _step,
+    "piecewise": _piecewise,
+    "cosine": _cosine,
+}
+
+
+def build_schedule(name: str, learning_rate: float, steps_per_epoch: int, epochs: int,
+                   options: dict | None = None):
+    """A learning rate (float) or a ``keras.optimizers.schedules`` schedule counted in steps."""
+    factory = lookup(SCHEDULES, name, "learning-rate schedule")
+    try:
+        return factory(learning_rate, steps_per_epoch, epochs, **(options or {}))
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"learning-rate schedule '{name}' rejected its options {options}: {exc}") from None

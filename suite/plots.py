@@ -11,47 +11,70 @@ import seaborn as sns  # noqa: E402
 
 LABELS = {"test_accuracy": "test accuracy", "dev_accuracy": "dev accuracy", "loss": "train loss",
           "accuracy": "train accuracy", "dev_loss": "dev loss",
-          "best_dev_accuracy": "best dev accuracy", "final_train_accuracy": "final train accuracy"}
+          "best_dev_accuracy": "best dev accuracy", "final_train_accuracy": "final train accuracy",
+          "train_accuracy": "train accuracy", "epochs_to_100": "epochs to 100% train accuracy",
+          "epochs_to_99_9": "epochs to 99.9% train accuracy", "step": "optimizer step"}
+
+
+def _error(metric: str) -> str:
+    return LABELS.get(metric, metric).replace("accuracy", "error")
 
 
 def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, trials: pd.DataFrame | None = None,
-                   title: str = "") -> plt.Figure:
-    """Mean over seeds with its 95% CI band, each seed as a dot, and the published numbers."""
-    fig, ax = plt.subplots(figsize=(6, 4))
-    positions = range(len(summary))
-    low, high = summary[f"{metric}_ci_low"], summary[f"{metric}_ci_high"]
-    if "accuracy" in metric:  # a t-interval can leave [0, 1] with few, spread seeds
-        low, high = low.clip(0, 1), high.clip(0, 1)
-    ax.plot(positions, summary[f"{metric}_mean"], marker="o", label="this suite (mean over seeds)")
-    ax.fill_between(positions, low, high, alpha=0.25, label="95% CI")
-    if trials is not None:
-        where = {value: index for index, value in enumerate(summary[axis])}
-        done = trials[trials.status == "done"]
-        ax.scatter(done[axis].map(where), done[metric], s=12, color="black", alpha=0.6, zorder=3,
-                   label="seeds")
+                   title: str = "", hue: str = "", as_error: bool = False,
+                   reference_line: tuple | None = None) -> plt.Figure:
+    """Mean over seeds with its 95% CI band, each seed as a dot, and the published numbers; one
+    line per value of ``hue`` when given. ``as_error`` plots 1 - metric; ``reference_line`` is
+    (y, label) for a horizontal guide such as chance."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.2) if hue else (6, 4))
+    levels = list(dict.fromkeys(summary[axis]))
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in levels)
+    # a numeric axis keeps its spacing; names sit at even steps in the study's order
+    where = {value: value for value in sorted(levels)} if numeric else {v: i for i, v in enumerate(levels)}
+    flip = (lambda values: 1 - values) if as_error else (lambda values: values)
+    groups = list(summary.groupby(hue, sort=False)) if hue else [(None, summary)]
+    colors = sns.color_palette("viridis" if len(groups) > 6 else "deep", len(groups))
+    for (label, group), color in zip(groups, colors):
+        positions = group[axis].map(where)
+        low, high = flip(group[f"{metric}_ci_low"]), flip(group[f"{metric}_ci_high"])
+        if "accuracy" in metric:  # a t-interval can leave [0, 1] with few, spread seeds
+            low, high = low.clip(0, 1), high.clip(0, 1)
+        ax.plot(positions, flip(group[f"{metric}_mean"]), marker="o", color=color,
+                label=f"{hue} {label}" if hue else "this suite (mean over seeds)")
+        ax.fill_between(positions, low, high, alpha=0.2, color=color, **({} if hue else {"label": "95% CI"}))
+        if trials is not None:
+            done = trials[(trials.status == "done") & (trials[hue] == label if hue else True)]
+            ax.scatter(done[axis].map(where), flip(done[metric]), s=12, alpha=0.6, zorder=3,
+                       color="black" if not hue else color, **({} if hue else {"label": "seeds"}))
     reference = f"reference_{metric}"
     if reference in summary and summary[reference].notna().any():
-        ax.plot(positions, summary[reference], linestyle="--", marker="s", color="grey",
-                label="published")
-    ax.set_xticks(list(positions), [str(value) for value in summary[axis]])
+        ax.plot(summary[axis].map(where), flip(summary[reference]), linestyle="none" if hue else "--",
+                marker="s", color="grey", label="published")
+    if reference_line:
+        ax.axhline(reference_line[0], color="grey", linestyle=":", label=reference_line[1])
+    ax.set_xticks(list(where.values()), [str(value) for value in where])
     ax.set_xlabel(axis)
-    ax.set_ylabel(LABELS.get(metric, metric))
-    ax.set_title(title or f"{LABELS.get(metric, metric)} vs {axis}")
+    name = _error(metric) if as_error else LABELS.get(metric, metric)
+    ax.set_ylabel(name)
+    ax.set_title(title or f"{name} vs {axis}")
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize="small")
     fig.tight_layout()
     return fig
 
 
-def learning_curves(history: pd.DataFrame, hue: str, metric: str, title: str = "") -> plt.Figure:
-    """Per-epoch ``metric`` for each value of ``hue``; bands span the seeds (95% CI)."""
-    fig, ax = plt.subplots(figsize=(6, 4))
-    sns.lineplot(data=history, x="epoch", y=metric, hue=hue, errorbar=("ci", 95), n_boot=200,
-                 seed=0, palette="viridis", ax=ax)
+def learning_curves(history: pd.DataFrame, hue: str, metric: str, title: str = "",
+                    x: str = "epoch") -> plt.Figure:
+    """Per-epoch ``metric`` against ``x`` (epoch or step) for each value of ``hue``; bands span
+    the seeds (95% CI)."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    numeric = pd.api.types.is_numeric_dtype(history[hue])
+    sns.lineplot(data=history, x=x, y=metric, hue=hue, errorbar=("ci", 95), n_boot=200,
+                 seed=0, palette="viridis" if numeric else "tab10", ax=ax)
     if metric.endswith("loss"):
         ax.set_yscale("log")
     ax.set_ylabel(LABELS.get(metric, metric))
-    ax.set_title(title or f"{LABELS.get(metric, metric)} per epoch by {hue}")
+    ax.set_title(title or f"{LABELS.get(metric, metric)} per {x} by {hue}")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig

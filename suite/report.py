@@ -8,50 +8,72 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from suite import analysis, plots
+from suite import analysis, plots, verdicts
 from suite.store import atomic_write_text
-from suite.study import DEFAULTS, Plan
+from suite.study import DEFAULTS, Plan, overlays
+
+
+WEIGHTS_KEPT = {
+    "best_dev": "best-dev-accuracy weights are kept and the test split is evaluated once with them",
+    "last": "the last epoch's weights are kept (no early stopping) and the test split is evaluated "
+            "once with them",
+}
+
+
+def _percent(metric: str) -> bool:
+    return "accuracy" in metric or "error" in metric
 
 
 def _cell(row: pd.Series, metric: str) -> str:
     if row["n"] == 0:
         return "diverged" if row["n_diverged"] else "failed" if row["n_failed"] else "missing"
+    count = row.get(f"{metric}_n", row["n"])
+    if count == 0:
+        return f"n/a (0 of {row['n']} seeds)"
+    scale, digits = (100, 2) if _percent(metric) else (1, 1)
     mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
-    text = f"{100 * mean:.2f}" + (f" ± {100 * std:.2f}" if not math.isnan(std) else "")
+    text = f"{scale * mean:.{digits}f}" + (f" ± {scale * std:.{digits}f}" if not math.isnan(std) else "")
     if not math.isnan(row[f"{metric}_ci_low"]):
-        text += f" [{100 * row[f'{metric}_ci_low']:.2f}, {100 * row[f'{metric}_ci_high']:.2f}]"
+        text += f" [{scale * row[f'{metric}_ci_low']:.{digits}f}, {scale * row[f'{metric}_ci_high']:.{digits}f}]"
+    if count < row["n"]:
+        text += f" ({count} of {row['n']} seeds)"
     return text
 
 
 def results_table(plan: Plan, summary: pd.DataFrame, trials: pd.DataFrame | None = None) -> str:
-    """Markdown: one row per scientific value, metrics in % as mean ± std [95% CI]."""
+    """Markdown: one row per scientific value, metrics as mean ± std [95% CI] (accuracies in %)."""
     table = summary[list(plan.axes)].copy()
     for key in plan.study.nuisance or {}:  # the values tuned for each scientific value
-        first = trials.groupby(plan.axes)[key].first()
-        table[f"tuned {key}"] = [f"{first.loc[v]:.4g}" if isinstance(first.loc[v], float) else first.loc[v]
-                                 for v in summary[plan.axes[0]]]
+        tuned = trials.groupby(plan.axes)[key].first()
+        values = [tuned.loc[point if len(point) > 1 else point[0]]
+                  for point in summary[list(plan.axes)].itertuples(index=False, name=None)]
+        table[f"tuned {key}"] = [f"{v:.4g}" if isinstance(v, float) else v for v in values]
     table["seeds (done/diverged/failed)"] = [
         f"{r.n}/{r.n_diverged}/{r.n_failed}" for r in summary.itertuples()]
     for metric in plan.study.metrics:
-        table[f"{metric} %"] = [_cell(row, metric) for _, row in summary.iterrows()]
+        unit = " %" if _percent(metric) else ""
+        table[f"{metric}{unit}"] = [_cell(row, metric) for _, row in summary.iterrows()]
         reference = f"reference_{metric}"
         if reference in summary:
-            table[f"published {metric} %"] = [
-                "" if math.isnan(v) else f"{100 * v:.1f}" for v in summary[reference]]
+            table[f"published {metric}{unit}"] = [
+                "" if math.isnan(v) else f"{100 * v:.2f}" if _percent(metric) else f"{v:g}"
+                for v in summary[reference]]
     return table.to_markdown(index=False)
 
 
-def _evidence_lines(verdict: dict) -> list[str]:
-    lines = []
-    for item in verdict["evidence"]:
-        if "difference" in item:
-            lines.append(f"- {item['rule']}: {item['verdict']} (difference "
-                         f"{100 * item['difference']:+.2f} points, one-sided 95% bounds "
-                         f"[{100 * item['lower_bound']:+.2f}, {100 * item['upper_bound']:+.2f}], "
-                         f"margin {100 * item['margin']:.1f}; n = {item['n_a']} vs {item['n_b']})")
-        else:
-            lines.append(f"- {item['rule']}: {item['verdict']} ({item['why']})")
-    return lines
+def _evidence_lines(evidence: list[dict]) -> list[str]:
+    return [f"- {item['rule']}: {item['verdict']} ({item.get('detail') or item.get('why')})"
+            for item in evidence]
+
+
+def _verdict_lines(verdict: dict) -> list[str]:
+    lines = [f"**Verdict: {verdict['verdict'].replace('_', ' ')}.**", ""]
+    if "claims" not in verdict:
+        return lines + _evidence_lines(verdict["evidence"])
+    for number, claim in enumerate(verdict["claims"], 1):
+        lines += [f"{number}. **{claim['claim']}**: {claim['verdict'].replace('_', ' ')}.", "",
+                  *(f"   {line}" for line in _evidence_lines(claim["evidence"])), ""]
+    return lines[:-1]
 
 
 def _environment(records: list[dict]) -> list[str]:
@@ -66,41 +88,108 @@ def _environment(records: list[dict]) -> list[str]:
             f"(fast path: {records[0].get('fast_path')})"]
 
 
+def _label(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """One label per combination of values, e.g. 'wd, random'."""
+    return frame[columns].astype(str).agg(", ".join, axis=1)
+
+
+def _default_figures(plan: Plan, trials: pd.DataFrame, summary: pd.DataFrame, history: pd.DataFrame) -> dict:
+    """The first metric against the first axis, one line per combination of the other axes, and
+    the learning curves, one line per point."""
+    study, axis, others = plan.study, plan.axes[0], plan.axes[1:]
+    hue = ", ".join(others)
+    if others:
+        summary, trials = summary.assign(**{hue: _label(summary, others)}), trials.assign(**{hue: _label(trials, others)})
+    figures = {f"{metric}_vs_{axis}.png": plots.metric_vs_axis(summary, axis, metric, trials, hue=hue)
+               for metric in study.metrics[:1]}
+    if not history.empty:
+        curve_hue = ", ".join(plan.axes)
+        if others:
+            history = history.assign(**{curve_hue: _label(history, plan.axes)})
+        figures.update({f"curves_{metric}.png": plots.learning_curves(history, curve_hue, metric)
+                        for metric in study.curves})
+    return figures
+
+
+def _figures(plan: Plan, trials: pd.DataFrame, summary: pd.DataFrame, history: pd.DataFrame) -> dict:
+    """File name -> Figure: the study's own figure specs (study.Figure), else the default plots."""
+    study = plan.study
+    if not study.figures:
+        return _default_figures(plan, trials, summary, history)
+    figures = {}
+    for spec in study.figures:
+        if spec.kind == "curves":
+            data = analysis.select(history, spec.where) if not history.empty else history
+            if not data.empty:
+                figures[f"{spec.name}.png"] = plots.learning_curves(data, spec.hue, spec.metric, spec.title, spec.x)
+            continue
+        data = analysis.select(trials, spec.where)
+        columns = [spec.hue, spec.x] if spec.hue else [spec.x]
+        data = analysis.sort_points(data, {column: study.levels.get(column) for column in columns})
+        line = spec.guide or None
+        if spec.kind == "ratio_vs":
+            data = analysis.ratio_to_baseline(data, spec.x, spec.baseline, spec.metric,
+                                              ["seed", spec.hue] if spec.hue else ["seed"])
+            line = (1.0, f"{spec.x} = {spec.baseline}")
+        if data.empty:
+            continue
+        grouped = analysis.summarize_by(data, columns, [spec.metric])
+        figures[f"{spec.name}.png"] = plots.metric_vs_axis(
+            grouped, spec.x, spec.metric, data, spec.title, spec.hue, spec.as_error, line)
+    return figures
+
+
+def _axes_lines(plan: Plan) -> list[str]:
+    lines = []
+    for axis, table in overlays(plan.study).items():
+        if isinstance(plan.study.axes[axis], dict):
+            named = "; ".join(f"`{name}` = `{json.dumps(overrides, sort_keys=True)}`"
+                              for name, overrides in table.items())
+            lines.append(f"- axis `{axis}`: {named}")
+        else:
+            lines.append(f"- axis `{axis}` = {plan.study.axes[axis]}")
+    points = len({tuple(t.point[a] for a in plan.axes) for t in plan.trials})
+    crossed = math.prod(len(values) for values in plan.study.axes.values())
+    if points < crossed:
+        lines.append(f"- {points} of the {crossed} crossed points are run (the study's selection)")
+    return lines
+
+
 def write_report(plan: Plan, records: list[dict], out_dir: Path) -> Path:
-    study, axis = plan.study, plan.axes[0]
+    study = plan.study
     out_dir.mkdir(parents=True, exist_ok=True)
-    trials = analysis.trials_frame(records, plan.axes, tuple(study.nuisance or ()))
+    trials = analysis.trials_frame(records, study.levels, tuple(study.nuisance or ()))
     summary = analysis.summarize(trials, study)
     history = analysis.history_frame(records, plan.axes)
-    verdict = analysis.verdict(study, trials)
+    verdict = verdicts.verdict(study, trials)
 
     atomic_write_text(out_dir / "trials.csv", trials.to_csv(index=False))
     atomic_write_text(out_dir / "summary.csv", summary.to_csv(index=False))
     atomic_write_text(out_dir / "verdict.json", json.dumps(verdict, indent=2) + "\n")
 
-    figures = {f"{metric}_vs_{axis}.png": plots.metric_vs_axis(summary, axis, metric, trials)
-               for metric in study.metrics[:1]}
-    if not history.empty:
-        figures.update({f"curves_{metric}.png": plots.learning_curves(history, axis, metric)
-                        for metric in study.curves})
+    figures = _figures(plan, trials, summary, history)
     for name, figure in figures.items():
         figure.savefig(out_dir / name, dpi=110)
         plt.close(figure)
 
-    config = {k: v for k, v in plan.trials[0].config.items() if k not in (*plan.axes, "seed")}
+    varied = {key for table in overlays(study).values() for overrides in table.values() for key in overrides}
+    config = {k: v for k, v in plan.trials[0].config.items() if k not in (*varied, "seed")}
     changed = {k: v for k, v in config.items() if DEFAULTS.get(k) != v}
     splits = records[0].get("splits", {})
     missing = len(plan.trials) - len(records)
+    axes_text = (f"; axis `{plan.axes[0]}` = {study.axes[plan.axes[0]]}"
+                 if len(plan.axes) == 1 and not isinstance(study.axes[plan.axes[0]], dict) else "")
     lines = [
         f"# Study `{study.name}`", "", f"**Claim.** {study.claim}", "", f"**Source.** {study.source}",
-        "", f"**Verdict: {verdict['verdict'].replace('_', ' ')}.**", "", *_evidence_lines(verdict), "",
+        "", *_verdict_lines(verdict), "",
         "## Setup", "",
         f"- profile `{plan.profile}`; dataset `{config['dataset']}` "
         f"({', '.join(f'{k} {v}' for k, v in splits.items())}); "
-        f"{len({r['seed'] for r in records})} seeds; axis `{axis}` = {study.axes[axis]}",
+        f"{len({r['seed'] for r in records})} seeds{axes_text}",
+        *([] if axes_text else _axes_lines(plan)),
         f"- config (beyond the suite defaults): `{json.dumps(changed, sort_keys=True)}`",
         f"- command-line overrides: `{json.dumps(plan.overrides, sort_keys=True)}`",
-        "- best-dev-accuracy weights are kept and the test split is evaluated once with them",
+        f"- {WEIGHTS_KEPT.get(config.get('keep_weights'), config.get('keep_weights'))}",
     ]
     if missing:
         lines.append(f"- **{missing} of {len(plan.trials)} trials are not stored yet**: "
@@ -109,8 +198,8 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path) -> Path:
         lines.append(f"- {study.notes}")
     lines += ["", "## Results", "", "Accuracies in %: mean ± std over seeds [95% t-interval].", "",
               results_table(plan, summary, trials), ""]
-    for reference in study.references:
-        lines += [f"Published numbers: {reference.citation}.", ""]
+    for citation in dict.fromkeys(reference.citation for reference in study.references):
+        lines += [f"Published numbers: {citation}.", ""]
     lines += [f"![{name}]({name})" for name in figures]
     lines += ["", "Files: [trials.csv](trials.csv) (one row per trial), [summary.csv](summary.csv), "
               "[verdict.json](verdict.json).", "", "## Environment", "", *_environment(records), ""]

@@ -76,6 +76,12 @@ def validate_config(config: dict) -> None:
         lookup(models.INITIALIZERS, config[key], "initializer")
     lookup(optim.OPTIMIZERS, config["optimizer"], "optimizer")
     lookup(models.OUTPUT_LOSSES, config["output_activation"], "output activation")
+    lookup(datasets.TRANSFORMS, config["input_transform"], "input transform")
+    lookup(train.KEEP_WEIGHTS, config["keep_weights"], "keep_weights")
+    # Schedule options and model keys are checked by resolving them once, with dummy sizes.
+    optim.build_schedule(config["lr_schedule"], config["learning_rate"], 1, config["epochs"],
+                         config["lr_schedule_options"])
+    train.model_arguments(models.MODELS[config["model"]], config, 1)
 
 
 def validate(plan: Plan) -> None:

@@ -65,7 +65,8 @@ def best_plan(plan: Plan, oracle, seeds: int) -> Plan:
         raise UserError("the search finished no trial; see the trial errors in the store")
     overrides = tuning.overrides_of(best[0].hyperparameters.values)
     overrides.pop("epochs", None)  # Hyperband's short rounds: the re-run gets the full budget
-    study = dataclasses.replace(plan.study, axes={"config": ["best"]})
+    study = dataclasses.replace(plan.study, axes={"config": ["best"]}, rules=(), references=(),
+                                only=(), figures=(), nuisance=None)
     result = Plan(study, plan.profile, {**plan.overrides, **overrides})
     for seed in range(seeds):
         point = {"config": "best", "seed": seed}

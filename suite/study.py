@@ -27,18 +27,31 @@ DEFAULTS = {
     "learning_rate": 0.1,
     "momentum": 0.0,
     "optimizer_options": {},
+    "lr_schedule": "constant",  # suite.optim.SCHEDULES
+    "lr_schedule_options": {},
     "batch_size": 10,
     "epochs": 30,
+    # Zhang et al.'s "weight decay": each step adds weight_decay * w to the kernel gradients, i.e.
+    # loss += weight_decay / 2 * sum(w^2), independent of n (unlike Nielsen's l2_lambda).
+    "weight_decay": 0.0,
+    "conv_filters": [16, 32],  # the cnn model's convolution blocks
+    "conv_kernel": 5,
+    "random_crop": 0,  # cnn: pad by this many pixels, then crop back at a random offset; 0 = off
+    "label_corruption": 0.0,  # each training label replaced by a uniform random class with this prob.
+    "input_transform": "none",  # suite.datasets.TRANSFORMS
+    "stop_at_train_accuracy": 0.0,  # end training once an epoch's train accuracy reaches it; 0 = never
+    "keep_weights": "best_dev",  # best_dev (model selection on dev) or last (no early stopping)
 }
 PROFILES = ("smoke", "quick", "paper")
 DEFAULT_PROFILE = "quick"
-POSITIVE = ("epochs", "batch_size", "width", "learning_rate")
-NON_NEGATIVE = ("depth", "train_size", "l2_lambda", "dropout", "momentum")
+POSITIVE = ("epochs", "batch_size", "width", "learning_rate", "conv_kernel")
+NON_NEGATIVE = ("depth", "train_size", "l2_lambda", "dropout", "momentum", "weight_decay", "random_crop")
+UNIT_INTERVAL = ("label_corruption", "stop_at_train_accuracy")
 
 
 @dataclass(frozen=True)
 class Reference:
-    """Published numbers, keyed by the value of the study's first axis."""
+    """Published numbers, keyed by the tuple of a point's axis values (the bare value for one axis)."""
     citation: str
     metric: str
     values: dict
@@ -46,13 +59,47 @@ class Reference:
 
 @dataclass(frozen=True)
 class Rule:
-    """A verdict rule on ``metric``: ``kind`` is 'better' or 'not_better' (a vs b, by ``margin``)."""
+    """A verdict rule on ``metric`` over the finished trials matching ``a`` (partial points).
+
+    Kinds (``suite.analysis.RULES``): ``better`` / ``not_better``: mean(a) - mean(b) against
+    ``margin``; ``within``: mean(a) inside ``bounds`` = (low, high), None for an open end;
+    ``increasing``: the metric rises along ``along`` = (axis, ordered values) within ``a``, with a
+    rank correlation above ``margin``; ``small_vs_gap``: |mean(a) - mean(b)| is below ``margin``
+    times the gap mean(c) - mean(d), ``gap`` = (c, d). ``claim`` groups the rules of a study that
+    makes several claims; each claim gets its own verdict.
+    """
     kind: str
     a: dict
-    b: dict
+    b: dict = field(default_factory=dict)
+    metric: str = "test_accuracy"
+    margin: float = 0.0
+    says: str = ""
+    bounds: tuple = ()
+    along: tuple = ()
+    gap: tuple = ()
+    claim: str = ""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A study-specific plot of the finished trials matching ``where`` (axes or varying config keys).
+
+    ``curves``: per-epoch ``metric`` against ``x`` (epoch or step), one line per ``hue``;
+    ``metric_vs``: mean and 95% CI of ``metric`` against ``x``, one line per ``hue``;
+    ``ratio_vs``: like ``metric_vs`` for each seed's ratio to its own trial at x = ``baseline``.
+    ``as_error`` plots 1 - metric (an accuracy shown as an error rate); ``guide`` = (y, label)
+    draws a horizontal reference such as chance.
+    """
+    name: str
+    kind: str
     metric: str
-    margin: float
-    says: str
+    x: str
+    hue: str = ""
+    where: dict = field(default_factory=dict)
+    baseline: object = None
+    as_error: bool = False
+    guide: tuple = ()
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,8 +108,10 @@ class Study:
     claim: str
     source: str
     base: dict
-    axes: dict  # axis name -> list of values (each a config value)
-    profiles: dict  # profile name -> {config overrides..., "seeds": n}
+    # axis name -> list of values of the config key of that name, or {value name: {config
+    # overrides}} (a named overlay: the point holds the name). Axes are crossed.
+    axes: dict
+    profiles: dict  # profile name -> {config overrides..., "seeds": n, optionally "only": (...)}
     metrics: tuple = ("test_accuracy",)
     references: tuple = ()
     rules: tuple = ()
@@ -73,6 +122,15 @@ class Study:
     # before the seeds run, with this budget (the tuning playbook's protocol).
     nuisance: dict | None = None
     nuisance_budget: dict = field(default_factory=lambda: {"tuner": "random", "max_trials": 8})
+    # Partial points ({axis: value or list of values}); when given, only the crossed points that
+    # match one of them are run (a design that is not a full grid).
+    only: tuple = ()
+    figures: tuple = ()  # Figure specs; empty = the default plots
+
+    @property
+    def levels(self) -> dict:
+        """axis -> its values (or value names) in the study's order."""
+        return {axis: list(values) for axis, values in self.axes.items()}
 
 
 @dataclass(frozen=True)
@@ -126,22 +184,27 @@ def _check_value(key: str, value, expected) -> None:
         raise UserError(f"--set {key}={value!r}: must be {'> 0' if key in POSITIVE else '>= 0'}")
     if key == "dropout" and value >= 1:
         raise UserError(f"--set dropout={value!r}: must be in [0, 1)")
+    if key in UNIT_INTERVAL and not 0 <= value <= 1:
+        raise UserError(f"--set {key}={value!r}: must be in [0, 1]")
 
 
 def _check_study(study: Study, config: dict) -> None:
     """A study module is data: catch a malformed one before anything runs."""
+    from suite.verdicts import RULES  # verdicts imports this module: look it up late
+
     where = f"study '{study.name}' (studies/{study.name}.py)"
-    unknown = sorted(set(study.base) - set(DEFAULTS)) + sorted(set(study.axes) - set(config))
+    scalar_axes = {name for name, values in study.axes.items() if not isinstance(values, dict)}
+    unknown = sorted(set(study.base) - set(DEFAULTS)) + sorted(scalar_axes - set(config))
     for profile in study.profiles.values():
-        unknown += sorted(set(profile) - set(DEFAULTS) - {"seeds"})
+        unknown += sorted(set(profile) - set(DEFAULTS) - {"seeds", "only"})
     if unknown:
         raise UserError(f"{where} names unknown config keys {unknown}; use keys of suite.study.DEFAULTS")
     for rule in study.rules:
-        if not set(rule.a) | set(rule.b) <= set(study.axes) or rule.kind not in ("better", "not_better"):
-            raise UserError(f"{where} has a malformed rule {rule.says!r}: kind must be better or "
-                            f"not_better and a/b must name its axes {list(study.axes)}")
+        if not set(rule.a) | set(rule.b) <= set(study.axes) or rule.kind not in RULES:
+            raise UserError(f"{where} has a malformed rule {rule.says!r}: kind must be one of "
+                            f"{', '.join(RULES)} and a/b must name its axes {list(study.axes)}")
     for name, values in study.axes.items():
-        if not isinstance(values, (list, tuple)) or not values:
+        if not isinstance(values, (list, tuple, dict)) or not values:
             raise UserError(f"{where}: axis '{name}' needs a non-empty list of values")
 
 
@@ -151,18 +214,41 @@ def trial_key(point: dict, config: dict) -> str:
     return f"{readable}-{digest}"
 
 
+def overlays(study: Study) -> dict:
+    """axis -> value -> the config overrides it makes (a plain axis sets the key of its own name)."""
+    return {axis: dict(values) if isinstance(values, dict) else {value: {axis: value} for value in values}
+            for axis, values in study.axes.items()}
+
+
+def _matches(point: dict, pattern: dict) -> bool:
+    return all(point[axis] in (allowed if isinstance(allowed, (list, tuple)) else [allowed])
+               for axis, allowed in pattern.items())
+
+
 def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = None,
            seeds: int | None = None, overrides: dict | None = None) -> Plan:
-    """Resolve defaults <- base <- profile <- overrides, then take axes x seeds."""
+    """Resolve defaults <- base <- profile <- overrides, then take (selected) axes x seeds."""
     if profile not in study.profiles:
         raise UserError(f"unknown profile '{profile}'{did_you_mean(profile, study.profiles)}; "
                         f"choose one of: {', '.join(study.profiles)}")
     profile_overrides = dict(study.profiles[profile])
     n_seeds = seeds if seeds is not None else profile_overrides.pop("seeds", 3)
     profile_overrides.pop("seeds", None)
+    only = profile_overrides.pop("only", study.only)
     if n_seeds < 1:
         raise UserError(f"--seeds {n_seeds}: need at least 1 seed")
     config = {**DEFAULTS, **study.base, **profile_overrides}
+    tables = overlays(study)
+    varied_by = {key: axis for axis, table in tables.items() for overlay in table.values()
+                 for key in overlay}
+    for key, axis in varied_by.items():
+        if key not in config:
+            raise UserError(f"study '{study.name}': axis '{axis}' sets unknown config key "
+                            f"'{key}'{did_you_mean(key, config)}")
+    for pattern in only:
+        if not set(pattern) <= set(study.axes):
+            raise UserError(f"study '{study.name}': 'only' names {sorted(set(pattern) - set(study.axes))},"
+                            f" which are not axes ({', '.join(study.axes)})")
     _check_study(study, config)
     user = dict(overrides or {})
     if dataset:
@@ -171,15 +257,26 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
         if key in study.axes:
             raise UserError(f"--set {key}: '{key}' is a study axis (it varies across trials); "
                             f"choose another key")
+        if key in varied_by:
+            raise UserError(f"--set {key}: '{key}' varies across trials (the study's axis "
+                            f"'{varied_by[key]}' sets it); choose another key")
         if key not in config:
             raise UserError(f"unknown config key '{key}'{did_you_mean(key, config)}; "
                             f"valid keys: {', '.join(sorted(config))}")
         _check_value(key, value, config[key])
     config.update(user)
     plan = Plan(study, profile, user)
-    for values in itertools.product(*study.axes.values()):
+    for values in itertools.product(*(table.keys() for table in tables.values())):
+        named = dict(zip(study.axes, values))
+        if only and not any(_matches(named, pattern) for pattern in only):
+            continue
+        resolved = dict(config)
+        for axis, value in named.items():
+            resolved.update(tables[axis][value])
         for seed in range(n_seeds):
-            point = {**dict(zip(study.axes, values)), "seed": seed}
-            full = {**config, **point}
+            point = {**named, "seed": seed}
+            full = {**resolved, "seed": seed}
             plan.trials.append(Trial(trial_key(point, full), point, full))
+    if not plan.trials:
+        raise UserError(f"study '{study.name}' profile '{profile}': 'only' matches no point")
     return plan

@@ -1,4 +1,4 @@
-"""One trial: build, train with the lecture loop, keep the best-dev weights, test once.
+"""One trial: build, train with the lecture loop, keep the best-dev (or last) weights, test once.
 
 Returns plain values; writes nothing. The fast path compiles whole epochs into one execution
 (``steps_per_execution``) with XLA (``jit_compile=True``, which Keras leaves off on CPU-only
@@ -9,6 +9,7 @@ same as a plain ``fit`` loop.
 from __future__ import annotations
 
 import gc
+import inspect
 import json
 import math
 import os
@@ -17,19 +18,23 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 import keras
-import numpy as np
 
 from suite import datasets
-from suite.errors import lookup
+from suite.errors import UserError, lookup
 from suite.models import MODELS, OUTPUT_LOSSES
-from suite.optim import build_optimizer
+from suite.optim import build_optimizer, build_schedule
 
 EVAL_BATCH = 2000  # at most; dev and test share one batch shape so evaluation compiles once
-# Compiled models kept per process, keyed by everything but the trial-only keys: a new seed of a
-# known architecture reuses the compiled train/eval functions instead of tracing them again.
+# Compiled models kept per process, keyed by everything but the seed: a new seed of a known
+# architecture and schedule reuses the compiled train/eval functions instead of tracing them again.
 COMPILED_CACHE_SIZE = 8
-TRIAL_ONLY_KEYS = ("seed", "epochs")
+TRIAL_ONLY_KEYS = ("seed",)
 _compiled: OrderedDict[str, keras.Model] = OrderedDict()
+# Which weights are tested: model selection on the dev split, or the last epoch's (Zhang et al.
+# train without early stopping, so the random-label rows are not rescued by an early epoch).
+KEEP_WEIGHTS = {"best_dev": "the epoch with the best dev accuracy", "last": "the last epoch"}
+# First epoch whose training accuracy reaches the threshold (Zhang et al.'s "time to fit").
+FIT_THRESHOLDS = {"epochs_to_99_9": 0.999, "epochs_to_100": 1.0}
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -51,6 +56,7 @@ class EpochLog(keras.callbacks.Callback):
                "accuracy": float(logs.get("sparse_categorical_accuracy", math.nan)),
                "dev_loss": float(logs.get("val_loss", math.nan)),
                "dev_accuracy": float(logs.get("val_sparse_categorical_accuracy", math.nan)),
+               "learning_rate": float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)),
                "wall_time_s": time.perf_counter() - self._start}
         self.rows.append(row)
         if not (math.isfinite(row["loss"]) and math.isfinite(row["dev_loss"])):
@@ -60,24 +66,54 @@ class EpochLog(keras.callbacks.Callback):
             self._progress(row)
 
 
+class StopAtTrainAccuracy(keras.callbacks.Callback):
+    """Ends training once an epoch's running training accuracy reaches ``threshold``."""
+
+    def __init__(self, threshold: float):
+        super().__init__()
+        self.threshold = threshold
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (logs or {}).get("sparse_categorical_accuracy", 0.0) >= self.threshold:
+            self.model.stop_training = True
+
+
+def model_arguments(builder, config: dict, n_train: int) -> dict:
+    """The builder's keyword-only parameters, read from the config by name, so each model takes
+    its own keys; ``l2`` is derived because two conventions feed Keras's L2 coefficient."""
+    # Keras adds l2 * sum(w^2) to the mean batch loss; Nielsen adds lambda/(2n) * sum(w^2), and
+    # weight decay (w -= lr * wd * w each step) is the gradient of wd/2 * sum(w^2).
+    derived = {"l2": config["l2_lambda"] / (2 * n_train) + config["weight_decay"] / 2}
+    arguments = {}
+    for parameter in inspect.signature(builder).parameters.values():
+        if parameter.kind is not parameter.KEYWORD_ONLY:
+            continue
+        if parameter.name in derived or parameter.name in config:
+            arguments[parameter.name] = derived.get(parameter.name, config.get(parameter.name))
+        elif parameter.default is parameter.empty:
+            raise UserError(f"model '{config['model']}' needs config key '{parameter.name}'")
+    return arguments
+
+
 def build_model(config: dict, splits: datasets.Splits) -> keras.Model:
     builder = lookup(MODELS, config["model"], "model")
-    n_train = len(splits.y_train)
-    return builder(
-        splits.input_shape, splits.num_classes,
-        depth=config["depth"], width=config["width"], activation=config["activation"],
-        kernel_initializer=config["kernel_initializer"], bias_initializer=config["bias_initializer"],
-        # Keras adds l2 * sum(w^2) to the mean batch loss; Nielsen adds lambda/(2n) * sum(w^2).
-        l2=config["l2_lambda"] / (2 * n_train), dropout=config["dropout"],
-    )
+    return builder(splits.input_shape, splits.num_classes,
+                   **model_arguments(builder, config, len(splits.y_train)))
+
+
+def first_epoch_reaching(history: list[dict], threshold: float) -> float:
+    """The first epoch whose training accuracy is >= threshold; NaN when none is."""
+    return next((float(row["epoch"]) for row in history if row["accuracy"] >= threshold), math.nan)
 
 
 def steps_per_epoch(n_train: int, batch_size: int) -> int:
     return max(1, math.ceil(n_train / batch_size))
 
 
-def _optimizer(config: dict) -> keras.optimizers.Optimizer:
-    return build_optimizer(config["optimizer"], config["learning_rate"], config["momentum"],
+def _optimizer(config: dict, steps: int) -> keras.optimizers.Optimizer:
+    learning_rate = build_schedule(config["lr_schedule"], config["learning_rate"], steps,
+                                   config["epochs"], config["lr_schedule_options"])
+    return build_optimizer(config["optimizer"], learning_rate, config["momentum"],
                            config["optimizer_options"])
 
 
@@ -99,16 +135,17 @@ def compiled_model(config: dict, splits: datasets.Splits, fast: bool) -> keras.M
     states) and a fresh optimizer's state, so the trial is the same as on a new model.
     """
     fresh = build_model(config, splits)
+    steps = steps_per_epoch(len(splits.y_train), config["batch_size"])
     key = json.dumps({k: v for k, v in config.items() if k not in TRIAL_ONLY_KEYS}, sort_keys=True)
     cached = _compiled.get(key) if fast else None
     if cached is None:
         if not fast:
             keras.backend.clear_session(free_memory=True)
         fresh.compile(
-            optimizer=_optimizer(config),
+            optimizer=_optimizer(config, steps),
             loss=lookup(OUTPUT_LOSSES, config["output_activation"], "output activation")(),
             metrics=["sparse_categorical_accuracy"], jit_compile=True if fast else "auto",
-            steps_per_execution=steps_per_epoch(len(splits.y_train), config["batch_size"]) if fast else 1)
+            steps_per_execution=steps if fast else 1)
         # Build loss, metrics and optimizer now from a sample batch: left to ``fit``, the build
         # would draw one data permutation that a reused model does not, shifting the data order.
         fresh._symbolic_build(data_batch=(splits.x_train[:2], splits.y_train[:2]))
@@ -121,7 +158,7 @@ def compiled_model(config: dict, splits: datasets.Splits, fast: bool) -> keras.M
     _compiled.move_to_end(key)
     for target, source in zip(cached.variables, fresh.variables, strict=True):
         target.assign(source)
-    optimizer = _optimizer(config)
+    optimizer = _optimizer(config, steps)
     optimizer.build(cached.trainable_variables)
     for target, source in zip(cached.optimizer.variables, optimizer.variables, strict=True):
         target.assign(source)
@@ -142,33 +179,49 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     _enable_determinism()
     keras.utils.set_random_seed(config["seed"])
     splits = datasets.subsample(datasets.load(config["dataset"]), config["train_size"])
+    splits = datasets.transform(splits, config["seed"], config["input_transform"],
+                                config["label_corruption"])
+    steps = steps_per_epoch(len(splits.y_train), config["batch_size"])
     model = compiled_model(config, splits, fast)
     # Building a new model draws from the global generators and reusing one does not: reseed so
     # the data order is the same either way.
     keras.utils.set_random_seed(config["seed"])
     eval_batch = min(EVAL_BATCH, len(splits.y_dev), len(splits.y_test))
     log = EpochLog(progress)
-    keep_best = keras.callbacks.EarlyStopping(
-        monitor="val_sparse_categorical_accuracy", mode="max", patience=config["epochs"] + 1, restore_best_weights=True)
+    callbacks = [log]
+    lookup(KEEP_WEIGHTS, config["keep_weights"], "keep_weights")
+    if config["keep_weights"] == "best_dev":
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor="val_sparse_categorical_accuracy", mode="max", patience=config["epochs"] + 1,
+            restore_best_weights=True))
+    if config["stop_at_train_accuracy"]:
+        callbacks.append(StopAtTrainAccuracy(config["stop_at_train_accuracy"]))
     model.fit(
         splits.x_train, splits.y_train, batch_size=config["batch_size"], epochs=config["epochs"],
         validation_data=(splits.x_dev, splits.y_dev), validation_batch_size=eval_batch if fast else None,
-        callbacks=[log, keep_best], verbose=0, shuffle=True,
+        callbacks=callbacks, verbose=0, shuffle=True,
     )
     outcome = {"status": "done", "history": log.rows, "diverged_epoch": log.diverged_epoch,
-               "metrics": {}, "n_params": int(model.count_params()), "splits": splits.sizes()}
+               "metrics": {}, "n_params": int(model.count_params()), "splits": splits.sizes(),
+               "steps_per_epoch": steps}
     if log.diverged_epoch is not None:
         outcome["status"] = "diverged"
     else:
         best = max(log.rows, key=lambda row: row["dev_accuracy"])
         test_loss, test_accuracy = model.evaluate(splits.x_test, splits.y_test,
                                                   batch_size=eval_batch, verbose=0)
+        # The kept weights on the (possibly corrupted) training set, without augmentation.
+        train_loss, train_accuracy = model.evaluate(splits.x_train, splits.y_train,
+                                                    batch_size=eval_batch, verbose=0)
         last = log.rows[-1]
         outcome["metrics"] = {
             "test_accuracy": float(test_accuracy), "test_loss": float(test_loss),
+            "train_accuracy": float(train_accuracy), "train_loss": float(train_loss),
             "best_dev_accuracy": best["dev_accuracy"], "best_epoch": best["epoch"],
             "min_dev_loss": min(row["dev_loss"] for row in log.rows),
+            "kept_epoch": best["epoch"] if config["keep_weights"] == "best_dev" else last["epoch"],
             "final_train_accuracy": last["accuracy"], "final_train_loss": last["loss"],
+            **{name: first_epoch_reaching(log.rows, threshold) for name, threshold in FIT_THRESHOLDS.items()},
         }
     outcome["wall_time_s"] = time.perf_counter() - started
     return outcome

@@ -83,3 +83,108 @@ def test_subsample_is_stratified():
 def test_unknown_dataset_names_the_choices():
     with pytest.raises(UserError, match="unknown dataset 'mnist10k'.*did you mean 'mnist_10k'"):
         datasets.load("mnist10k")
+
+
+def distinct_pixels(n_train=50, n_dev=10, n_test=20, shape=(6, 5, 2)) -> datasets.Splits:
+    """Images whose values are all different, so a permutation can be read back off them."""
+    def images(n, offset):
+        return (np.arange(n * np.prod(shape), dtype=np.float32).reshape(n, *shape) + offset) / 1e5
+
+    labels = np.arange(n_train + n_dev + n_test, dtype=np.int32) % 10
+    return datasets.Splits("toy", images(n_train, 0), labels[:n_train], images(n_dev, 1e4), labels[n_train:n_train + n_dev],
+                           images(n_test, 2e4), labels[n_train + n_dev:], 10, "test")
+
+
+def pixel_order(original: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """Where each output pixel (all channels) came from in the input image."""
+    flat_in = original.reshape(-1, original.shape[-1])[:, 0]
+    flat_out = moved.reshape(-1, moved.shape[-1])[:, 0]
+    return np.searchsorted(flat_in, flat_out)
+
+
+@pytest.mark.parametrize("name", sorted(datasets.TRANSFORMS))
+def test_every_transform_keeps_shapes_labels_and_is_reproducible(name):
+    splits = distinct_pixels()
+    first = datasets.transform(splits, seed=3, input_transform=name)
+    again = datasets.transform(splits, seed=3, input_transform=name)
+    other = datasets.transform(splits, seed=4, input_transform=name)
+    for part in ("x_train", "x_dev", "x_test"):
+        assert getattr(first, part).shape == getattr(splits, part).shape
+        assert getattr(first, part).dtype == np.float32
+        np.testing.assert_array_equal(getattr(first, part), getattr(again, part))
+        assert name == "none" or not np.array_equal(getattr(first, part), getattr(other, part))
+    for part in ("y_train", "y_dev", "y_test"):
+        np.testing.assert_array_equal(getattr(first, part), getattr(splits, part))
+
+
+def test_shuffled_pixels_is_one_permutation_for_every_image_of_every_split():
+    splits = distinct_pixels()
+    shuffled = datasets.transform(splits, seed=0, input_transform="shuffled_pixels")
+    order = pixel_order(splits.x_train[0], shuffled.x_train[0])
+    assert sorted(order) == list(range(30)) and not np.array_equal(order, np.arange(30))
+    for part in ("x_train", "x_dev", "x_test"):
+        for before, after in zip(getattr(splits, part), getattr(shuffled, part)):
+            np.testing.assert_array_equal(pixel_order(before, after), order)
+            # the channels of a pixel move together
+            np.testing.assert_array_equal(after.reshape(30, 2), before.reshape(30, 2)[order])
+
+
+def test_random_pixels_is_a_different_permutation_per_image():
+    splits = distinct_pixels()
+    randomized = datasets.transform(splits, seed=0, input_transform="random_pixels")
+    orders = set()
+    for part in ("x_train", "x_dev", "x_test"):
+        for before, after in zip(getattr(splits, part), getattr(randomized, part)):
+            order = pixel_order(before, after)
+            assert sorted(order) == list(range(30))
+            np.testing.assert_array_equal(after.reshape(30, 2), before.reshape(30, 2)[order])
+            orders.add(tuple(order))
+    assert len(orders) == 80
+
+
+def test_gaussian_inputs_match_the_training_mean_and_std_per_channel():
+    splits = datasets.load("synthetic")
+    noise = datasets.transform(splits, seed=0, input_transform="gaussian")
+    for part in ("x_train", "x_dev", "x_test"):
+        x = getattr(noise, part)
+        assert abs(x.mean() - splits.x_train.mean()) < 0.01
+        assert abs(x.std() - splits.x_train.std()) < 0.01
+        assert abs(np.corrcoef(x.reshape(-1), getattr(splits, part).reshape(-1))[0, 1]) < 0.02
+
+
+@pytest.mark.parametrize("p", [0.0, 0.2, 0.5, 0.8, 1.0])
+def test_label_corruption_changes_about_p_times_1_minus_1_over_k(p):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 10, 100_000).astype(np.int32)
+    corrupted = datasets.corrupt_labels(y, p, 10, np.random.default_rng(1))
+    assert corrupted.dtype == np.int32 and corrupted.min() >= 0 and corrupted.max() <= 9
+    assert abs(np.mean(corrupted != y) - p * (1 - 1 / 10)) < 0.005
+
+
+def test_random_labels_are_class_balanced_and_independent_of_the_true_ones():
+    y = np.repeat(np.arange(10, dtype=np.int32), 5000)
+    random = datasets.corrupt_labels(y, 1.0, 10, np.random.default_rng(0))
+    np.testing.assert_allclose(np.bincount(random, minlength=10) / len(y), 0.1, atol=0.005)
+    table = np.histogram2d(y, random, bins=10)[0] / len(y)  # joint ~ product of the marginals
+    np.testing.assert_allclose(table, 0.01, atol=0.002)
+
+
+def test_transform_corrupts_only_training_labels_reproducibly_and_nested():
+    splits = datasets.load("synthetic")
+    low = datasets.transform(splits, seed=5, label_corruption=0.3)
+    high = datasets.transform(splits, seed=5, label_corruption=0.6)
+    np.testing.assert_array_equal(low.y_train, datasets.transform(splits, seed=5, label_corruption=0.3).y_train)
+    assert not np.array_equal(low.y_train, datasets.transform(splits, seed=6, label_corruption=0.3).y_train)
+    np.testing.assert_array_equal(low.y_dev, splits.y_dev)
+    np.testing.assert_array_equal(low.y_test, splits.y_test)
+    np.testing.assert_array_equal(low.x_train, splits.x_train)
+    changed_low, changed_high = low.y_train != splits.y_train, high.y_train != splits.y_train
+    assert changed_low.sum() < changed_high.sum() and not np.any(changed_low & ~changed_high)
+    # the input stream does not shift the label stream
+    both = datasets.transform(splits, seed=5, input_transform="random_pixels", label_corruption=0.3)
+    np.testing.assert_array_equal(both.y_train, low.y_train)
+
+
+def test_unknown_transform_names_the_choices():
+    with pytest.raises(UserError, match="unknown input transform 'blur'.*choose one of: gaussian, none"):
+        datasets.transform(datasets.load("synthetic"), 0, "blur")

@@ -4,15 +4,23 @@ import pytest
 
 from suite import models
 from suite.errors import UserError
+from suite.study import DEFAULTS
+from suite.train import model_arguments
 
 BASE = dict(depth=2, width=8, activation="relu",
             kernel_initializer="glorot_uniform", bias_initializer="zeros", l2=0.0, dropout=0.0)
 
 
+def arguments(name, **config):
+    """A builder's keyword arguments from a suite config, as train.build_model reads them."""
+    return model_arguments(models.MODELS[name], {**DEFAULTS, "model": name, "width": 8,
+                                                 "activation": "relu", **config}, n_train=100)
+
+
 @pytest.mark.parametrize("name", sorted(models.MODELS))
 @pytest.mark.parametrize("depth", [0, 1, 3])
 def test_models_build_pure_and_shaped(name, depth):
-    kwargs = {**BASE, "depth": depth}
+    kwargs = arguments(name, depth=depth)
     model = models.MODELS[name]((8, 8, 1), 10, **kwargs)
     other = models.MODELS[name]((8, 8, 1), 10, **kwargs)
     assert model is not other and model.output_shape == (None, 10)
@@ -62,3 +70,35 @@ def test_output_losses_are_exact_on_logits(output):
 def test_sigmoid_cross_entropy_sums_over_units():
     value = keras.ops.convert_to_numpy(models.sigmoid_cross_entropy(np.array([0]), np.zeros((1, 3), "float32")))
     assert value == pytest.approx([3 * np.log(2)], rel=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(models.MODELS))
+def test_weight_decay_regularizes_every_kernel(name):
+    model = models.MODELS[name]((8, 8, 1), 10, **arguments(name, weight_decay=1e-3))
+    kernels = [layer for layer in model.layers if hasattr(layer, "kernel")]
+    assert len(model.losses) == len(kernels) and all(l.kernel_regularizer.l2 == pytest.approx(5e-4)
+                                                     for l in kernels)
+
+
+def test_cnn_blocks_follow_conv_filters():
+    model = models.build_cnn((8, 8, 1), 10, **arguments("cnn", conv_filters=[4, 6, 8], conv_kernel=3))
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [c.filters for c in convs] == [4, 6, 8] and all(c.kernel_size == (3, 3) for c in convs)
+    assert not any(isinstance(layer, models.RandomShift) for layer in model.layers)
+    cropped = models.build_cnn((8, 8, 1), 10, **arguments("cnn", random_crop=2))
+    assert isinstance(cropped.layers[0], models.RandomShift) and cropped.layers[0].pad == 2
+
+
+def test_random_shift_is_pad_then_crop_per_image_and_identity_at_inference():
+    keras.utils.set_random_seed(0)
+    images = np.random.default_rng(0).random((16, 8, 8, 2)).astype("float32") + 0.1
+    layer = models.RandomShift(2)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(images)), images)
+    shifted = keras.ops.convert_to_numpy(layer(images, training=True))
+    padded = np.pad(images, ((0, 0), (2, 2), (2, 2), (0, 0)))
+    offsets = []
+    for image, source in zip(shifted, padded):
+        found = [(i, j) for i in range(5) for j in range(5) if np.array_equal(source[i:i + 8, j:j + 8], image)]
+        assert len(found) == 1
+        offsets.append(found[0])
+    assert len(set(offsets)) > 4  # a new offset per image, not one per batch

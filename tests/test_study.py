@@ -2,7 +2,7 @@ import pytest
 
 from studies import STUDIES
 from suite.errors import UserError
-from suite.study import DEFAULTS, Rule, expand, parse_overrides
+from suite.study import DEFAULTS, Rule, Study, expand, parse_overrides
 
 DEPTH = STUDIES["depth"]
 
@@ -62,13 +62,16 @@ def test_every_study_is_complete_data(name):
     assert {"smoke", "quick", "paper"} <= set(study.profiles)
     for rule in study.rules:
         assert set(rule.a) <= set(study.axes) and set(rule.b) <= set(study.axes)
+        assert all(set(group) <= set(study.axes) for group in rule.gap)
+        if rule.along:
+            assert rule.along[0] in study.axes and set(rule.along[1]) <= set(study.levels[rule.along[0]])
     for profile in study.profiles:
         assert expand(study, profile).trials
 
 
 @pytest.mark.parametrize("change, message", [
     ({"base": {"epochz": 3}}, "unknown config keys"),
-    ({"axes": {"deep": [1, 2]}}, "unknown config keys"),
+    ({"axes": {"deep": [1, 2]}}, "unknown config key"),
     ({"axes": {"depth": []}}, "non-empty list"),
     ({"profiles": {"quick": {"seed": 2}}}, "unknown config keys"),
     ({"rules": (Rule("bigger", {"depth": 1}, {"depth": 0}, "test_accuracy", 0.0, "x"),)}, "malformed rule"),
@@ -79,3 +82,67 @@ def test_malformed_study_modules_are_user_errors(change, message):
 
     with pytest.raises(UserError, match=message):
         expand(dataclasses.replace(DEPTH, **change), "quick")
+
+
+TOY = Study(
+    name="toy", claim="c", source="s", base={"dataset": "synthetic"},
+    axes={"net": {"small": {"width": 8}, "large": {"width": 16, "depth": 2}},
+          "data": {"true": {}, "random": {"label_corruption": 1.0}},
+          "epochs": [1, 2]},
+    profiles={"quick": {"seeds": 2}, "smoke": {"seeds": 1, "only": ({"net": "small", "epochs": 1},)}},
+    rules=(Rule("better", {"data": "true"}, {"data": "random"}, "test_accuracy", 0.1, "r"),),
+)
+
+
+def test_named_overlay_axes_cross_and_the_point_holds_the_name():
+    plan = expand(TOY, "quick")
+    assert len(plan.trials) == 2 * 2 * 2 * 2
+    first = plan.trials[0]
+    assert first.point == {"net": "small", "data": "true", "epochs": 1, "seed": 0}
+    assert first.config["width"] == 8 and "net" not in first.config and first.config["epochs"] == 1
+    large_random = next(t for t in plan.trials if t.point["net"] == "large" and t.point["data"] == "random")
+    assert (large_random.config["width"], large_random.config["depth"],
+            large_random.config["label_corruption"]) == (16, 2, 1.0)
+    assert len({trial.key for trial in plan.trials}) == len(plan.trials)
+    assert TOY.levels == {"net": ["small", "large"], "data": ["true", "random"], "epochs": [1, 2]}
+
+
+def test_only_selects_points_and_a_profile_may_replace_it():
+    only = Study(**{**TOY.__dict__, "only": ({"net": "large", "data": ["true", "random"]},
+                                             {"net": "small", "data": "true", "epochs": 2})})
+    points = {tuple(t.point[a] for a in ("net", "data", "epochs")) for t in expand(only, "quick").trials}
+    assert points == {("large", "true", 1), ("large", "true", 2), ("large", "random", 1),
+                      ("large", "random", 2), ("small", "true", 2)}
+    assert [t.point for t in expand(only, "smoke").trials] == [
+        {"net": "small", "data": "true", "epochs": 1, "seed": 0},
+        {"net": "small", "data": "random", "epochs": 1, "seed": 0}]
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"axes": {"net": {"small": {"widht": 8}}}}, "axis 'net' sets unknown config key 'widht'"),
+    ({"only": ({"size": "small"},)}, "'only' names.*not axes"),
+    ({"only": ({"net": "huge"},)}, "matches no point"),
+])
+def test_bad_study_definitions_are_user_errors(change, message):
+    with pytest.raises(UserError, match=message):
+        expand(Study(**{**TOY.__dict__, **change}), "quick")
+
+
+def test_set_refuses_keys_that_an_axis_sets():
+    with pytest.raises(UserError, match="'label_corruption' varies across trials.*axis 'data'"):
+        expand(TOY, "quick", overrides={"label_corruption": 0.5})
+    with pytest.raises(UserError, match="is a study axis"):
+        expand(TOY, "quick", overrides={"epochs": 3})
+    assert expand(TOY, "quick", overrides={"batch_size": 7}).trials[0].config["batch_size"] == 7
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"label_corruption": 1.5}, r"must be in \[0, 1\]"),
+    ({"stop_at_train_accuracy": -0.1}, r"must be in \[0, 1\]"),
+    ({"weight_decay": -1e-4}, "must be >= 0"),
+    ({"lr_schedule_options": [1]}, "expected a dict"),
+    ({"conv_filters": 8}, "expected a list"),
+])
+def test_new_keys_are_type_and_range_checked(overrides, message):
+    with pytest.raises(UserError, match=message):
+        expand(DEPTH, "quick", overrides=overrides)

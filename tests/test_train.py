@@ -63,3 +63,58 @@ def test_reusing_a_compiled_model_changes_no_number(tiny_config, dropout, monkey
     assert reused["history"] == [dict(row, wall_time_s=r["wall_time_s"]) for row, r in
                                  zip(fresh["history"], reused["history"])]
     assert reused["metrics"] == fresh["metrics"]
+
+
+def test_builders_get_config_keys_by_their_signature(tiny_config):
+    from suite import models
+    from suite.errors import UserError
+    from suite.train import model_arguments
+
+    config = {**tiny_config, "weight_decay": 1e-3, "l2_lambda": 6.0, "conv_filters": [3]}
+    mlp = model_arguments(models.build_mlp, config, n_train=600)
+    assert set(mlp) == {"depth", "width", "activation", "kernel_initializer", "bias_initializer", "l2", "dropout"}
+    assert mlp["l2"] == pytest.approx(6.0 / 1200 + 1e-3 / 2)  # Nielsen's lambda/(2n) plus wd/2
+    cnn = model_arguments(models.build_cnn, config, n_train=600)
+    assert cnn["conv_filters"] == [3] and "random_crop" in cnn
+    with pytest.raises(UserError, match="needs config key 'conv_filters'"):
+        model_arguments(models.build_cnn, {k: v for k, v in config.items() if k != "conv_filters"}, 600)
+
+
+def test_first_epoch_reaching():
+    from suite.train import first_epoch_reaching
+
+    history = [{"epoch": 1, "accuracy": 0.5}, {"epoch": 2, "accuracy": 0.9995}, {"epoch": 3, "accuracy": 1.0}]
+    assert first_epoch_reaching(history, 0.999) == 2 and first_epoch_reaching(history, 1.0) == 3
+    assert math.isnan(first_epoch_reaching(history[:2], 1.0))
+
+
+def test_stop_at_train_accuracy_and_the_time_to_fit(tiny_config):
+    config = {**tiny_config, "epochs": 30, "learning_rate": 0.5, "stop_at_train_accuracy": 0.9,
+              "keep_weights": "last"}
+    outcome = train(config)
+    accuracies = [row["accuracy"] for row in outcome["history"]]
+    assert accuracies[-1] >= 0.9 and max(accuracies[:-1]) < 0.9 and len(accuracies) < 30
+    metrics = outcome["metrics"]
+    assert metrics["kept_epoch"] == len(accuracies)
+    assert math.isnan(metrics["epochs_to_100"]) or metrics["epochs_to_100"] == len(accuracies)
+    assert 0 <= metrics["train_accuracy"] <= 1 and outcome["steps_per_epoch"] == 600 // 50
+
+
+def test_keep_weights_best_dev_or_last(tiny_config):
+    config = {**tiny_config, "epochs": 6, "learning_rate": 0.5, "depth": 0}
+    best = train(config)["metrics"]
+    last = train({**config, "keep_weights": "last"})["metrics"]
+    assert best["kept_epoch"] == best["best_epoch"] and last["kept_epoch"] == 6
+    assert best["best_dev_accuracy"] == last["best_dev_accuracy"]  # same run, other weights kept
+
+
+def test_schedule_and_transforms_reach_training(tiny_config):
+    config = {**tiny_config, "epochs": 3, "lr_schedule": "exponential",
+              "lr_schedule_options": {"decay_rate": 0.5}}
+    rates = [row["learning_rate"] for row in train(config)["history"]]
+    assert rates == pytest.approx([0.05, 0.025, 0.0125])  # the rate after each epoch's steps
+    random = {**config, "label_corruption": 1.0, "input_transform": "shuffled_pixels"}
+    first, again = train(random), train(random)
+    assert [r["loss"] for r in first["history"]] == [r["loss"] for r in again["history"]]
+    assert first["metrics"]["test_accuracy"] == again["metrics"]["test_accuracy"]
+    assert first["history"][-1]["loss"] != train(config)["history"][-1]["loss"]

@@ -1,0 +1,95 @@
+"""Zhang et al. (2017): networks with more parameters than examples fit random labels and inputs."""
+from suite.study import Figure, Reference, Rule, Study
+
+MODELS = {"mlp_1x512": {"model": "mlp", "depth": 1, "width": 512},
+          "mlp_3x512": {"model": "mlp", "depth": 3, "width": 512},
+          "cnn": {"model": "cnn", "conv_filters": [8, 16], "conv_kernel": 3, "depth": 2, "width": 256}}
+REGULARIZERS = {"none": {}, "wd": {"weight_decay": 5e-4}, "crop": {"random_crop": 4},
+                "crop_wd": {"random_crop": 4, "weight_decay": 5e-4}}
+LEVELS = ("true", "corrupt_0.2", "corrupt_0.4", "corrupt_0.6", "corrupt_0.8", "random")
+PIXELS = ("shuffled_pixels", "random_pixels", "gaussian")
+DATA = {**{name: {"label_corruption": p} for name, p in zip(LEVELS, (0.0, 0.2, 0.4, 0.6, 0.8, 1.0))},
+        **{name: {"input_transform": name} for name in PIXELS}}
+TABLE_1 = ({"regularizer": ["none", "wd"], "data": "true"}, {"model": "cnn", "data": "true"},
+           {"regularizer": "none", "data": "random"})
+# Figure 1 on the quick budget: every label level for the MLP, four levels and the pixel tests for the CNN.
+FIGURE_1 = ({"model": "mlp_1x512", "regularizer": "none", "data": list(LEVELS)},
+            {"model": "cnn", "regularizer": "none", "data": ["corrupt_0.4", "corrupt_0.8", *PIXELS]})
+ZHANG = {("mlp_1x512", "none", "true"): (1.0, .5051), ("mlp_1x512", "wd", "true"): (.998, .5039),
+         ("mlp_1x512", "none", "random"): (.9934, .1061), ("mlp_3x512", "none", "true"): (1.0, .5239),
+         ("mlp_3x512", "wd", "true"): (1.0, .5335), ("mlp_3x512", "none", "random"): (1.0, .1048),
+         ("cnn", "none", "true"): (1.0, .7607), ("cnn", "wd", "true"): (1.0, .7736),
+         ("cnn", "crop", "true"): (.9982, .7966), ("cnn", "crop_wd", "true"): (.999, .8122),
+         ("cnn", "none", "random"): (.9982, .0986)}
+CITATION = ("Zhang et al. 2017, Table 1 (CIFAR-10, 50k training images; lecture decks 001/002); the cnn "
+            "rows show the paper's small AlexNet (its Inception, random labels: 100.0 / 9.78)")
+FULL = {"batch_size": 128, "epochs": 120, "lr_schedule_options": {"decay_rate": 0.95}, "seeds": 3,
+        "only": (*TABLE_1, {"regularizer": "none"})}  # every data condition for every model
+
+
+def plain(model, data="true"):
+    return {"model": model, "regularizer": "none", "data": data}
+
+
+STUDY = Study(
+    name="memorization",
+    claim="Networks with more parameters than training examples fit random labels perfectly while "
+          "test accuracy falls to chance; fitting slows as label corruption grows; explicit "
+          "regularizers change test accuracy far less than the true/random-label gap.",
+    source="Zhang, Bengio, Hardt, Recht, Vinyals, 'Understanding deep learning requires rethinking "
+           "generalization', ICLR 2017, Table 1 and Figure 1 (lecture decks 001 and 002, 'Learning "
+           "with random inputs and labels')",
+    base={"activation": "relu", "optimizer": "sgd", "learning_rate": 0.01, "momentum": 0.9,
+          "lr_schedule": "exponential", "keep_weights": "last", "stop_at_train_accuracy": 1.0},
+    axes={"model": MODELS, "regularizer": REGULARIZERS, "data": DATA},
+    only=(*TABLE_1, *FIGURE_1),
+    profiles={
+        "smoke": {"dataset": "synthetic", "epochs": 3, "batch_size": 50, "seeds": 2,
+                  "only": ({"model": "mlp_1x512", "regularizer": "none", "data": ["true", "random"]},
+                           {"model": "cnn", "regularizer": "none", "data": ["true", "random_pixels"]},
+                           {"model": "cnn", "regularizer": "crop_wd", "data": "true"})},
+        # Zhang's 0.95 decay per CIFAR-10 epoch of 390 steps, kept per step on 32-step epochs.
+        "quick": {"dataset": "mnist_10k", "train_size": 1000, "batch_size": 32, "epochs": 100,
+                  "lr_schedule_options": {"decay_rate": 0.95, "decay_steps": 390}, "seeds": 3},
+        "paper": {"dataset": "cifar10", **FULL},
+        "fashion": {"dataset": "fashion_mnist", **FULL},
+    },
+    metrics=("train_accuracy", "test_accuracy", "epochs_to_100"),
+    references=(Reference(CITATION, "train_accuracy", {k: v[0] for k, v in ZHANG.items()}),
+                Reference(CITATION, "test_accuracy", {k: v[1] for k, v in ZHANG.items()})),
+    rules=(
+        *(Rule("within", plain(m, "random"), metric=metric, bounds=bounds, says=f"{m}, random labels: {text}",
+               claim="random labels are fitted (train accuracy >= 99%) while test accuracy is chance (10 ± 2%)")
+          for m in MODELS for metric, bounds, text in (("train_accuracy", (0.99, None), "train accuracy >= 99%"),
+                                                       ("test_accuracy", (0.08, 0.12), "test accuracy 8-12%"))),
+        *(Rule("increasing", {"model": m, "regularizer": "none"}, metric="epochs_to_100", margin=0.5,
+               along=("data", LEVELS), claim="time to fit grows with the label corruption level",
+               says=f"{m}: epochs to 100% train accuracy rise with the corruption level") for m in MODELS),
+        *(Rule("small_vs_gap", {"model": m, "regularizer": r, "data": "true"}, plain(m), margin=0.1,
+               gap=(plain(m), plain(m, "random")), says=f"{m}: {r} vs none, true labels",
+               claim="regularizers change test accuracy by under 1/10 of the true/random-label gap")
+          for m in MODELS for r in REGULARIZERS if r != "none" and (m == "cnn" or r == "wd")),
+    ),
+    figures=(
+        Figure("learning_curves", "curves", "loss", x="step", hue="data", where={"model": "cnn", "regularizer": "none"},
+               title="Fig. 1a: cnn training loss by data condition"),
+        Figure("convergence_slowdown", "ratio_vs", "epochs_to_100", x="label_corruption", hue="model",
+               where={"regularizer": "none", "input_transform": "none"}, baseline=0.0,
+               title="Fig. 1b: epochs to 100% train accuracy, relative to true labels"),
+        Figure("test_error_vs_corruption", "metric_vs", "test_accuracy", x="label_corruption", hue="model",
+               where={"regularizer": "none", "input_transform": "none"}, as_error=True,
+               guide=(0.9, "chance"), title="Fig. 1c: test error vs label corruption"),
+    ),
+    notes=("Quick profile, scaled down for a 2-core CPU: 1,000 mnist_10k training images (Zhang: 50,000 "
+           "CIFAR-10), batch 32 (128), at most 100 epochs, 3 seeds, no CNN at corruption 0.2 and 0.6; "
+           "the cnn is a small AlexNet-like net (3x3 convs of 8 and 16 filters with 3x3/2 max-pooling, "
+           "dense 256-256; Zhang's has 1.4M parameters). SGD, momentum 0.9, rate 0.01 as in the paper, "
+           "its x0.95 per CIFAR-10 epoch applied every 390 steps so that short epochs do not decay it "
+           "faster. Weight decay adds 5e-4 w to the gradient (the decks do not give Zhang's value); "
+           "crop pads 4 pixels and crops back at random. Training stops at the first epoch whose "
+           "running train accuracy is 100% (with crop, on augmented batches, it rarely is: n/a); "
+           "train accuracy is the last weights on the whole (corrupted) training set. paper and "
+           "fashion use the full training split, batch 128 and the per-epoch decay, same networks. "
+           "MNIST true-label accuracies sit far above Zhang's CIFAR-10 ones; the random-label rows "
+           "are what carries over."),
+)

@@ -1,0 +1,71 @@
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from studies import STUDIES
+from suite.report import write_report
+from suite.study import Rule, Study, expand
+
+ENVIRONMENT = {"backend": "jax", "device": "cpu", "cpu_count": 2, "python": "3", "packages": {}, "git_commit": "x"}
+
+
+def fake_records(plan, accuracy):
+    """Stored-trial records with made-up numbers: the report needs no training."""
+    rng = np.random.default_rng(0)
+    records = []
+    for trial in plan.trials:
+        acc = accuracy(trial) + rng.normal(0, 0.003)
+        history = [{"epoch": e, "loss": 2.0 / e, "accuracy": min(1.0, acc + 0.02 * e), "dev_loss": 1.0,
+                    "dev_accuracy": acc, "wall_time_s": 0.1} for e in range(1, 4)]
+        records.append({"key": trial.key, "point": trial.point, "seed": trial.config["seed"],
+                        "config": trial.config, "status": "done", "history": history, "steps_per_epoch": 10,
+                        "metrics": {"test_accuracy": acc, "train_accuracy": 1.0, "best_dev_accuracy": acc,
+                                    "final_train_accuracy": 1.0,
+                                    "epochs_to_100": 3.0 if trial.config["label_corruption"] else math.nan},
+                        "wall_time_s": 1.0, "environment": ENVIRONMENT, "splits": {"train": 10}})
+    return records
+
+
+def test_several_axes_get_a_row_per_point_and_default_plots(tmp_path):
+    study = Study("two", "c", "s", {"dataset": "synthetic"},
+                  {"net": {"small": {"width": 8}, "large": {"width": 16}}, "depth": [0, 1]},
+                  {"quick": {"seeds": 2}}, metrics=("test_accuracy", "epochs_to_100"),
+                  rules=(Rule("better", {"net": "large"}, {"net": "small"}, margin=0.01, says="large wins"),))
+    plan = expand(study, "quick")
+    write_report(plan, fake_records(plan, lambda t: 0.8 + 0.1 * (t.point["net"] == "large")), tmp_path)
+    readme = (tmp_path / "README.md").read_text()
+    assert "axis `net`: `small` = `{\"width\": 8}`" in readme and "large wins: supported" in readme
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert list(zip(summary.net, summary.depth)) == [("small", 0), ("small", 1), ("large", 0), ("large", 1)]
+    assert "n/a (0 of 2 seeds)" in readme  # an epoch count no seed reached
+    assert {p.name for p in tmp_path.glob("*.png")} == {"test_accuracy_vs_net.png", "curves_dev_accuracy.png",
+                                                        "curves_loss.png"}
+
+
+def test_study_figures_claims_and_published_numbers(tmp_path):
+    plan = expand(STUDIES["memorization"], "quick")
+    records = fake_records(plan, lambda t: 0.9 * (1 - t.config["label_corruption"]) + 0.1)
+    write_report(plan, records, tmp_path)
+    assert {p.name for p in tmp_path.glob("*.png")} == {f"{f.name}.png" for f in STUDIES["memorization"].figures}
+    readme = (tmp_path / "README.md").read_text()
+    assert readme.count("Published numbers:") == 1
+    summary = pd.read_csv(tmp_path / "summary.csv").set_index(["model", "regularizer", "data"])
+    assert summary.loc[("mlp_1x512", "none", "random"), "reference_test_accuracy"] == 0.1061
+    assert summary.loc[("cnn", "crop_wd", "true"), "reference_train_accuracy"] == 0.999
+    assert "10.61" in readme
+    verdict = json.loads((tmp_path / "verdict.json").read_text())
+    assert len(verdict["claims"]) == 3 and all(c["evidence"] for c in verdict["claims"])
+    trials = pd.read_csv(tmp_path / "trials.csv")
+    assert {"label_corruption", "input_transform", "weight_decay", "random_crop"} <= set(trials)
+
+
+@pytest.mark.parametrize("name", sorted(STUDIES))
+def test_every_study_names_existing_axis_values_in_its_references(name):
+    study = STUDIES[name]
+    for reference in study.references:
+        for key in reference.values:
+            values = key if isinstance(key, tuple) else (key,)
+            assert all(value in study.levels[axis] for axis, value in zip(study.axes, values))
