@@ -39,13 +39,32 @@ class StudyGridOracle(keras_tuner.Oracle):
                          max_consecutive_failed_trials=len(points) + 1, **kwargs)
         self.points = points
         self.is_finished = is_finished
+        self._last_config: dict = {}  # tuner id -> the configuration it was handed last
+
+    @keras_tuner.synchronized
+    def create_trial(self, tuner_id):
+        self._asking = tuner_id  # populate_space, called from here, learns who asks
+        return super().create_trial(tuner_id)
 
     def populate_space(self, trial_id):
         handed_out = {self._compute_values_hash(t.hyperparameters.values) for t in self.trials.values()}
-        for point in self.points:
-            if self._compute_values_hash(point) not in handed_out and not self.is_finished(point):
-                return {"status": keras_tuner.engine.trial.TrialStatus.RUNNING, "values": dict(point)}
-        return {"status": keras_tuner.engine.trial.TrialStatus.STOPPED, "values": None}
+        waiting = [point for point in self.points
+                   if self._compute_values_hash(point) not in handed_out and not self.is_finished(point)]
+        if not waiting:
+            return {"status": keras_tuner.engine.trial.TrialStatus.STOPPED, "values": None}
+        # Keep each worker on one configuration while it has seeds left, and others off it: the
+        # seeds after the first reuse that worker's compiled model instead of compiling their own.
+        asking = getattr(self, "_asking", None)
+        last = self._last_config.get(asking)
+        busy = {config for tuner, config in self._last_config.items() if tuner != asking}
+        point = (next((p for p in waiting if _config_of(p) == last), None)
+                 or next((p for p in waiting if _config_of(p) not in busy), waiting[0]))
+        self._last_config[asking] = _config_of(point)
+        return {"status": keras_tuner.engine.trial.TrialStatus.RUNNING, "values": dict(point)}
+
+
+def _config_of(point: dict) -> tuple:
+    return tuple((k, str(v)) for k, v in point.items() if k != "seed")
 
 
 class StudyTuner(base_tuner.BaseTuner):

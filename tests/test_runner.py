@@ -83,3 +83,17 @@ def test_oracle_skips_finished_points_and_stops():
     points = [{"depth": d, "seed": 0} for d in range(3)]
     oracle = runner.StudyGridOracle(points, is_finished=lambda point: point["depth"] == 1)
     assert oracle.populate_space("0")["values"] == points[0]
+
+
+def test_oracle_keeps_each_worker_on_one_configuration(tmp_path):
+    points = [{"depth": d, "seed": s} for d in range(3) for s in range(3)]
+    oracle = runner.StudyGridOracle(points, is_finished=lambda point: False)
+    oracle._set_project_dir(str(tmp_path), "oracle")
+    handed = {"w0": [], "w1": []}
+    for tuner in ["w0", "w1"] * 4 + ["w0"]:
+        trial = oracle.create_trial(tuner)
+        handed[tuner].append(trial.hyperparameters.values["depth"])
+        trial.status = "FAILED"  # ended without metrics: this test only looks at the hand-out order
+        oracle.end_trial(trial)
+    assert handed["w0"][:3] == [0, 0, 0] and handed["w1"][:3] == [1, 1, 1]
+    assert sorted(handed["w0"] + handed["w1"]) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
