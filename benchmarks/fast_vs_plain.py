@@ -60,6 +60,7 @@ def main():
                   f"`suite run {args.study} --backend tensorflow --set epochs={args.determinism_epochs}`: "
                   f"{timings['default']:.1f} s by default, {timings['--deterministic']:.1f} s with "
                   f"`--deterministic` ({timings['--deterministic'] / timings['default']:.2f}x).", ""]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines))
     print(args.out.read_text())
 

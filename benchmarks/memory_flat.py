@@ -4,11 +4,17 @@ Cycles through more architectures than the compiled-model cache holds, so evicti
 Prints one JSON line: RSS after each checkpoint trial count.
 """
 import argparse
+import importlib.util
 import json
-import resource  # noqa: F401  (ru_maxrss is the peak; the current RSS comes from /proc)
+import os
 
-from suite.study import DEFAULTS
-from suite.train import train
+# The backend `suite run` picks by default (JAX when installed), unless KERAS_BACKEND says otherwise.
+os.environ.setdefault("KERAS_BACKEND", "jax" if importlib.util.find_spec("jax") else "tensorflow")
+
+import keras  # noqa: E402
+
+from suite.study import DEFAULTS  # noqa: E402
+from suite.train import train  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -28,7 +34,7 @@ def main():
         train(config)
         if index in (1, 10, 50, 100, args.trials):
             checkpoints[index] = rss_mb()
-    print(json.dumps({"rss_mb": checkpoints}))
+    print(json.dumps({"backend": keras.backend.backend(), "rss_mb": checkpoints}))
 
 
 if __name__ == "__main__":

@@ -132,7 +132,7 @@ def main():
     if args.memory_trials:
         _, _, out = timed([sys.executable, "benchmarks/memory_flat.py", "--trials", str(args.memory_trials)],
                           dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
-        memory = json.loads(out.strip().splitlines()[-1])["rss_mb"]
+        memory = json.loads(out.strip().splitlines()[-1])
         print(f"memory: {memory}", flush=True)
     write(results, memory, args)
 
@@ -197,12 +197,12 @@ def write(results: list[dict], memory: dict | None, args) -> None:
              "Mean test accuracy over seeds per depth; `within_seed_noise`: |difference| <= 2 standard errors "
              "+ 0.5 points.", "", accuracy.to_markdown(index=False, floatfmt=".4g"), ""]
     if memory:
-        first, last = memory.get("10") or memory.get(10), list(memory.values())[-1]
+        rss = {int(k): round(v) for k, v in memory["rss_mb"].items()}
         lines += ["## Memory over many trials in one worker", "",
-                  f"`benchmarks/memory_flat.py`: {args.memory_trials} sequential trials in one process, cycling "
-                  f"through 12 architectures (more than the compiled-model cache keeps). Resident memory (MB) after "
-                  f"N trials: {json.dumps(memory)}; after {args.memory_trials} minus after 10: "
-                  f"{last - first:+.0f} MB.", ""]
+                  f"`benchmarks/memory_flat.py`: {args.memory_trials} sequential trials in one process "
+                  f"({memory['backend']} backend), cycling through 12 architectures (more than the "
+                  f"compiled-model cache keeps). Resident memory (MB) after N trials: {rss}; after "
+                  f"{args.memory_trials} minus after 10: {rss[max(rss)] - rss[10]:+d} MB.", ""]
     (args.out / "README.md").write_text("\n".join(lines))
     print((args.out / "README.md").read_text())
 

@@ -121,6 +121,8 @@ def _free_compiled_programs() -> None:
     """An evicted model's programs live on in JAX's in-memory caches until cleared; clearing also
     drops the cached models' programs, which the persistent compilation cache gives back cheaply."""
     gc.collect()
+    if keras.backend.backend() == "tensorflow":
+        keras.backend.clear_session()  # TensorFlow keeps traced functions in its global state
     if keras.backend.backend() == "jax":
         import jax
 
