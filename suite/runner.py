@@ -250,7 +250,7 @@ def serve_chief(plan: Plan, store: TrialStore, host: str, port: int) -> None:
 def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str) -> None:
     by_point = {_point_id(trial.point): trial for trial in plan.trials}
     progress = Progress(f"[{plan.study.name}{' ' + tuner_id if tuner_id else ''}]", len(plan.trials),
-                        lambda: sum(store.get(trial.key) is not None for trial in plan.trials))
+                        lambda: sum(store.path(trial.key).exists() for trial in plan.trials))
     meta = {"study": plan.study.name, "profile": plan.profile, "overrides": plan.overrides}
 
     def execute(point: dict, worker: str) -> dict:
