@@ -76,3 +76,21 @@ def build_schedule(name: str, learning_rate: float, steps_per_epoch: int, epochs
         return factory(learning_rate, steps_per_epoch, epochs, **(options or {}))
     except (TypeError, ValueError) as exc:
         raise UserError(f"learning-rate schedule '{name}' rejected its options {options}: {exc}") from None
+
+
+# Learning-rate changes driven by a monitored metric rather than the step count: Keras callbacks.
+LR_CALLBACKS = {
+    "none": lambda **options: None,
+    # "performance decay": divide the rate when the dev loss stops improving
+    "reduce_on_plateau": lambda **options: keras.callbacks.ReduceLROnPlateau(
+        **{"monitor": "val_loss", "factor": 0.5, "patience": 2, "min_lr": 1e-5, **options}),
+}
+
+
+def build_lr_callback(name: str, options: dict | None = None):
+    """A Keras callback that adjusts the learning rate during ``fit``, or None."""
+    factory = lookup(LR_CALLBACKS, name, "learning-rate callback")
+    try:
+        return factory(**(options or {}))
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"learning-rate callback '{name}' rejected its options {options}: {exc}") from None

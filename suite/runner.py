@@ -101,6 +101,10 @@ def validate_config(config: dict) -> None:
     optim.build_schedule(config["lr_schedule"], config["learning_rate"], 1, config["epochs"],
                          config["lr_schedule_options"])
     train.model_arguments(models.MODELS[config["model"]], config, 1)
+    optim.build_lr_callback(config["lr_callback"], config["lr_callback_options"])
+    if config["probe_examples"] and config["model"] != "mlp":
+        raise UserError(f"probe_examples works on the mlp model (Dense layers in sequence), not "
+                        f"'{config['model']}'; set probe_examples=0")
 
 
 def validate(plan: Plan) -> None:

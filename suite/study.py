@@ -41,12 +41,22 @@ DEFAULTS = {
     "input_transform": "none",  # suite.datasets.TRANSFORMS
     "stop_at_train_accuracy": 0.0,  # end training once an epoch's train accuracy reaches it; 0 = never
     "keep_weights": "best_dev",  # best_dev (model selection on dev) or last (no early stopping)
+    # Keys added after the first studies ran: at these values they are left out of a trial's
+    # key hash (``LATER_KEYS``), so trials stored before they existed keep their keys.
+    "momentum_schedule": "constant",  # suite.optim.MOMENTUM_SCHEDULES (one-cycle cycles momentum)
+    "momentum_schedule_options": {},
+    "lr_callback": "none",  # suite.optim.LR_CALLBACKS: learning-rate changes driven by metrics
+    "lr_callback_options": {},
+    "probe_examples": 0,  # per-layer statistics on this many training images each epoch; 0 = off
+    "target_dev_accuracy": 0.0,  # report the first epoch whose dev accuracy reaches it; 0 = off
 }
+LATER_KEYS = ("momentum_schedule", "momentum_schedule_options", "lr_callback", "lr_callback_options",
+              "probe_examples", "target_dev_accuracy")
 PROFILES = ("smoke", "quick", "paper")
 DEFAULT_PROFILE = "quick"
 POSITIVE = ("epochs", "batch_size", "width", "learning_rate", "conv_kernel")
-NON_NEGATIVE = ("depth", "train_size", "l2_lambda", "dropout", "momentum", "weight_decay", "random_crop")
-UNIT_INTERVAL = ("label_corruption", "stop_at_train_accuracy")
+NON_NEGATIVE = ("depth", "train_size", "probe_examples", "l2_lambda", "dropout", "momentum", "weight_decay", "random_crop")
+UNIT_INTERVAL = ("label_corruption", "stop_at_train_accuracy", "target_dev_accuracy")
 
 
 @dataclass(frozen=True)
@@ -209,7 +219,8 @@ def _check_study(study: Study, config: dict) -> None:
 
 
 def trial_key(point: dict, config: dict) -> str:
-    digest = hashlib.sha1(json.dumps(config, sort_keys=True).encode()).hexdigest()[:10]
+    hashed = {k: v for k, v in config.items() if not (k in LATER_KEYS and v == DEFAULTS[k])}
+    digest = hashlib.sha1(json.dumps(hashed, sort_keys=True).encode()).hexdigest()[:10]
     readable = "-".join(f"{k}={v}" for k, v in point.items()).replace("/", "_")
     return f"{readable}-{digest}"
 

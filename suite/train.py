@@ -19,10 +19,10 @@ from collections.abc import Callable
 
 import keras
 
-from suite import datasets
+from suite import datasets, probes
 from suite.errors import UserError, lookup
 from suite.models import MODELS, OUTPUT_LOSSES
-from suite.optim import build_optimizer, build_schedule
+from suite.optim import build_lr_callback, build_optimizer, build_schedule
 
 EVAL_BATCH = 2000  # at most; dev and test share one batch shape so evaluation compiles once
 # Compiled models kept per process, keyed by everything but the seed: a new seed of a known
@@ -198,6 +198,16 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
             restore_best_weights=True))
     if config["stop_at_train_accuracy"]:
         callbacks.append(StopAtTrainAccuracy(config["stop_at_train_accuracy"]))
+    lr_callback = build_lr_callback(config["lr_callback"], config["lr_callback_options"])
+    if lr_callback is not None:
+        callbacks.append(lr_callback)
+    probe = None
+    if config["probe_examples"]:
+        count = config["probe_examples"]
+        probe = probes.LayerProbe(splits.x_train[:count], splits.y_train[:count],
+                                  lookup(OUTPUT_LOSSES, config["output_activation"], "output activation")(),
+                                  config["activation"])
+        callbacks.insert(0, probe)  # before EarlyStopping restores weights at the end
     model.fit(
         splits.x_train, splits.y_train, batch_size=config["batch_size"], epochs=config["epochs"],
         validation_data=(splits.x_dev, splits.y_dev), validation_batch_size=eval_batch if fast else None,
@@ -206,6 +216,8 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     outcome = {"status": "done", "history": log.rows, "diverged_epoch": log.diverged_epoch,
                "metrics": {}, "n_params": int(model.count_params()), "splits": splits.sizes(),
                "steps_per_epoch": steps}
+    if probe is not None:
+        outcome["probes"] = probe.rows
     if log.diverged_epoch is not None:
         outcome["status"] = "diverged"
     else:
@@ -224,6 +236,14 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
             "kept_epoch": best["epoch"] if config["keep_weights"] == "best_dev" else last["epoch"],
             "final_train_accuracy": last["accuracy"], "final_train_loss": last["loss"],
             **{name: first_epoch_reaching(log.rows, threshold) for name, threshold in FIT_THRESHOLDS.items()},
+            # the area under the dev-accuracy curve per epoch: how fast a run learns, in one number
+            "mean_dev_accuracy": sum(row["dev_accuracy"] for row in log.rows) / len(log.rows),
         }
+        if config["target_dev_accuracy"]:
+            outcome["metrics"]["epochs_to_target_dev"] = next(
+                (float(row["epoch"]) for row in log.rows if row["dev_accuracy"] >= config["target_dev_accuracy"]),
+                math.nan)
+        if probe is not None:
+            outcome["metrics"].update(probes.summary_metrics(probe.rows))
     outcome["wall_time_s"] = time.perf_counter() - started
     return outcome

@@ -1,0 +1,148 @@
+"""Per-layer statistics on a fixed probe batch, at initialization and after every epoch.
+
+What the lectures look at when a deep network trains slowly: the norm of the gradient of the cost
+with respect to each layer's biases and weights (Nielsen ch.5, "the speed of learning" of each
+layer), the spread of each layer's activations and of the gradients propagated back into it
+(Glorot & Bengio 2010), dead ReLU units and saturated sigmoid/tanh units. ``LayerProbe`` is a
+Keras callback usable with any model whose Dense layers run in sequence (``models.build_mlp``),
+so any study gets these numbers by setting ``probe_examples``.
+
+One backward pass gives everything: a zero offset is added to every Dense layer's output
+(pre-activation z) and the gradient of the mean cost with respect to those offsets is dC/dz per
+example; then dC/db = sum over examples of dC/dz and dC/dW = a_prev^T dC/dz. The cost is the data
+term only (no L2 penalty), as in Nielsen's backprop; the probe changes no weight and draws no
+random numbers, so a probed trial trains exactly like an unprobed one.
+"""
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+
+# activation -> which outputs count as saturated (derivative below ~1% of its peak)
+SATURATED = {"sigmoid": lambda a: (a < 0.01) | (a > 0.99), "tanh": lambda a: np.abs(a) > 0.99,
+             "softsign": lambda a: np.abs(a) > 0.9}
+STATS = ("bias_grad_norm", "weight_grad_norm", "backprop_grad_std", "activation_std",
+         "dead_fraction", "saturated_fraction")
+
+
+def _forward(model: keras.Model, inputs, offsets: list):
+    """Logits, the pre-activations' offsets added in order, and each hidden layer's output."""
+    hidden, dense_index, current = [], 0, inputs
+    inputs_to_dense = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense):
+            inputs_to_dense.append(current)
+            current = layer(current) + offsets[dense_index]
+            dense_index += 1
+        else:
+            current = layer(current, training=False)
+    # each Dense layer's input after the first is the previous hidden layer's activation
+    return current, inputs_to_dense
+
+
+def _offset_gradients(model, loss_fn, x, y, offsets):
+    """(dC/d offsets, each Dense layer's input) for the mean cost on (x, y)."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        def cost(offsets):
+            logits, inputs = _forward(model, x, offsets)
+            return keras.ops.mean(loss_fn(y, logits)), inputs
+
+        grads, inputs = jax.grad(cost, has_aux=True)(offsets)
+        return grads, inputs
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        offsets = [tf.convert_to_tensor(offset) for offset in offsets]
+        with tf.GradientTape() as tape:
+            tape.watch(offsets)
+            logits, inputs = _forward(model, x, offsets)
+            cost = tf.reduce_mean(loss_fn(y, logits))
+        return tape.gradient(cost, offsets), inputs
+    if backend == "torch":
+        import torch
+
+        offsets = [torch.zeros_like(torch.as_tensor(offset), requires_grad=True) for offset in offsets]
+        logits, inputs = _forward(model, x, offsets)
+        cost = loss_fn(y, logits).mean()
+        return torch.autograd.grad(cost, offsets), [i.detach() for i in inputs]
+    raise NotImplementedError(f"the layer probe does not support the '{backend}' backend")
+
+
+def measure(model: keras.Model, loss_fn, x, y, activation: str) -> list[dict]:
+    """One row per Dense layer (hidden layers first, the output layer last) with ``STATS``."""
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    n = len(x)
+    offsets = [np.zeros((n, layer.units), dtype="float32") for layer in dense]
+    grads, inputs = _offset_gradients(model, loss_fn, x, y, offsets)
+    grads = [keras.ops.convert_to_numpy(g).astype("float64") for g in grads]
+    inputs = [keras.ops.convert_to_numpy(i).reshape(n, -1).astype("float64") for i in inputs]
+    saturated = SATURATED.get(activation)
+    rows = []
+    for index, (layer, grad) in enumerate(zip(dense, grads)):
+        # a hidden layer's activation is the next Dense layer's input
+        activation_out = inputs[index + 1] if index + 1 < len(dense) else None
+        rows.append({
+            "layer": index + 1, "output_layer": index + 1 == len(dense),
+            "bias_grad_norm": float(np.linalg.norm(grad.sum(axis=0))),
+            "weight_grad_norm": float(np.linalg.norm(inputs[index].T @ grad)),
+            "backprop_grad_std": float((grad * n).std()),  # per-example dC/dz
+            "activation_std": math.nan if activation_out is None else float(activation_out.std()),
+            "dead_fraction": math.nan if activation_out is None else float(np.all(activation_out == 0, axis=0).mean()),
+            "saturated_fraction": math.nan if activation_out is None or saturated is None
+            else float(saturated(activation_out).mean()),
+        })
+    return rows
+
+
+class LayerProbe(keras.callbacks.Callback):
+    """Records ``measure`` on a fixed batch at the start of training and after every epoch."""
+
+    def __init__(self, x, y, loss_fn, activation: str):
+        super().__init__()
+        self.x, self.y, self.loss_fn, self.activation = x, y, loss_fn, activation
+        self.rows: list[dict] = []
+
+    def _record(self, epoch: int) -> None:
+        self.rows += [{"epoch": epoch, **row} for row in
+                      measure(self.model, self.loss_fn, self.x, self.y, self.activation)]
+
+    def on_train_begin(self, logs=None):
+        self._record(0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._record(epoch + 1)
+
+
+def summary_metrics(rows: list[dict]) -> dict:
+    """Per-trial numbers from the probe rows: at initialization (epoch 0) and at the end.
+
+    ``grad_ratio_first_last``: the first hidden layer's bias-gradient norm over the last hidden
+    layer's (below 1: the early layers learn slower); ``activation_std_ratio``: the last hidden
+    layer's activation std over the first's (1: the scale is preserved through depth);
+    ``bias_grad_norm_<l>``: each layer's bias-gradient norm at initialization.
+    """
+    hidden = [row for row in rows if not row["output_layer"]]
+    if not hidden:
+        return {}
+    first_epoch, last_epoch = hidden[0]["epoch"], hidden[-1]["epoch"]
+    start = [row for row in hidden if row["epoch"] == first_epoch]
+    end = [row for row in hidden if row["epoch"] == last_epoch]
+
+    def ratio(top, bottom):
+        return top / bottom if bottom else math.nan
+
+    metrics = {
+        "grad_ratio_first_last": ratio(start[0]["bias_grad_norm"], start[-1]["bias_grad_norm"]),
+        "activation_std_ratio": ratio(start[-1]["activation_std"], start[0]["activation_std"]),
+        "backprop_std_ratio": ratio(start[0]["backprop_grad_std"], start[-1]["backprop_grad_std"]),
+        "saturated_fraction_init": float(np.mean([row["saturated_fraction"] for row in start])),
+        "dead_fraction": float(np.mean([row["dead_fraction"] for row in end])),
+        "grad_ratio_first_last_end": ratio(end[0]["bias_grad_norm"], end[-1]["bias_grad_norm"]),
+    }
+    metrics.update({f"bias_grad_norm_{row['layer']}": row["bias_grad_norm"] for row in start})
+    return metrics
