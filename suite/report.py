@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from suite import analysis, plots, verdicts
+from suite.errors import lookup
 from suite.store import atomic_write_text
 from suite.study import DEFAULTS, Plan, overlays
 
@@ -111,31 +112,41 @@ def _default_figures(plan: Plan, trials: pd.DataFrame, summary: pd.DataFrame, hi
     return figures
 
 
-def _figures(plan: Plan, trials: pd.DataFrame, summary: pd.DataFrame, history: pd.DataFrame) -> dict:
+def _curves_figure(spec, study, trials, history, records):
+    data = analysis.select(history, spec.where) if not history.empty else history
+    return None if data.empty else plots.learning_curves(data, spec.hue, spec.metric, spec.title, spec.x)
+
+
+def _summary_figure(spec, study, trials, history, records):
+    data = analysis.select(trials, spec.where)
+    columns = [spec.hue, spec.x] if spec.hue else [spec.x]
+    data = analysis.sort_points(data, {column: study.levels.get(column) for column in columns})
+    line = spec.guide or None
+    if spec.kind == "ratio_vs":
+        data = analysis.ratio_to_baseline(data, spec.x, spec.baseline, spec.metric,
+                                          ["seed", spec.hue] if spec.hue else ["seed"])
+        line = (1.0, f"{spec.x} = {spec.baseline}")
+    if data.empty:
+        return None
+    grouped = analysis.summarize_by(data, columns, [spec.metric])
+    return plots.metric_vs_axis(grouped, spec.x, spec.metric, data, spec.title, spec.hue, spec.as_error, line)
+
+
+# Figure kind (study.Figure.kind) -> f(spec, study, trials, history, records) -> Figure or None.
+FIGURE_KINDS = {"curves": _curves_figure, "metric_vs": _summary_figure, "ratio_vs": _summary_figure}
+
+
+def _figures(plan: Plan, trials: pd.DataFrame, summary: pd.DataFrame, history: pd.DataFrame,
+             records: list[dict]) -> dict:
     """File name -> Figure: the study's own figure specs (study.Figure), else the default plots."""
     study = plan.study
     if not study.figures:
         return _default_figures(plan, trials, summary, history)
     figures = {}
     for spec in study.figures:
-        if spec.kind == "curves":
-            data = analysis.select(history, spec.where) if not history.empty else history
-            if not data.empty:
-                figures[f"{spec.name}.png"] = plots.learning_curves(data, spec.hue, spec.metric, spec.title, spec.x)
-            continue
-        data = analysis.select(trials, spec.where)
-        columns = [spec.hue, spec.x] if spec.hue else [spec.x]
-        data = analysis.sort_points(data, {column: study.levels.get(column) for column in columns})
-        line = spec.guide or None
-        if spec.kind == "ratio_vs":
-            data = analysis.ratio_to_baseline(data, spec.x, spec.baseline, spec.metric,
-                                              ["seed", spec.hue] if spec.hue else ["seed"])
-            line = (1.0, f"{spec.x} = {spec.baseline}")
-        if data.empty:
-            continue
-        grouped = analysis.summarize_by(data, columns, [spec.metric])
-        figures[f"{spec.name}.png"] = plots.metric_vs_axis(
-            grouped, spec.x, spec.metric, data, spec.title, spec.hue, spec.as_error, line)
+        figure = lookup(FIGURE_KINDS, spec.kind, "figure kind")(spec, study, trials, history, records)
+        if figure is not None:
+            figures[f"{spec.name}.png"] = figure
     return figures
 
 
@@ -167,7 +178,7 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path) -> Path:
     atomic_write_text(out_dir / "summary.csv", summary.to_csv(index=False))
     atomic_write_text(out_dir / "verdict.json", json.dumps(verdict, indent=2) + "\n")
 
-    figures = _figures(plan, trials, summary, history)
+    figures = _figures(plan, trials, summary, history, records)
     for name, figure in figures.items():
         figure.savefig(out_dir / name, dpi=110)
         plt.close(figure)
