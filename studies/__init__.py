@@ -1,8 +1,11 @@
 """The study registry: one module per lecture experiment."""
-from studies import depth, memorization, mlp_search
+from studies import activations, depth, gradient_norms, initializers, memorization, mlp_search
 
 STUDIES = {
+    "activations": activations.STUDY,
     "depth": depth.STUDY,
+    "gradient_norms": gradient_norms.STUDY,
+    "initializers": initializers.STUDY,
     "memorization": memorization.STUDY,
     "mlp_search": mlp_search.STUDY,
 }

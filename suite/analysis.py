@@ -11,6 +11,9 @@ from scipy import stats
 from suite.study import Study
 
 CONFIDENCE = 0.95
+# Trials whose metrics count: a diverged trial keeps those measured before it blew up (the layer
+# probe at initialization); its accuracies are absent, so they average over finished trials only.
+MEASURED = ("done", "diverged")
 
 
 def _varying_config(records: list[dict], exclude) -> list[str]:
@@ -88,16 +91,17 @@ def mean_ci(values) -> tuple[float, float, float, float]:
 
 
 def summarize_by(trials: pd.DataFrame, by: list[str], metrics) -> pd.DataFrame:
-    """One row per group (in order of appearance): n, and mean/std/CI of each metric over the
-    finished trials; ``{metric}_n`` counts the finite values (an epoch never reached is NaN)."""
+    """One row per group (in order of appearance): n (finished), and mean/std/CI of each metric
+    over the trials that measured it (``MEASURED``); ``{metric}_n`` counts the finite values (an
+    epoch never reached is NaN)."""
     rows = []
     for values, group in trials.groupby(by, sort=False):
         values = values if isinstance(values, tuple) else (values,)
-        done = group[group.status == "done"]
-        row = dict(zip(by, values), n=len(done), n_diverged=int((group.status == "diverged").sum()),
-                   n_failed=int((group.status == "failed").sum()))
+        measured = group[group.status.isin(MEASURED)]
+        row = dict(zip(by, values), n=int((group.status == "done").sum()),
+                   n_diverged=int((group.status == "diverged").sum()), n_failed=int((group.status == "failed").sum()))
         for metric in metrics:
-            column = done[metric].dropna() if metric in done else []
+            column = measured[metric].dropna() if metric in measured else []
             row[f"{metric}_n"] = len(column)
             row[f"{metric}_mean"], row[f"{metric}_std"], row[f"{metric}_ci_low"], \
                 row[f"{metric}_ci_high"] = mean_ci(column)
@@ -123,3 +127,11 @@ def ratio_to_baseline(trials: pd.DataFrame, x: str, baseline, metric: str, pair_
     base = done[done[x] == baseline].set_index(pair_on)[metric].rename("_baseline")
     paired = done.join(base, on=pair_on)
     return paired.assign(**{metric: paired[metric] / paired["_baseline"]}).drop(columns="_baseline")
+
+
+def probe_frame(records: list[dict], axes) -> pd.DataFrame:
+    """Long form of the layer probe: one row per trial, probe epoch (0 = initialization) and Dense
+    layer, with the per-layer statistics (``suite.probes.STATS``)."""
+    rows = [{**{axis: record["point"][axis] for axis in axes}, "seed": record["seed"], **row}
+            for record in records for row in record.get("probes", [])]
+    return pd.DataFrame(rows)

@@ -13,7 +13,10 @@ LABELS = {"test_accuracy": "test accuracy", "dev_accuracy": "dev accuracy", "los
           "accuracy": "train accuracy", "dev_loss": "dev loss",
           "best_dev_accuracy": "best dev accuracy", "final_train_accuracy": "final train accuracy",
           "train_accuracy": "train accuracy", "epochs_to_100": "epochs to 100% train accuracy",
-          "epochs_to_99_9": "epochs to 99.9% train accuracy", "step": "optimizer step"}
+          "epochs_to_99_9": "epochs to 99.9% train accuracy", "step": "optimizer step",
+          "bias_grad_norm": "||dC/db|| (bias-gradient norm)", "weight_grad_norm": "||dC/dW|| (weight-gradient norm)",
+          "activation_std": "activation std", "backprop_grad_std": "back-propagated gradient std (dC/dz)",
+          "dead_fraction": "fraction of dead units", "saturated_fraction": "fraction of saturated units"}
 
 
 def _error(metric: str) -> str:
@@ -109,6 +112,29 @@ def objective_vs_parameter(trials: pd.DataFrame, parameter: str, objective: str,
         sns.stripplot(data=data, x=parameter, y=objective, hue=hue, ax=ax)
     ax.set_ylabel(LABELS.get(objective, objective))
     ax.set_title(f"{LABELS.get(objective, objective)} vs {parameter}")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def layer_statistics(probes: pd.DataFrame, x: str, metric: str, hue: str, title: str = "",
+                     log_y: bool = False) -> plt.Figure:
+    """A per-layer probe statistic against ``x`` (epoch or layer), one line per ``hue``; bands
+    span the seeds (95% CI)."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    data = probes.dropna(subset=[metric])
+    if log_y:  # a statistic of exactly 0 (e.g. zero init) cannot sit on a log axis
+        data = data[data[metric] > 0]
+    numeric = pd.api.types.is_numeric_dtype(data[hue])
+    sns.lineplot(data=data, x=x, y=metric, hue=hue, errorbar=("ci", 95), n_boot=200, seed=0,
+                 marker="o" if x == "layer" else None, palette="viridis" if numeric else "tab10", ax=ax)
+    if log_y:
+        ax.set_yscale("log")
+    if x == "layer":
+        ax.set_xticks(sorted(data[x].unique()))
+        ax.set_xlabel("hidden layer (1 = nearest the input)")
+    ax.set_ylabel(LABELS.get(metric, metric))
+    ax.set_title(title or f"{LABELS.get(metric, metric)} per {x}")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig

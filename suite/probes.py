@@ -118,13 +118,14 @@ class LayerProbe(keras.callbacks.Callback):
         self._record(epoch + 1)
 
 
-def summary_metrics(rows: list[dict]) -> dict:
+def summary_metrics(rows: list[dict], at_end: bool = True) -> dict:
     """Per-trial numbers from the probe rows: at initialization (epoch 0) and at the end.
 
     ``grad_ratio_first_last``: the first hidden layer's bias-gradient norm over the last hidden
     layer's (below 1: the early layers learn slower); ``activation_std_ratio``: the last hidden
     layer's activation std over the first's (1: the scale is preserved through depth);
-    ``bias_grad_norm_<l>``: each layer's bias-gradient norm at initialization.
+    ``bias_grad_norm_<l>``: each layer's bias-gradient norm at initialization. ``at_end`` adds
+    the end-of-training numbers (dead units, the ratio after training).
     """
     hidden = [row for row in rows if not row["output_layer"]]
     if not hidden:
@@ -141,8 +142,9 @@ def summary_metrics(rows: list[dict]) -> dict:
         "activation_std_ratio": ratio(start[-1]["activation_std"], start[0]["activation_std"]),
         "backprop_std_ratio": ratio(start[0]["backprop_grad_std"], start[-1]["backprop_grad_std"]),
         "saturated_fraction_init": float(np.mean([row["saturated_fraction"] for row in start])),
-        "dead_fraction": float(np.mean([row["dead_fraction"] for row in end])),
-        "grad_ratio_first_last_end": ratio(end[0]["bias_grad_norm"], end[-1]["bias_grad_norm"]),
+        **{f"bias_grad_norm_{row['layer']}": row["bias_grad_norm"] for row in start},
     }
-    metrics.update({f"bias_grad_norm_{row['layer']}": row["bias_grad_norm"] for row in start})
+    if at_end:  # after a blow-up the last probe saw NaN weights: nothing to report
+        metrics.update({"dead_fraction": float(np.mean([row["dead_fraction"] for row in end])),
+                        "grad_ratio_first_last_end": ratio(end[0]["bias_grad_norm"], end[-1]["bias_grad_norm"])})
     return metrics

@@ -26,18 +26,19 @@ def _percent(metric: str) -> bool:
 
 
 def _cell(row: pd.Series, metric: str) -> str:
-    if row["n"] == 0:
-        return "diverged" if row["n_diverged"] else "failed" if row["n_failed"] else "missing"
-    count = row.get(f"{metric}_n", row["n"])
+    count, total = row.get(f"{metric}_n", row["n"]), row["n"] + row["n_diverged"]
     if count == 0:
+        if row["n"] == 0:
+            return "diverged" if row["n_diverged"] else "failed" if row["n_failed"] else "missing"
         return f"n/a (0 of {row['n']} seeds)"
-    scale, digits = (100, 2) if _percent(metric) else (1, 1)
+    # accuracies as percentages with 2 decimals; anything else (epochs, gradient norms) to 3 figures
+    scale, form = (100, ".2f") if _percent(metric) else (1, ".3g")
     mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
-    text = f"{scale * mean:.{digits}f}" + (f" ± {scale * std:.{digits}f}" if not math.isnan(std) else "")
+    text = f"{scale * mean:{form}}" + (f" ± {scale * std:{form}}" if not math.isnan(std) else "")
     if not math.isnan(row[f"{metric}_ci_low"]):
-        text += f" [{scale * row[f'{metric}_ci_low']:.{digits}f}, {scale * row[f'{metric}_ci_high']:.{digits}f}]"
-    if count < row["n"]:
-        text += f" ({count} of {row['n']} seeds)"
+        text += f" [{scale * row[f'{metric}_ci_low']:{form}}, {scale * row[f'{metric}_ci_high']:{form}}]"
+    if count < total:
+        text += f" ({count} of {total} seeds)"
     return text
 
 
@@ -132,8 +133,19 @@ def _summary_figure(spec, study, trials, history, records):
     return plots.metric_vs_axis(grouped, spec.x, spec.metric, data, spec.title, spec.hue, spec.as_error, line)
 
 
+def _layers_figure(spec, study, trials, history, records):
+    data = analysis.probe_frame(records, list(study.axes))
+    if data.empty:
+        return None
+    data = analysis.select(data[~data.output_layer], spec.where)
+    if data.empty:
+        return None
+    return plots.layer_statistics(data, spec.x, spec.metric, spec.hue, spec.title, spec.log_y)
+
+
 # Figure kind (study.Figure.kind) -> f(spec, study, trials, history, records) -> Figure or None.
-FIGURE_KINDS = {"curves": _curves_figure, "metric_vs": _summary_figure, "ratio_vs": _summary_figure}
+FIGURE_KINDS = {"curves": _curves_figure, "metric_vs": _summary_figure, "ratio_vs": _summary_figure,
+                "layers": _layers_figure}
 
 
 def _figures(plan: Plan, trials: pd.DataFrame, summary: pd.DataFrame, history: pd.DataFrame,

@@ -96,7 +96,9 @@ class Figure:
 
     ``curves``: per-epoch ``metric`` against ``x`` (epoch or step), one line per ``hue``;
     ``metric_vs``: mean and 95% CI of ``metric`` against ``x``, one line per ``hue``;
-    ``ratio_vs``: like ``metric_vs`` for each seed's ratio to its own trial at x = ``baseline``.
+    ``ratio_vs``: like ``metric_vs`` for each seed's ratio to its own trial at x = ``baseline``;
+    ``layers``: a per-layer probe statistic (``suite.probes.STATS``) against ``x`` (epoch or
+    layer), one line per ``hue`` (e.g. layer, or an axis), ``where`` may also pick probe epochs.
     ``as_error`` plots 1 - metric (an accuracy shown as an error rate); ``guide`` = (y, label)
     draws a horizontal reference such as chance.
     """
@@ -110,6 +112,7 @@ class Figure:
     as_error: bool = False
     guide: tuple = ()
     title: str = ""
+    log_y: bool = False
 
 
 @dataclass(frozen=True)

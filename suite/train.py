@@ -243,7 +243,7 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
             outcome["metrics"]["epochs_to_target_dev"] = next(
                 (float(row["epoch"]) for row in log.rows if row["dev_accuracy"] >= config["target_dev_accuracy"]),
                 math.nan)
-        if probe is not None:
-            outcome["metrics"].update(probes.summary_metrics(probe.rows))
+    if probe is not None:  # a diverged run keeps what the probe measured before the blow-up
+        outcome["metrics"].update(probes.summary_metrics(probe.rows, at_end=outcome["status"] == "done"))
     outcome["wall_time_s"] = time.perf_counter() - started
     return outcome

@@ -12,13 +12,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from suite.analysis import CONFIDENCE, select
+from suite.analysis import CONFIDENCE, MEASURED, select
 from suite.errors import lookup
 from suite.study import Rule, Study
 
 
 def _select(trials: pd.DataFrame, where: dict, metric: str, keep_nan: bool = False) -> np.ndarray:
-    values = select(trials[trials.status == "done"], where)[metric].to_numpy(dtype=float)
+    """The metric's values in the matching trials. A diverged trial counts only for the metrics it
+    has (measured at initialization, before the blow-up); with ``keep_nan`` a NaN means "never
+    reached", which only a finished run can say."""
+    measured = trials[trials.status == "done"] if keep_nan else trials[trials.status.isin(MEASURED)]
+    values = select(measured, where)[metric].to_numpy(dtype=float)
     return values if keep_nan else values[~np.isnan(values)]
 
 

@@ -1,0 +1,70 @@
+"""Which activation: saturating units lose with depth, the ReLU family and SELU train deep nets fast."""
+from suite.study import Figure, Rule, Study
+
+NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "softplus", "softsign", "swish", "prelu")
+# SELU's self-normalization assumes LeCun-normal weights (Klambauer et al. 2017).
+ACTIVATIONS = {name: {"activation": name, **({"kernel_initializer": "lecun_normal"} if name == "selu" else {})}
+               for name in NAMES}
+FAST = ("relu", "leaky_relu", "elu", "selu")
+
+
+def deep(name):
+    return {"activation": name, "network": "5x100"}
+
+
+STUDY = Study(
+    name="activations",
+    claim="Saturating activations (sigmoid) lose most with depth; the ReLU family and SELU train "
+          "deep networks faster.",
+    source="Lecture deck 001 ('Other activation functions': sigmoid's vanishing gradient, tanh, "
+           "ReLU's 'no vanishing gradient issue' and dead units) and deck 004's activation list",
+    base={"model": "mlp", "width": 100, "optimizer": "sgd", "learning_rate": 0.01, "momentum": 0.9,
+          "batch_size": 32, "probe_examples": 1000, "target_dev_accuracy": 0.9},
+    axes={"activation": ACTIVATIONS, "network": {"1x100": {"depth": 1}, "5x100": {"depth": 5}}},
+    profiles={
+        "smoke": {"dataset": "synthetic", "epochs": 2, "batch_size": 50, "width": 16, "probe_examples": 100,
+                  "target_dev_accuracy": 0.3, "seeds": 2},
+        "quick": {"dataset": "mnist_10k", "epochs": 10, "seeds": 3},
+        "paper": {"dataset": "mnist", "epochs": 20, "seeds": 3},
+    },
+    metrics=("test_accuracy", "mean_dev_accuracy", "epochs_to_target_dev", "grad_ratio_first_last",
+             "dead_fraction"),
+    rules=(
+        Rule("better", {"activation": "sigmoid", "network": "1x100"}, deep("sigmoid"),
+             margin=0.01, claim="sigmoid loses most with depth",
+             says="sigmoid: 5 hidden layers test more than 1 point below 1 hidden layer"),
+        *(Rule("not_better", {"activation": name, "network": "1x100"}, deep(name), margin=0.01,
+               claim="sigmoid loses most with depth", says=f"{name}: 5 hidden layers lose less than 1 point")
+          for name in FAST),
+        *(Rule("better", deep(name), deep("sigmoid"), metric="mean_dev_accuracy", margin=0.0,
+               claim="the ReLU family and SELU train deep nets faster than sigmoid",
+               says=f"5 hidden layers: {name}'s mean dev accuracy over the epochs beats sigmoid's")
+          for name in FAST),
+        Rule("within", deep("sigmoid"), metric="grad_ratio_first_last", bounds=(None, 0.5),
+             claim="sigmoid's gradient vanishes towards the input, ReLU's does not",
+             says="5 sigmoid layers: ||dC/db|| of layer 1 < 0.5 x layer 5's at initialization"),
+        Rule("within", deep("relu"), metric="grad_ratio_first_last", bounds=(0.5, None),
+             claim="sigmoid's gradient vanishes towards the input, ReLU's does not",
+             says="5 relu layers: ||dC/db|| of layer 1 >= 0.5 x layer 5's at initialization"),
+    ),
+    figures=(
+        Figure("test_accuracy_by_activation", "metric_vs", "test_accuracy", x="activation", hue="network",
+               title="test accuracy by activation, 1 vs 5 hidden layers of 100"),
+        Figure("dev_accuracy_deep", "curves", "dev_accuracy", x="epoch", hue="activation",
+               where={"network": "5x100"}, title="dev accuracy per epoch, 5 hidden layers"),
+        Figure("gradient_by_layer_deep", "layers", "bias_grad_norm", x="layer", hue="activation",
+               where={"network": "5x100", "epoch": 0}, log_y=True,
+               title="||dC/db|| per hidden layer at initialization, 5 hidden layers"),
+        Figure("dead_units_deep", "layers", "dead_fraction", x="epoch", hue="activation",
+               where={"network": "5x100", "activation": ["relu", "leaky_relu", "elu", "prelu"]},
+               title="fraction of dead units (zero on all 1,000 probe images), 5 hidden layers"),
+    ),
+    notes="Every run: SGD with momentum 0.9, rate 0.01, batch 32, Glorot-uniform weights (LeCun-normal "
+          "for selu), zero biases, the weights of the best dev epoch. mean_dev_accuracy is the dev "
+          "accuracy averaged over the epochs (the area under the learning curve: higher = learns "
+          "faster); epochs_to_target_dev is the first epoch with dev accuracy >= 90% (n/a when never "
+          "reached); grad_ratio_first_last is ||dC/db|| of the first hidden layer over the last's at "
+          "initialization on 1,000 training images; dead_fraction is the share of hidden units that "
+          "output 0 on all 1,000 probe images after the last epoch (only ReLU can die; leaky ReLU, ELU "
+          "and PReLU cannot output exactly 0 for negative inputs).",
+)
