@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import keras
 
-from suite import datasets, probes
+from suite import datasets, epoch_scan, probes
 from suite.errors import UserError, lookup
 from suite.models import MODELS, OUTPUT_LOSSES
 from suite.optim import build_lr_callback, build_optimizer, build_schedule
@@ -29,6 +29,7 @@ EVAL_BATCH = 2000  # at most; dev and test share one batch shape so evaluation c
 # architecture and schedule reuses the compiled train/eval functions instead of tracing them again.
 COMPILED_CACHE_SIZE = 8
 TRIAL_ONLY_KEYS = ("seed",)
+SCAN_EPOCHS = os.environ.get("SUITE_SCAN_EPOCHS", "1") != "0"  # JAX: one XLA call per epoch
 _compiled: OrderedDict[str, keras.Model] = OrderedDict()
 # Which weights are tested: model selection on the dev split, or the last epoch's (Zhang et al.
 # train without early stopping, so the random-label rows are not rescued by an early epoch).
@@ -151,6 +152,8 @@ def compiled_model(config: dict, splits: datasets.Splits, fast: bool) -> keras.M
         # Build loss, metrics and optimizer now from a sample batch: left to ``fit``, the build
         # would draw one data permutation that a reused model does not, shifting the data order.
         fresh._symbolic_build(data_batch=(splits.x_train[:2], splits.y_train[:2]))
+        if fast and SCAN_EPOCHS:
+            epoch_scan.install(fresh)
         if fast:
             _compiled[key] = fresh
             while len(_compiled) > COMPILED_CACHE_SIZE:
