@@ -1,7 +1,9 @@
 import math
 
+import keras
 import pytest
 
+from suite import train as train_module
 from suite.train import train
 
 
@@ -118,3 +120,16 @@ def test_schedule_and_transforms_reach_training(tiny_config):
     assert [r["loss"] for r in first["history"]] == [r["loss"] for r in again["history"]]
     assert first["metrics"]["test_accuracy"] == again["metrics"]["test_accuracy"]
     assert first["history"][-1]["loss"] != train(config)["history"][-1]["loss"]
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="the epoch scan is the JAX fast path")
+@pytest.mark.parametrize("batch_size,dropout", [(50, 0.0), (64, 0.3)])  # 600 = 9 x 64 + a short batch
+def test_scanned_epochs_give_the_numbers_of_keras_own_loop(tiny_config, batch_size, dropout, monkeypatch):
+    config = {**tiny_config, "batch_size": batch_size, "dropout": dropout, "epochs": 3}
+    runs = []
+    for scan in (True, False):
+        monkeypatch.setattr(train_module, "SCAN_EPOCHS", scan)
+        monkeypatch.setattr(train_module, "_compiled", type(train_module._compiled)())
+        runs.append(train(config))
+    assert [row["loss"] for row in runs[0]["history"]] == [row["loss"] for row in runs[1]["history"]]
+    assert runs[0]["metrics"]["test_accuracy"] == runs[1]["metrics"]["test_accuracy"]
