@@ -140,7 +140,7 @@ def nuisance_sensitivity(frame: pd.DataFrame, x: str, metric: str, hue: str, tit
         chosen = group[group.get("chosen", False) == True]  # noqa: E712 (a boolean column)
         ax.scatter(chosen[x], chosen[metric], marker="*", s=140, color="C3", zorder=3, label="chosen")
         failed = group[group.status != "done"]
-        ax.scatter(failed[x], [bottom] * len(failed), marker="x", color="grey", zorder=3, label="diverged")
+        ax.scatter(failed[x], [bottom] * len(failed), marker="x", color="grey", zorder=3)
         ax.set_title(str(level), fontsize="medium")
         if _wide(frame[x].dropna()):
             ax.set_xscale("log")
@@ -151,6 +151,8 @@ def nuisance_sensitivity(frame: pd.DataFrame, x: str, metric: str, hue: str, tit
         ax.set_xlabel(x)
     for ax in axes[:, 0]:
         ax.set_ylabel(LABELS.get(metric, metric))
+    if (frame.status != "done").any():  # one legend entry, whichever panel the crosses are in
+        axes.flat[0].scatter([], [], marker="x", color="grey", label="diverged")
     axes.flat[0].legend(fontsize="x-small", loc="lower left")
     fig.suptitle(title or f"{LABELS.get(metric, metric)} vs {x} in each {hue}'s search")
     fig.tight_layout()
