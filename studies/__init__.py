@@ -1,5 +1,5 @@
 """The study registry: one module per lecture experiment."""
-from studies import activations, depth, gradient_norms, initializers, memorization, mlp_search
+from studies import activations, depth, gradient_norms, initializers, memorization, mlp_search, optimizers, optimizers_tuned
 
 STUDIES = {
     "activations": activations.STUDY,
@@ -8,4 +8,6 @@ STUDIES = {
     "initializers": initializers.STUDY,
     "memorization": memorization.STUDY,
     "mlp_search": mlp_search.STUDY,
+    "optimizers": optimizers.STUDY,
+    "optimizers_tuned": optimizers_tuned.STUDY,
 }

@@ -135,3 +135,19 @@ def probe_frame(records: list[dict], axes) -> pd.DataFrame:
     rows = [{**{axis: record["point"][axis] for axis in axes}, "seed": record["seed"], **row}
             for record in records for row in record.get("probes", [])]
     return pd.DataFrame(rows)
+
+
+def nuisance_frame(records: list[dict], keys, objective: str = "best_dev_accuracy") -> pd.DataFrame:
+    """One row per nuisance-search trial: the point it tuned, the nuisance ``keys``, status and
+    dev ``objective``; ``chosen`` marks the trial whose values each point's seeds ran with (the
+    best finished objective, the first by key on a tie, as ``suite.search`` chooses)."""
+    rows = [{**record["tuned_for"], **{key: _scalar(record["config"].get(key)) for key in keys},
+             "status": record["status"], objective: record.get("metrics", {}).get(objective, math.nan),
+             "key": record["key"]} for record in records]
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    groups = list(records[0]["tuned_for"])
+    done = frame[frame.status == "done"].dropna(subset=[objective])
+    best = done.groupby(groups, sort=False)[objective].idxmax() if groups else [done[objective].idxmax()]
+    return frame.assign(chosen=frame.index.isin(list(best)))

@@ -210,7 +210,7 @@ def _run(args, argv: list[str], train: bool) -> int:
         if args.role == "worker":
             return 0
     records = runner.stored_records(plan, store)
-    write_report(plan, records, out)
+    write_report(plan, records, out, searches=search.nuisance_records(plan, args.runs_dir))
     counts = {status: sum(r["status"] == status for r in records) for status in ("done", "diverged", "failed")}
     missing = len(plan.trials) - len(records)
     print(f"[{plan.study.name}] wrote {out}/ ({counts['done']} done, {counts['diverged']} diverged, "

@@ -38,8 +38,11 @@ def initializer(name: str):
 
 
 def build_mlp(input_shape, num_classes, *, depth, width, activation,
-              kernel_initializer, bias_initializer, l2, dropout) -> keras.Model:
+              kernel_initializer, bias_initializer, l2, dropout, widths=()) -> keras.Model:
     """input -> [Dense(width) -> activation (-> dropout)] * depth -> Dense(num_classes) logits.
+
+    ``widths`` (e.g. Zeiler's [500, 300]) gives each hidden layer its own size and replaces
+    depth x width; empty = depth layers of ``width``.
 
     The output is left as logits: the loss applies the output nonlinearity itself (log-softmax or
     log-sigmoid), which is exact where Keras's probability losses clip, so a blow-up shows as an
@@ -53,13 +56,15 @@ def build_mlp(input_shape, num_classes, *, depth, width, activation,
                             bias_initializer=initializer(bias_initializer),
                             kernel_regularizer=regularizer, name=name)
 
+    sizes = list(widths) or [width] * depth
     stack = [keras.Input(shape=tuple(input_shape)), layers.Flatten()]
-    for index in range(depth):
-        stack += [dense(width, f"hidden_{index + 1}"), make_activation()]
+    for index, units in enumerate(sizes):
+        stack += [dense(units, f"hidden_{index + 1}"), make_activation()]
         if dropout:
             stack.append(layers.Dropout(dropout))
     stack.append(dense(num_classes, "output"))
-    return keras.Sequential(stack, name=f"mlp_{depth}x{width}")
+    name = f"mlp_{'-'.join(map(str, widths))}" if widths else f"mlp_{depth}x{width}"
+    return keras.Sequential(stack, name=name)
 
 
 class RandomShift(layers.Layer):

@@ -55,6 +55,8 @@ def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, trials: pd.Dat
                 marker="s", color="grey", label="published")
     if reference_line:
         ax.axhline(reference_line[0], color="grey", linestyle=":", label=reference_line[1])
+    if numeric and _wide(levels):
+        ax.set_xscale("log")
     ax.set_xticks(list(where.values()), [str(value) for value in where])
     ax.set_xlabel(axis)
     name = _error(metric) if as_error else LABELS.get(metric, metric)
@@ -136,5 +138,46 @@ def layer_statistics(probes: pd.DataFrame, x: str, metric: str, hue: str, title:
     ax.set_ylabel(LABELS.get(metric, metric))
     ax.set_title(title or f"{LABELS.get(metric, metric)} per {x}")
     ax.grid(alpha=0.3)
+
+
+def _wide(values) -> bool:
+    """Positive numbers spanning two decades or more (learning rates) read best on a log axis."""
+    values = [float(value) for value in values]
+    return bool(values) and min(values) > 0 and max(values) / min(values) >= 100
+
+
+def nuisance_sensitivity(frame: pd.DataFrame, x: str, metric: str, hue: str, title: str = "") -> plt.Figure:
+    """One panel per value of ``hue``: each nuisance-search trial's dev ``metric`` against ``x``
+    (a line through them in order of x), the chosen value starred, diverged trials as crosses at
+    the bottom."""
+    levels = list(dict.fromkeys(frame[hue]))
+    columns = min(5, len(levels))
+    rows = -(-len(levels) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns + 0.6, 2.5 * rows + 0.6),
+                             sharex=True, sharey=True, squeeze=False)
+    finite = frame[metric].dropna()
+    bottom = min(finite.min(), 0.0) if len(finite) else 0.0
+    for ax, level in zip(axes.flat, levels):
+        group = frame[frame[hue] == level].sort_values(x)
+        done = group[group.status == "done"]
+        ax.plot(done[x], done[metric], marker="o", markersize=4, color="C0")
+        chosen = group[group.get("chosen", False) == True]  # noqa: E712 (a boolean column)
+        ax.scatter(chosen[x], chosen[metric], marker="*", s=140, color="C3", zorder=3, label="chosen")
+        failed = group[group.status != "done"]
+        ax.scatter(failed[x], [bottom] * len(failed), marker="x", color="grey", zorder=3)
+        ax.set_title(str(level), fontsize="medium")
+        if _wide(frame[x].dropna()):
+            ax.set_xscale("log")
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(levels):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel(x)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(LABELS.get(metric, metric))
+    if (frame.status != "done").any():  # one legend entry, whichever panel the crosses are in
+        axes.flat[0].scatter([], [], marker="x", color="grey", label="diverged")
+    axes.flat[0].legend(fontsize="x-small", loc="lower left")
+    fig.suptitle(title or f"{LABELS.get(metric, metric)} vs {x} in each {hue}'s search")
     fig.tight_layout()
     return fig

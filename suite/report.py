@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from suite import analysis, plots, verdicts
+from suite import analysis, plots, tables, verdicts
 from suite.errors import lookup
 from suite.store import atomic_write_text
 from suite.study import DEFAULTS, Plan, overlays
@@ -149,14 +149,17 @@ FIGURE_KINDS = {"curves": _curves_figure, "metric_vs": _summary_figure, "ratio_v
 
 
 def _figures(plan: Plan, trials: pd.DataFrame, summary: pd.DataFrame, history: pd.DataFrame,
-             records: list[dict]) -> dict:
+             records: list[dict], searches: pd.DataFrame | None = None) -> dict:
     """File name -> Figure: the study's own figure specs (study.Figure), else the default plots."""
     study = plan.study
     if not study.figures:
         return _default_figures(plan, trials, summary, history)
     figures = {}
     for spec in study.figures:
-        figure = lookup(FIGURE_KINDS, spec.kind, "figure kind")(spec, study, trials, history, records)
+        if spec.kind in SEARCH_FIGURE_KINDS:
+            figure = SEARCH_FIGURE_KINDS[spec.kind](spec, study, searches)
+        else:
+            figure = lookup(FIGURE_KINDS, spec.kind, "figure kind")(spec, study, trials, history, records)
         if figure is not None:
             figures[f"{spec.name}.png"] = figure
     return figures
@@ -178,7 +181,8 @@ def _axes_lines(plan: Plan) -> list[str]:
     return lines
 
 
-def write_report(plan: Plan, records: list[dict], out_dir: Path) -> Path:
+def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[dict] | None = None) -> Path:
+    """``searches``: the nuisance searches' stored trials (``suite.search.nuisance_records``)."""
     study = plan.study
     out_dir.mkdir(parents=True, exist_ok=True)
     trials = analysis.trials_frame(records, study.levels, tuple(study.nuisance or ()))
@@ -189,14 +193,17 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path) -> Path:
     atomic_write_text(out_dir / "trials.csv", trials.to_csv(index=False))
     atomic_write_text(out_dir / "summary.csv", summary.to_csv(index=False))
     atomic_write_text(out_dir / "verdict.json", json.dumps(verdict, indent=2) + "\n")
+    search_frame_ = analysis.nuisance_frame(searches, list(study.nuisance)) if searches else None
+    if search_frame_ is not None:
+        atomic_write_text(out_dir / "nuisance_trials.csv", search_frame_.to_csv(index=False))
 
-    figures = _figures(plan, trials, summary, history, records)
+    figures = _figures(plan, trials, summary, history, records, search_frame_)
     for name, figure in figures.items():
         figure.savefig(out_dir / name, dpi=110)
         plt.close(figure)
 
     varied = {key for table in overlays(study).values() for overrides in table.values() for key in overrides}
-    config = {k: v for k, v in plan.trials[0].config.items() if k not in (*varied, "seed")}
+    config = {k: v for k, v in plan.trials[0].config.items() if k not in (*varied, *(study.nuisance or ()), "seed")}
     changed = {k: v for k, v in config.items() if DEFAULTS.get(k) != v}
     splits = records[0].get("splits", {})
     missing = len(plan.trials) - len(records)
@@ -217,10 +224,16 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path) -> Path:
     if missing:
         lines.append(f"- **{missing} of {len(plan.trials)} trials are not stored yet**: "
                      f"the numbers below cover the stored ones")
+    if study.nuisance:
+        lines.append(f"- nuisance hyperparameters tuned on the dev split for each point (seed 0), then every "
+                     f"seed run with the chosen values: `{json.dumps(study.nuisance)}`, budget "
+                     f"`{json.dumps(study.nuisance_budget, sort_keys=True)}` per point"
+                     + (f"; {len(searches)} search trials in [nuisance_trials.csv](nuisance_trials.csv)"
+                        if searches else ""))
     if study.notes:
         lines.append(f"- {study.notes}")
     lines += ["", "## Results", "", "Accuracies in %: mean ± std over seeds [95% t-interval].", "",
-              results_table(plan, summary, trials), ""]
+              results_table(plan, summary, trials), "", *tables.table_lines(study, summary)]
     for citation in dict.fromkeys(reference.citation for reference in study.references):
         lines += [f"Published numbers: {citation}.", ""]
     lines += [f"![{name}]({name})" for name in figures]
@@ -285,3 +298,15 @@ def write_search_report(plan: Plan, tuner: str, objective: str, records: list[di
     ]
     atomic_write_text(out_dir / "README.md", "\n".join(lines))
     return out_dir
+
+
+def _nuisance_figure(spec, study, searches):
+    if searches is None or searches.empty:
+        return None
+    data = analysis.sort_points(analysis.select(searches, spec.where), {spec.hue: study.levels.get(spec.hue)})
+    return None if data.empty else plots.nuisance_sensitivity(data, spec.x, spec.metric, spec.hue, spec.title)
+
+
+# Figure kinds drawn from the nuisance searches' trials: f(spec, study, searches frame or None).
+# ``nuisance_vs``: each search trial's dev ``metric`` against the nuisance key ``x``, a panel per ``hue``.
+SEARCH_FIGURE_KINDS = {"nuisance_vs": _nuisance_figure}

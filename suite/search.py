@@ -96,8 +96,7 @@ def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True) -
         groups.setdefault(tuple((k, v) for k, v in trial.point.items() if k != "seed"), []).append(trial)
     tuned = Plan(study, plan.profile, plan.overrides)
     for values, trials in groups.items():
-        label = "-".join(f"{k}={v}" for k, v in values) or "all"
-        store = TrialStore(runs_dir / study.name / plan.profile / "nuisance" / label)
+        label, store = nuisance_store(plan, values, runs_dir)
         if train:
             sub = Plan(dataclasses.replace(study, search=study.nuisance), plan.profile, plan.overrides,
                        [trials[0]])
@@ -113,3 +112,25 @@ def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True) -
             config = {**trial.config, **chosen}
             tuned.trials.append(Trial(trial_key(trial.point, config), trial.point, config))
     return tuned
+
+
+def nuisance_store(plan: Plan, values: tuple, runs_dir) -> tuple[str, TrialStore]:
+    """The label of a scientific point ((axis, value) pairs) and where its nuisance search is kept."""
+    label = "-".join(f"{k}={v}" for k, v in values) or "all"
+    return label, TrialStore(runs_dir / plan.study.name / plan.profile / "nuisance" / label)
+
+
+def nuisance_records(plan: Plan, runs_dir) -> list[dict]:
+    """Every stored nuisance-search trial, each with the scientific point it tuned (``tuned_for``),
+    in key order per point; empty for a study without a nuisance space."""
+    if not plan.study.nuisance:
+        return []
+    records = []
+    points = dict.fromkeys(tuple((k, v) for k, v in t.point.items() if k != "seed") for t in plan.trials)
+    for values in points:
+        _, store = nuisance_store(plan, values, runs_dir)
+        for path in sorted(store.trials_dir.glob("*.json")):
+            record = store.get(path.stem)
+            if record is not None:
+                records.append({**record, "tuned_for": dict(values)})
+    return records

@@ -49,9 +49,10 @@ DEFAULTS = {
     "lr_callback_options": {},
     "probe_examples": 0,  # per-layer statistics on this many training images each epoch; 0 = off
     "target_dev_accuracy": 0.0,  # report the first epoch whose dev accuracy reaches it; 0 = off
+    "widths": [],  # mlp: one size per hidden layer (e.g. [500, 300]); empty = depth x width
 }
 LATER_KEYS = ("momentum_schedule", "momentum_schedule_options", "lr_callback", "lr_callback_options",
-              "probe_examples", "target_dev_accuracy")
+              "probe_examples", "target_dev_accuracy", "widths")
 PROFILES = ("smoke", "quick", "paper")
 DEFAULT_PROFILE = "quick"
 POSITIVE = ("epochs", "batch_size", "width", "learning_rate", "conv_kernel")
@@ -139,6 +140,7 @@ class Study:
     # match one of them are run (a design that is not a full grid).
     only: tuple = ()
     figures: tuple = ()  # Figure specs; empty = the default plots
+    tables: tuple = ()  # Table specs: extra README tables in a paper's layout
 
     @property
     def levels(self) -> dict:
@@ -199,6 +201,8 @@ def _check_value(key: str, value, expected) -> None:
         raise UserError(f"--set dropout={value!r}: must be in [0, 1)")
     if key in UNIT_INTERVAL and not 0 <= value <= 1:
         raise UserError(f"--set {key}={value!r}: must be in [0, 1]")
+    if key == "widths" and not all(isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in value):
+        raise UserError(f"--set widths={value!r}: must be a list of positive ints, e.g. [500, 300]")
 
 
 def _check_study(study: Study, config: dict) -> None:
@@ -216,6 +220,10 @@ def _check_study(study: Study, config: dict) -> None:
         if not set(rule.a) | set(rule.b) <= set(study.axes) or rule.kind not in RULES:
             raise UserError(f"{where} has a malformed rule {rule.says!r}: kind must be one of "
                             f"{', '.join(RULES)} and a/b must name its axes {list(study.axes)}")
+    for table in study.tables:
+        if not {table.rows, table.columns, *table.where} <= set(study.axes):
+            raise UserError(f"{where}: table '{table.name}' must name its axes {list(study.axes)} "
+                            f"in rows, columns and where")
     for name, values in study.axes.items():
         if not isinstance(values, (list, tuple, dict)) or not values:
             raise UserError(f"{where}: axis '{name}' needs a non-empty list of values")
@@ -286,7 +294,7 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
             continue
         resolved = dict(config)
         for axis, value in named.items():
-            resolved.update(tables[axis][value])
+            resolved.update(merge_overlay(resolved, tables[axis][value]))
         for seed in range(n_seeds):
             point = {**named, "seed": seed}
             full = {**resolved, "seed": seed}
@@ -294,3 +302,25 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
     if not plan.trials:
         raise UserError(f"study '{study.name}' profile '{profile}': 'only' matches no point")
     return plan
+
+
+def merge_overlay(config: dict, overlay: dict) -> dict:
+    """An axis value's overrides; a dict-valued key (``optimizer_options``) is merged into the
+    value before it, so two axes can each set one option (Adadelta's rho and epsilon)."""
+    return {key: {**config[key], **value} if isinstance(value, dict) and isinstance(config.get(key), dict)
+            else value for key, value in overlay.items()}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A README table in a paper's layout: ``metric`` for the points matching ``where``, one row
+    per value of axis ``rows`` and one column per value of axis ``columns`` (in the study's
+    order); each cell "ours mean ± std (published)", "diverged" when every seed diverged.
+    ``as_error`` shows 1 - metric (an accuracy as an error rate)."""
+    name: str
+    metric: str
+    rows: str
+    columns: str
+    where: dict = field(default_factory=dict)
+    as_error: bool = False
+    caption: str = ""

@@ -201,3 +201,47 @@ def verdict(study: Study, trials: pd.DataFrame) -> dict:
                             for claim in claims
                             for items in [[e for e in evidence if e.get("claim") == claim]]]
     return result
+
+
+def _point_means(trials: pd.DataFrame, where: dict, by: list[str], metric: str) -> list[np.ndarray]:
+    """The finished seeds' values of ``metric`` at each point (a combination of ``by``) matching ``where``."""
+    done = select(trials[trials.status == "done"], where).dropna(subset=[metric])
+    return [group[metric].to_numpy(dtype=float) for _, group in done.groupby(by, sort=False)] if len(done) else []
+
+
+def _less_spread(rule: Rule, trials: pd.DataFrame) -> dict:
+    """Sensitivity to hyperparameters: the spread (largest minus smallest point mean) of ``metric``
+    over the points of a (which differ in the axes ``along``) against margin x the spread over the
+    points of b. A bootstrap over each point's seeds (2,000 resamples, fixed seed) gives one-sided
+    95% bounds on spread(a) / spread(b): the upper bound below the margin -> supported, the lower
+    bound above it -> not supported."""
+    by = list(rule.along)
+    groups = {"a": _point_means(trials, rule.a, by, rule.metric), "b": _point_means(trials, rule.b, by, rule.metric)}
+    evidence = {"points_a": len(groups["a"]), "points_b": len(groups["b"])}
+    if min(len(groups["a"]), len(groups["b"])) < 2 or min(len(v) for g in groups.values() for v in g) < 2:
+        return {**evidence, "verdict": "inconclusive", "why": "fewer than 2 points per side or 2 finished seeds per point"}
+
+    def spread(points: list[np.ndarray]) -> float:
+        means = [values.mean() for values in points]
+        return float(max(means) - min(means))
+
+    rng = np.random.default_rng(0)
+    ratios = []
+    for _ in range(2000):
+        resampled = {name: [rng.choice(values, len(values)) for values in points] for name, points in groups.items()}
+        ratios.append(spread(resampled["a"]) / max(spread(resampled["b"]), 1e-12))
+    low, high = (float(np.quantile(ratios, q)) for q in (1 - CONFIDENCE, CONFIDENCE))
+    spread_a, spread_b = spread(groups["a"]), spread(groups["b"])
+    ratio = spread_a / max(spread_b, 1e-12)
+    verdict = "supported" if high < rule.margin else "not_supported" if low > rule.margin else "inconclusive"
+    return {**evidence, "spread_a": spread_a, "spread_b": spread_b, "ratio": ratio, "ratio_bounds": [low, high],
+            "verdict": verdict,
+            "detail": f"spread {_level(rule.metric, spread_a)} over {len(groups['a'])} points vs "
+                      f"{_level(rule.metric, spread_b)} over {len(groups['b'])}; ratio {ratio:.3f}, one-sided "
+                      f"95% bootstrap bounds [{low:.3f}, {high:.3f}], needs < {rule.margin:g}"}
+
+
+RULES["less_spread"] = (_less_spread, "'less_spread' holds when the one-sided 95% bootstrap bounds (over "
+                                      "seeds) of spread(a) / spread(b), a spread being the largest minus "
+                                      "the smallest point mean over the axes 'along', lie below the margin, "
+                                      "and is contradicted when they lie above it")

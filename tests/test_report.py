@@ -69,3 +69,32 @@ def test_every_study_names_existing_axis_values_in_its_references(name):
         for key in reference.values:
             values = key if isinstance(key, tuple) else (key,)
             assert all(value in study.levels[axis] for axis, value in zip(study.axes, values))
+
+
+def test_paper_tables_show_ours_beside_published_and_diverged_cells(tmp_path):
+    plan = expand(STUDIES["optimizers"], "quick")
+    records = fake_records(plan, lambda t: 0.97 - 0.01 * (t.config["optimizer"] == "adadelta"))
+    for record in records:
+        if record["point"]["optimizer"] == "momentum" and record["point"]["learning_rate"] == 1.0:
+            record.update(status="diverged", metrics={})
+    write_report(plan, records, tmp_path)
+    readme = (tmp_path / "README.md").read_text()
+    assert "## Tables in the paper's layout" in readme and "**Table 2.**" in readme
+    assert "| learning_rate \\ optimizer | sgd | momentum | adagrad |" in readme
+    assert "(2.26) | diverged (89.68) | " in readme and "| epsilon = 1e-6 | " in readme and "(1.83)" in readme
+    assert {"test_error_vs_learning_rate.png", "adadelta_grid.png"} <= {p.name for p in tmp_path.glob("*.png")}
+
+
+def test_nuisance_searches_feed_the_sensitivity_figure_and_the_tuned_column(tmp_path):
+    study = STUDIES["optimizers_tuned"]
+    plan = expand(study, "smoke")
+    records = fake_records(plan, lambda t: 0.9)
+    searches = [{"tuned_for": {"optimizer": name}, "config": {**plan.trials[0].config, "learning_rate": lr},
+                 "status": "done", "metrics": {"best_dev_accuracy": 0.9 - abs(math.log10(lr) + 2) / 10},
+                 "key": f"learning_rate={lr}"} for name in ("sgd", "adam") for lr in (1e-3, 1e-2, 1e-1)]
+    write_report(plan, records, tmp_path, searches=searches)
+    assert (tmp_path / "sensitivity.png").stat().st_size > 0
+    frame = pd.read_csv(tmp_path / "nuisance_trials.csv")
+    assert list(frame[frame.chosen].learning_rate) == [0.01, 0.01]
+    readme = (tmp_path / "README.md").read_text()
+    assert "tuned learning_rate" in readme and "6 search trials" in readme

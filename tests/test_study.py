@@ -63,8 +63,12 @@ def test_every_study_is_complete_data(name):
     for rule in study.rules:
         assert set(rule.a) <= set(study.axes) and set(rule.b) <= set(study.axes)
         assert all(set(group) <= set(study.axes) for group in rule.gap)
-        if rule.along:
+        if rule.kind == "increasing":
             assert rule.along[0] in study.axes and set(rule.along[1]) <= set(study.levels[rule.along[0]])
+        elif rule.along:  # less_spread: the axes a side's points differ in
+            assert set(rule.along) <= set(study.axes)
+    for table in study.tables:
+        assert {table.rows, table.columns, *table.where} <= set(study.axes)
     for profile in study.profiles:
         assert expand(study, profile).trials
 
