@@ -1,5 +1,6 @@
 """The study registry: one module per lecture experiment."""
-from studies import activations, depth, gradient_norms, initializers, memorization, mlp_search, optimizers, optimizers_tuned
+from studies import (activations, depth, gradient_norms, initializers, memorization, mlp_search, optimizers,
+                     optimizers_tuned)
 
 STUDIES = {
     "activations": activations.STUDY,

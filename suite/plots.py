@@ -138,6 +138,8 @@ def layer_statistics(probes: pd.DataFrame, x: str, metric: str, hue: str, title:
     ax.set_ylabel(LABELS.get(metric, metric))
     ax.set_title(title or f"{LABELS.get(metric, metric)} per {x}")
     ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
 
 
 def _wide(values) -> bool:
