@@ -273,3 +273,15 @@ def write_search_report(plan: Plan, tuner: str, objective: str, records: list[di
     ]
     atomic_write_text(out_dir / "README.md", "\n".join(lines))
     return out_dir
+
+
+def _lr_schedule_figure(spec, study, trials, history, records):
+    """Learning rate (and momentum) per optimizer step, one curve per value of ``spec.hue``."""
+    chosen = [record for record in records if all(
+        record["point"].get(key, record["config"].get(key)) in (value if isinstance(value, (list, tuple)) else [value])
+        for key, value in spec.where.items())]
+    frame = analysis.schedule_frame(chosen, spec.hue)
+    return None if frame.empty else plots.schedule_curves(frame, spec.hue, spec.title, study.levels.get(spec.hue))
+
+
+FIGURE_KINDS["lr_schedule"] = _lr_schedule_figure
