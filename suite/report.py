@@ -31,11 +31,12 @@ def _cell(row: pd.Series, metric: str) -> str:
     count = row.get(f"{metric}_n", row["n"])
     if count == 0:
         return f"n/a (0 of {row['n']} seeds)"
-    scale, digits = (100, 2) if _percent(metric) else (1, 1)
     mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
-    text = f"{scale * mean:.{digits}f}" + (f" ± {scale * std:.{digits}f}" if not math.isnan(std) else "")
+    # accuracies in % with 2 decimals, counts with 1; a value below 1 (a loss) keeps 3 significant digits
+    scale, digits = (100, ".2f") if _percent(metric) else (1, ".1f" if abs(mean) >= 1 else ".3g")
+    text = f"{scale * mean:{digits}}" + (f" ± {scale * std:{digits}}" if not math.isnan(std) else "")
     if not math.isnan(row[f"{metric}_ci_low"]):
-        text += f" [{scale * row[f'{metric}_ci_low']:.{digits}f}, {scale * row[f'{metric}_ci_high']:.{digits}f}]"
+        text += f" [{scale * row[f'{metric}_ci_low']:{digits}}, {scale * row[f'{metric}_ci_high']:{digits}}]"
     if count < row["n"]:
         text += f" ({count} of {row['n']} seeds)"
     return text
