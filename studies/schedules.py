@@ -48,14 +48,17 @@ STUDY = Study(
                title="learning rate (log) and momentum per optimizer step"),
         Figure("dev_accuracy", "curves", "dev_accuracy", x="epoch", hue="schedule",
                title="dev accuracy per epoch by schedule"),
-        Figure("train_loss", "curves", "loss", x="epoch", hue="schedule", title="training loss per epoch by schedule"),
-        Figure("test_accuracy", "metric_vs", "test_accuracy", x="schedule", title="test accuracy (last weights) by schedule"),
+        Figure("train_loss", "curves", "loss", x="epoch", hue="schedule",
+               title="training loss per epoch by schedule"),
+        Figure("test_accuracy", "metric_vs", "test_accuracy", x="schedule",
+               title="test accuracy (last weights) by schedule"),
     ),
     notes="SGD, momentum 0.9 (one-cycle: 0.95 down to 0.85 and back, Smith's values), peak rate 0.05 for "
           "every schedule, chosen once before any run (not tuned); MLP 2x100 relu (He normal), batch 32, "
           "15 epochs (219 steps each on 7,000 mnist_10k training images). The decays are set to end near "
-          "lr/100: step x0.1 at epochs 5 and 10; exponential x0.74 per epoch; 1/t with rate 6.6 per epoch; "
-          "linear polynomial to lr/100; cosine and warm-up cosine (1 epoch from lr/10) to lr/100; SGDR with "
+          "lr/100: step x0.1 at epochs 5 and 10; exponential x0.74 per epoch; 1/t with rate 6.6 per epoch "
+          "(so lr/7.6 after one epoch); linear polynomial to lr/100; cosine and warm-up cosine (1 epoch "
+          "from lr/10) to lr/100; SGDR with "
           "4 cycles of 1, 2, 4 and 8 epochs, each starting at half the last one's rate (deck: t_mul 2, "
           "m_mul 0.5); one-cycle from lr/10 up to lr at 45% of the run, back to lr/10 at 90%, then to "
           "lr/1000; plateau is ReduceLROnPlateau on the dev loss with the deck's example (x0.1 after 3 "
