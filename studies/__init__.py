@@ -1,6 +1,6 @@
 """The study registry: one module per lecture experiment."""
 from studies import (activations, depth, gradient_norms, initializers, memorization, mlp_search, optimizers,
-                     optimizers_tuned)
+                     optimizers_tuned, schedules)
 
 STUDIES = {
     "activations": activations.STUDY,
@@ -11,4 +11,5 @@ STUDIES = {
     "mlp_search": mlp_search.STUDY,
     "optimizers": optimizers.STUDY,
     "optimizers_tuned": optimizers_tuned.STUDY,
+    "schedules": schedules.STUDY,
 }

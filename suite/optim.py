@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import keras
+from keras import ops
 
 from suite.errors import UserError, lookup
 
@@ -20,9 +21,52 @@ OPTIMIZERS = {
 }
 
 
-def build_optimizer(name: str, learning_rate, momentum: float = 0.0,
+SGD_FAMILY = {"sgd": False, "momentum": False, "nesterov": True}  # name -> nesterov
+
+
+@keras.saving.register_keras_serializable(package="suite")
+class ScheduledMomentumSGD(keras.optimizers.SGD):
+    """SGD whose momentum is a schedule of the step (one-cycle), not a constant.
+
+    Keras's SGD multiplies by ``self.momentum``, a Python float baked into the update when the
+    train step is traced and compiled, so changing it between steps changes nothing. Here the
+    momentum is computed from ``self.iterations`` (a variable) inside the traced update, the same
+    way Keras evaluates a learning-rate schedule.
+    """
+
+    def __init__(self, learning_rate, momentum_schedule, nesterov=False, momentum=None, **kwargs):
+        if isinstance(momentum_schedule, dict):  # from get_config; ``momentum`` is its first value
+            momentum_schedule = keras.saving.deserialize_keras_object(momentum_schedule)
+        super().__init__(learning_rate, momentum=float(momentum_schedule(0)), nesterov=nesterov, **kwargs)
+        self.momentum_schedule = momentum_schedule
+
+    def build(self, variables):
+        if not self.built:  # velocities even where the schedule starts at 0
+            keras.optimizers.Optimizer.build(self, variables)
+            self.momentums = self.add_optimizer_variables(variables, "momentum")
+
+    def update_step(self, gradient, variable, learning_rate):
+        velocity = self.momentums[self._get_variable_index(variable)]
+        momentum = ops.cast(self.momentum_schedule(self.iterations), variable.dtype)
+        step = ops.multiply(ops.cast(gradient, variable.dtype), ops.cast(learning_rate, variable.dtype))
+        self.assign(velocity, ops.subtract(ops.multiply(velocity, momentum), step))
+        self.assign_add(variable, ops.subtract(ops.multiply(velocity, momentum), step)
+                        if self.nesterov else velocity)
+
+    def get_config(self):
+        return {**super().get_config(),
+                "momentum_schedule": keras.saving.serialize_keras_object(self.momentum_schedule)}
+
+
+def build_optimizer(name: str, learning_rate, momentum=0.0,
                     options: dict | None = None) -> keras.optimizers.Optimizer:
+    """``momentum`` is a float, or a schedule (see MOMENTUM_SCHEDULES) for the SGD family."""
     factory = lookup(OPTIMIZERS, name, "optimizer")
+    if callable(momentum):
+        if name not in SGD_FAMILY:
+            raise UserError(f"a momentum schedule needs an SGD optimizer ({', '.join(SGD_FAMILY)}), "
+                            f"not '{name}'; set momentum_schedule=constant")
+        factory = lambda lr, m, **kw: ScheduledMomentumSGD(lr, m, nesterov=SGD_FAMILY[name], **kw)  # noqa: E731
     try:
         return factory(learning_rate, momentum, **(options or {}))
     except (TypeError, ValueError) as exc:
@@ -59,12 +103,84 @@ def _cosine(lr, steps_per_epoch, epochs, alpha=0.0):
     return keras.optimizers.schedules.CosineDecay(lr, max(1, epochs * steps_per_epoch), alpha=alpha)
 
 
+def _inverse_time(lr, steps_per_epoch, epochs, decay_rate=1.0, decay_epochs=1.0, staircase=False):
+    """Power decay with p = 1: lr / (1 + decay_rate * t / decay_epochs), t in epochs."""
+    return keras.optimizers.schedules.InverseTimeDecay(
+        lr, max(1, round(decay_epochs * steps_per_epoch)), decay_rate, staircase=staircase)
+
+
+def _polynomial(lr, steps_per_epoch, epochs, end_factor=0.01, power=1.0, decay_epochs=None):
+    """(lr - end) * (1 - t / s) ** power + end, end = end_factor * lr, s = the run (or decay_epochs)."""
+    steps = max(1, round((decay_epochs or epochs) * steps_per_epoch))
+    return keras.optimizers.schedules.PolynomialDecay(lr, steps, lr * end_factor, power=power)
+
+
+def _sgdr(lr, steps_per_epoch, epochs, cycles=4, first_cycle_epochs=None, t_mul=2.0, m_mul=0.5, alpha=0.0):
+    """Cosine annealing with warm restarts (Loshchilov & Hutter): each cycle t_mul times longer
+    than the last and starting at m_mul times its rate; by default ``cycles`` cycles fill the run."""
+    if first_cycle_epochs is None:  # epochs = first * (1 + t_mul + ... + t_mul ** (cycles - 1))
+        first_cycle_epochs = epochs / (cycles if t_mul == 1 else (t_mul ** cycles - 1) / (t_mul - 1))
+    return keras.optimizers.schedules.CosineDecayRestarts(
+        lr, max(1, round(first_cycle_epochs * steps_per_epoch)), t_mul=t_mul, m_mul=m_mul, alpha=alpha)
+
+
+def _warmup_cosine(lr, steps_per_epoch, epochs, warmup_epochs=1.0, start_factor=0.1, alpha=0.0):
+    """Linear warm-up from start_factor * lr to lr over warmup_epochs, then cosine decay to alpha * lr."""
+    warmup = max(1, round(warmup_epochs * steps_per_epoch))
+    return keras.optimizers.schedules.CosineDecay(
+        lr * start_factor, max(1, epochs * steps_per_epoch - warmup), alpha=alpha,
+        warmup_target=lr, warmup_steps=warmup)
+
+
+@keras.saving.register_keras_serializable(package="suite")
+class PiecewiseLinear(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear between the knots (steps[i], values[i]), constant beyond the last: one-cycle.
+
+    Written with keras.ops and no Python branch on the step, so it traces inside a compiled train
+    step and evaluates an array of steps at once. Keras has no one-cycle schedule.
+    """
+
+    def __init__(self, steps, values):
+        self.steps, self.values = [float(s) for s in steps], [float(v) for v in values]
+
+    def __call__(self, step):
+        step = ops.cast(step, "float32")
+        value = ops.zeros_like(step) + self.values[0]
+        for x0, x1, y0, y1 in zip(self.steps, self.steps[1:], self.values, self.values[1:]):
+            value = value + (y1 - y0) * ops.clip((step - x0) / max(x1 - x0, 1e-9), 0.0, 1.0)
+        return value
+
+    def get_config(self):
+        return {"steps": self.steps, "values": self.values}
+
+
+def _one_cycle_steps(steps_per_epoch, epochs, peak_fraction, cooldown_fraction):
+    """Smith (2018): up to the peak, back down, then a cool-down over the last part of the run."""
+    if not 0 < peak_fraction < 1 - cooldown_fraction <= 1:
+        raise ValueError("needs 0 < peak_fraction < 1 - cooldown_fraction <= 1")
+    total = epochs * steps_per_epoch
+    return [0, peak_fraction * total, (1 - cooldown_fraction) * total, total]
+
+
+def _one_cycle(lr, steps_per_epoch, epochs, start_factor=0.1, end_factor=0.001, peak_fraction=0.45,
+               cooldown_fraction=0.1):
+    """start_factor * lr up to lr (warm-up), back to start_factor * lr (annealing), then down to
+    end_factor * lr (cool-down)."""
+    return PiecewiseLinear(_one_cycle_steps(steps_per_epoch, epochs, peak_fraction, cooldown_fraction),
+                           [lr * start_factor, lr, lr * start_factor, lr * end_factor])
+
+
 SCHEDULES = {
     "constant": lambda lr, steps_per_epoch, epochs: lr,
     "exponential": _exponential,
     "step": _step,
     "piecewise": _piecewise,
     "cosine": _cosine,
+    "inverse_time": _inverse_time,
+    "polynomial": _polynomial,
+    "sgdr": _sgdr,
+    "warmup_cosine": _warmup_cosine,
+    "one_cycle": _one_cycle,
 }
 
 
@@ -94,3 +210,32 @@ def build_lr_callback(name: str, options: dict | None = None):
         return factory(**(options or {}))
     except (TypeError, ValueError) as exc:
         raise UserError(f"learning-rate callback '{name}' rejected its options {options}: {exc}") from None
+
+
+def _one_cycle_momentum(momentum, steps_per_epoch, epochs, low=None, peak_fraction=0.45,
+                        cooldown_fraction=0.1):
+    """Smith (2018): momentum falls from ``momentum`` to ``low`` (default momentum - 0.1) while
+    the one-cycle rate rises, climbs back while it falls, and stays at the top for the cool-down."""
+    low = momentum - 0.1 if low is None else low
+    if not 0 <= low <= momentum <= 1:
+        raise ValueError(f"needs 0 <= low ({low:g}) <= momentum ({momentum:g}) <= 1: the momentum "
+                         f"falls from the config's momentum to low")
+    return PiecewiseLinear(_one_cycle_steps(steps_per_epoch, epochs, peak_fraction, cooldown_fraction),
+                           [momentum, low, momentum, momentum])
+
+
+# Momentum as a function of the step; anything but a float needs the SGD family.
+MOMENTUM_SCHEDULES = {
+    "constant": lambda momentum, steps_per_epoch, epochs: momentum,
+    "one_cycle": _one_cycle_momentum,
+}
+
+
+def build_momentum_schedule(name: str, momentum: float, steps_per_epoch: int, epochs: int,
+                            options: dict | None = None):
+    """The momentum (float) or a schedule counted in steps, for ``build_optimizer``."""
+    factory = lookup(MOMENTUM_SCHEDULES, name, "momentum schedule")
+    try:
+        return factory(momentum, steps_per_epoch, epochs, **(options or {}))
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"momentum schedule '{name}' rejected its options {options}: {exc}") from None

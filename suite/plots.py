@@ -58,6 +58,8 @@ def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, trials: pd.Dat
     if numeric and _wide(levels):
         ax.set_xscale("log")
     ax.set_xticks(list(where.values()), [str(value) for value in where])
+    if not numeric and len(where) > 5:  # many names side by side: slant them so they do not overlap
+        plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")
     ax.set_xlabel(axis)
     name = _error(metric) if as_error else LABELS.get(metric, metric)
     ax.set_ylabel(name)
@@ -181,5 +183,35 @@ def nuisance_sensitivity(frame: pd.DataFrame, x: str, metric: str, hue: str, tit
         axes.flat[0].scatter([], [], marker="x", color="grey", label="diverged")
     axes.flat[0].legend(fontsize="x-small", loc="lower left")
     fig.suptitle(title or f"{LABELS.get(metric, metric)} vs {x} in each {hue}'s search")
+    fig.tight_layout()
+    return fig
+
+
+def schedule_curves(frame: pd.DataFrame, hue: str, title: str = "", order: list | None = None) -> plt.Figure:
+    """Learning rate (log scale) against the optimizer step, one line per ``hue`` value and seed;
+    a second panel shows the momentum when it is not the same constant everywhere."""
+    with_momentum = frame["momentum"].nunique() > 1
+    fig, axes = plt.subplots(2 if with_momentum else 1, 1, sharex=True, squeeze=False,
+                             figsize=(7.2, 6.4) if with_momentum else (7.2, 4.4),
+                             gridspec_kw={"height_ratios": [3, 1.3]} if with_momentum else None)
+    rate_ax, momentum_ax = axes[0][0], axes[-1][0] if with_momentum else None
+    labels = [label for label in (order or []) if label in set(frame[hue])]
+    labels += [label for label in dict.fromkeys(frame[hue]) if label not in labels]
+    colors = dict(zip(labels, sns.color_palette("tab10" if len(labels) <= 10 else "husl", len(labels))))
+    for label in labels:
+        for number, (_, curve) in enumerate(frame[frame[hue] == label].groupby("seed", sort=True)):
+            style = {"color": colors[label], "linewidth": 1.3, "label": str(label) if number == 0 else None}
+            rate_ax.plot(curve["step"], curve["learning_rate"], **style)
+            if with_momentum:
+                momentum_ax.plot(curve["step"], curve["momentum"], **style)
+    rate_ax.set_yscale("log")
+    rate_ax.set_ylabel("learning rate")
+    rate_ax.set_title(title or f"learning rate per optimizer step by {hue}")
+    rate_ax.legend(fontsize="small", ncol=2)
+    if with_momentum:
+        momentum_ax.set_ylabel("momentum")
+    for ax in axes[:, 0]:
+        ax.grid(alpha=0.3)
+    axes[-1][0].set_xlabel(LABELS["step"])
     fig.tight_layout()
     return fig

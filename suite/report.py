@@ -310,3 +310,15 @@ def _nuisance_figure(spec, study, searches):
 # Figure kinds drawn from the nuisance searches' trials: f(spec, study, searches frame or None).
 # ``nuisance_vs``: each search trial's dev ``metric`` against the nuisance key ``x``, a panel per ``hue``.
 SEARCH_FIGURE_KINDS = {"nuisance_vs": _nuisance_figure}
+
+
+def _lr_schedule_figure(spec, study, trials, history, records):
+    """Learning rate (and momentum) per optimizer step, one curve per value of ``spec.hue``."""
+    chosen = [record for record in records if all(
+        record["point"].get(key, record["config"].get(key)) in (value if isinstance(value, (list, tuple)) else [value])
+        for key, value in spec.where.items())]
+    frame = analysis.schedule_frame(chosen, spec.hue)
+    return None if frame.empty else plots.schedule_curves(frame, spec.hue, spec.title, study.levels.get(spec.hue))
+
+
+FIGURE_KINDS["lr_schedule"] = _lr_schedule_figure

@@ -102,6 +102,14 @@ def validate_config(config: dict) -> None:
                          config["lr_schedule_options"])
     train.model_arguments(models.MODELS[config["model"]], config, 1)
     optim.build_lr_callback(config["lr_callback"], config["lr_callback_options"])
+    if config["lr_callback"] != "none" and config["lr_schedule"] != "constant":
+        raise UserError(f"lr_callback '{config['lr_callback']}' sets the rate itself; it needs "
+                        f"lr_schedule=constant, not '{config['lr_schedule']}'")
+    momentum = optim.build_momentum_schedule(config["momentum_schedule"], config["momentum"], 1,
+                                             config["epochs"], config["momentum_schedule_options"])
+    if callable(momentum) and config["optimizer"] not in optim.SGD_FAMILY:
+        raise UserError(f"momentum_schedule '{config['momentum_schedule']}' needs an SGD optimizer "
+                        f"({', '.join(optim.SGD_FAMILY)}), not '{config['optimizer']}'")
     if config["probe_examples"] and config["model"] != "mlp":
         raise UserError(f"probe_examples works on the mlp model (Dense layers in sequence), not "
                         f"'{config['model']}'; set probe_examples=0")

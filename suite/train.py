@@ -22,7 +22,7 @@ import keras
 from suite import datasets, epoch_scan, probes
 from suite.errors import UserError, lookup
 from suite.models import MODELS, OUTPUT_LOSSES
-from suite.optim import build_lr_callback, build_optimizer, build_schedule
+from suite.optim import build_lr_callback, build_momentum_schedule, build_optimizer, build_schedule
 
 EVAL_BATCH = 2000  # at most; dev and test share one batch shape so evaluation compiles once
 # Compiled models kept per process, keyed by everything but the seed: a new seed of a known
@@ -114,8 +114,9 @@ def steps_per_epoch(n_train: int, batch_size: int) -> int:
 def _optimizer(config: dict, steps: int) -> keras.optimizers.Optimizer:
     learning_rate = build_schedule(config["lr_schedule"], config["learning_rate"], steps,
                                    config["epochs"], config["lr_schedule_options"])
-    return build_optimizer(config["optimizer"], learning_rate, config["momentum"],
-                           config["optimizer_options"])
+    momentum = build_momentum_schedule(config["momentum_schedule"], config["momentum"], steps,
+                                       config["epochs"], config["momentum_schedule_options"])
+    return build_optimizer(config["optimizer"], learning_rate, momentum, config["optimizer_options"])
 
 
 def _free_compiled_programs() -> None:
@@ -238,6 +239,7 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
             "min_dev_loss": min(row["dev_loss"] for row in log.rows),
             "kept_epoch": best["epoch"] if config["keep_weights"] == "best_dev" else last["epoch"],
             "final_train_accuracy": last["accuracy"], "final_train_loss": last["loss"],
+            "final_dev_accuracy": last["dev_accuracy"],
             **{name: first_epoch_reaching(log.rows, threshold) for name, threshold in FIT_THRESHOLDS.items()},
             # the area under the dev-accuracy curve per epoch: how fast a run learns, in one number
             "mean_dev_accuracy": sum(row["dev_accuracy"] for row in log.rows) / len(log.rows),

@@ -62,13 +62,14 @@ def _difference(rule: Rule, trials: pd.DataFrame) -> dict:
         return {**evidence, "verdict": "inconclusive", "why": "fewer than 2 finished seeds per side"}
     diff, low, high = _welch_bounds(a, b)
     scale = 100 if "accuracy" in rule.metric or "error" in rule.metric else 1
+    digits = "+.2f" if scale == 100 or max(abs(low), abs(high)) >= 1 else "+.3g"  # a loss keeps its digits
     if rule.kind == "better":
         verdict = "supported" if low > rule.margin else "not_supported" if high < rule.margin else "inconclusive"
     else:
         verdict = "supported" if high < rule.margin else "not_supported" if low > rule.margin else "inconclusive"
     return {**evidence, "difference": diff, "lower_bound": low, "upper_bound": high, "verdict": verdict,
             "detail": f"difference {_points(rule.metric, diff)}, one-sided 95% bounds "
-                      f"[{scale * low:+.2f}, {scale * high:+.2f}], margin {scale * rule.margin:.1f}; "
+                      f"[{scale * low:{digits}}, {scale * high:{digits}}], margin {scale * rule.margin:.1f}; "
                       f"n = {len(a)} vs {len(b)}"}
 
 

@@ -98,3 +98,25 @@ def test_nuisance_searches_feed_the_sensitivity_figure_and_the_tuned_column(tmp_
     assert list(frame[frame.chosen].learning_rate) == [0.01, 0.01]
     readme = (tmp_path / "README.md").read_text()
     assert "tuned learning_rate" in readme and "6 search trials" in readme
+
+
+def test_lr_schedule_figure_draws_every_schedule_and_the_plateau_rates(tmp_path):
+    from suite.analysis import schedule_frame
+
+    plan = expand(STUDIES["schedules"], "quick")
+    records = fake_records(plan, lambda t: 0.95)
+    for record in records:  # the rate each epoch used, as EpochLog records it
+        record["metrics"].update(train_loss=0.01, final_dev_accuracy=0.95)
+        for row in record["history"]:
+            row["learning_rate"] = 0.05 / 10 ** (row["epoch"] - 1)
+    frame = schedule_frame(records, "schedule")
+    assert list(dict.fromkeys(frame.schedule)) == list(STUDIES["schedules"].axes["schedule"])
+    steps = frame.groupby(["schedule", "seed"]).step.max()
+    assert steps[("cosine", 0)] == 15 * 10 - 1 and steps[("plateau", 4)] == 3 * 10 - 1  # 3 recorded epochs
+    plateau = frame[(frame.schedule == "plateau") & (frame.seed == 0)]
+    assert list(plateau.learning_rate) == pytest.approx([0.05, 0.05, 0.005, 0.005, 0.0005, 0.0005])
+    one_cycle = frame[frame.schedule == "one_cycle"]
+    assert one_cycle.momentum.min() == pytest.approx(0.85, abs=1e-3)
+    assert (frame[frame.schedule == "constant"].momentum == 0.9).all()
+    write_report(plan, records, tmp_path)
+    assert {p.name for p in tmp_path.glob("*.png")} == {f"{f.name}.png" for f in STUDIES["schedules"].figures}
