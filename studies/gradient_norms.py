@@ -31,7 +31,7 @@ STUDY = Study(
           "output": {"sigmoid": {"output_activation": "sigmoid"}, "softmax": {"output_activation": "softmax"}}},
     profiles={
         "smoke": {"dataset": "synthetic", "train_size": 100, "batch_size": 100, "probe_examples": 100,
-                  "epochs": 3, "seeds": 2},
+                  "epochs": 3, "seeds": 2, "only": ({"depth": [2, 4]},)},
         "quick": {"dataset": "mnist_10k", "epochs": 500, "seeds": 3},
         "paper": {"dataset": "mnist", "epochs": 500, "seeds": 3},
     },

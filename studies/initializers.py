@@ -23,7 +23,8 @@ STUDY = Study(
           "activation": ["tanh", "relu"]},
     profiles={
         "smoke": {"dataset": "synthetic", "epochs": 2, "batch_size": 50, "width": 16, "depth": 3,
-                  "probe_examples": 100, "seeds": 2},
+                  "probe_examples": 100, "seeds": 2,
+                  "only": ({"initializer": ["zeros", "glorot_normal", "large_normal"]},)},
         "quick": {"dataset": "mnist_10k", "epochs": 5, "seeds": 3},
         "paper": {"dataset": "mnist", "epochs": 10, "seeds": 3},
     },

@@ -32,7 +32,8 @@ STUDY = Study(
           "keep_weights": "last"},
     axes={"schedule": SCHEDULES},
     profiles={
-        "smoke": {"dataset": "synthetic", "epochs": 2, "batch_size": 50, "width": 16, "seeds": 2},
+        "smoke": {"dataset": "synthetic", "epochs": 2, "batch_size": 50, "width": 16, "seeds": 2,
+                  "only": ({"schedule": ["constant", "sgdr", "one_cycle", "plateau"]},)},
         "quick": {"dataset": "mnist_10k", "seeds": 5},
         "paper": {"dataset": "mnist", "seeds": 5},
     },
