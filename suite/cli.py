@@ -194,7 +194,8 @@ def _run(args, argv: list[str], train: bool) -> int:
                         f"run `suite search {plan.study.name}`")
     # Workers tune nothing: they receive the tuned plan's points from the oracle.
     plan = search.tune_nuisance(plan, args.runs_dir, fast=not getattr(args, "plain", False),
-                                train=train and getattr(args, "role", None) != "worker")
+                                train=train and getattr(args, "role", None) != "worker",
+                                fresh=getattr(args, "fresh", False) and getattr(args, "role", None) is None)
     store = runner.store_for(plan, args.runs_dir)
     out = _results_dir(args, plan)
     _check_writable(out)

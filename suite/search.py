@@ -82,7 +82,7 @@ def _best_stored(store: TrialStore) -> dict | None:
     return max(done, key=lambda r: r["metrics"]["best_dev_accuracy"]) if done else None
 
 
-def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True) -> Plan:
+def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True, fresh: bool = False) -> Plan:
     """Tune the study's nuisance space per scientific value, then give every seed the best values.
 
     With ``train=False`` (``suite report``) the choice is read back from the stored searches.
@@ -97,6 +97,9 @@ def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True) -
     tuned = Plan(study, plan.profile, plan.overrides)
     for values, trials in groups.items():
         label, store = nuisance_store(plan, values, runs_dir)
+        if train and fresh:  # --fresh retunes too, not only the seeds
+            for path in store.trials_dir.glob("*.json"):
+                path.unlink()
         if train:
             sub = Plan(dataclasses.replace(study, search=study.nuisance), plan.profile, plan.overrides,
                        [trials[0]])

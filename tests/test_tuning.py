@@ -100,3 +100,5 @@ def test_nuisance_is_tuned_per_scientific_value_before_the_seeds(tmp_path, monke
     trained = sum(calls.values())
     assert main(argv) == 0 and sum(calls.values()) == trained  # a rerun retrains nothing
     assert main(["report", *argv[1:]]) == 0
+    # --fresh retunes as well as retraining the seeds: 2 depths x (2 search trials + 2 seeds)
+    assert main([*argv, "--fresh"]) == 0 and sum(calls.values()) == trained + 8
