@@ -185,6 +185,22 @@ def _search(args, argv: list[str]) -> int:
 
 
 def _run(args, argv: list[str], train: bool) -> int:
+    started = None
+    if train and args.workers > 1 and args.role is None:
+        from suite import parallel
+
+        # This process will be worker0: start the others first, so their imports and start-up
+        # overlap this process's instead of following them.
+        port = parallel.free_port()
+        started = (port, parallel.start(_worker_argv(argv), args.workers, "127.0.0.1", port, first=1))
+    try:
+        return _run_started(args, argv, train, started)
+    finally:
+        for process in started[1] if started else ():
+            process.kill()  # only those still running: nothing left for them to do
+
+
+def _run_started(args, argv: list[str], train: bool, started) -> int:
     from suite import runner, search
     from suite.report import write_report
 
@@ -207,7 +223,7 @@ def _run(args, argv: list[str], train: bool) -> int:
             runner.serve_chief(plan, store, args.oracle_ip or "0.0.0.0", args.oracle_port)
         else:
             runner.run_plan(plan, store, fresh=args.fresh, fast=not args.plain,
-                            workers=args.workers, worker_argv=_worker_argv(argv))
+                            workers=args.workers, worker_argv=_worker_argv(argv), started=started)
         if args.role == "worker":
             return 0
     records = runner.stored_records(plan, store)

@@ -98,16 +98,31 @@ def _die_with_parent() -> None:
         pass
 
 
-def launch(worker_argv: list[str], workers: int, host: str, port: int) -> list[int]:
-    """Run ``workers`` copies of ``suite <worker_argv>``; return their exit codes."""
+def start(worker_argv: list[str], workers: int, host: str, port: int, first: int = 0) -> list:
+    """Start workers ``first`` .. ``workers`` - 1 as ``suite <worker_argv>`` processes."""
     shares, gpus = cpu_shares(workers), gpu_count()
-    processes = [subprocess.Popen([sys.executable, "-m", "suite.cli", *worker_argv],
-                                  env=worker_env(i, shares[i], gpus, host, port),
-                                  preexec_fn=_die_with_parent)
-                 for i in range(workers)]
+    return [subprocess.Popen([sys.executable, "-m", "suite.cli", *worker_argv],
+                             env=worker_env(i, shares[i], gpus, host, port), preexec_fn=_die_with_parent)
+            for i in range(first, workers)]
+
+
+def wait(processes: list) -> list[int]:
+    """Their exit codes; killed if this process is interrupted."""
     try:
         return [process.wait() for process in processes]
     except BaseException:
         for process in processes:
             process.kill()
         raise
+
+
+def pin_to_share(index: int, workers: int) -> set[int]:
+    """The launcher working as worker ``index``: keep to that worker's CPUs (threads started
+    later inherit them), leaving the other shares to the other workers; returns the CPUs it had."""
+    before, cores = os.sched_getaffinity(0), cpu_shares(workers)[index]
+    os.sched_setaffinity(0, set(cores))
+    for name in THREAD_VARIABLES:  # read when a backend starts its thread pools, if not started yet
+        os.environ.setdefault(name, str(len(cores)))
+    if len(cores) == 1 and "--xla_cpu_multi_thread_eigen" not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} --xla_cpu_multi_thread_eigen=false".strip()
+    return before

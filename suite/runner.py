@@ -210,10 +210,11 @@ def store_for(plan: Plan, runs_dir: Path) -> TrialStore:
 
 
 def run_plan(plan: Plan, store: TrialStore, fresh: bool = False, fast: bool = True, workers: int = 1,
-             worker_argv: list[str] | None = None) -> Counter:
+             worker_argv: list[str] | None = None, started=None) -> Counter:
     """Run every unfinished trial of ``plan``; return the count of trials by stored status.
 
-    With ``workers`` > 1 this process serves the oracle and ``worker_argv`` starts each worker.
+    With ``workers`` > 1 this process serves the oracle and works as worker0; ``worker_argv``
+    starts the others, unless ``started`` = (port, processes) holds them already started.
     When KERASTUNER_* variables name a chief elsewhere, this process is one of its workers.
     """
     validate(plan)
@@ -228,20 +229,38 @@ def run_plan(plan: Plan, store: TrialStore, fresh: bool = False, fast: bool = Tr
               file=sys.stderr)
     if finished < len(plan.trials):
         if workers > 1:
-            serve_workers(make_oracle(plan, store), workers, worker_argv)
+            oracle = make_oracle(plan, store)
+            serve_workers(oracle, workers, worker_argv,
+                          work_here=lambda: _work(plan, store, fast, "worker0", oracle), started=started)
         else:
             _work(plan, store, fast, tuner_id)
     return Counter(record["status"] for record in store.load(t.key for t in plan.trials))
 
 
-def serve_workers(oracle, workers: int, worker_argv: list[str]) -> None:
-    port = parallel.free_port()
+def serve_workers(oracle, workers: int, worker_argv: list[str], work_here=None, started=None) -> None:
+    """Serve ``oracle`` to ``workers`` local workers. With ``work_here``, this process is worker0
+    (pinned to its CPU share) and only the others are started (or were, ``started``)."""
+    port, processes = started or (parallel.free_port(), None)
     server, _ = parallel.serve(oracle, "127.0.0.1", port)
+    first = 1 if work_here else 0
     try:
-        codes = parallel.launch(worker_argv, workers, "127.0.0.1", port)
+        if processes is None:
+            processes = parallel.start(worker_argv, workers, "127.0.0.1", port, first=first)
+        try:
+            if work_here:
+                cpus = parallel.pin_to_share(0, workers)
+                try:
+                    work_here()
+                finally:
+                    os.sched_setaffinity(0, cpus)
+            codes = parallel.wait(processes)
+        except BaseException:
+            for process in processes:
+                process.kill()
+            raise
     finally:
         server.stop(grace=None)
-    for index, code in enumerate(codes):
+    for index, code in enumerate(codes, start=first):
         if code not in (0, 1):  # 1 = some trials failed, already reported by the worker
             print(f"suite: worker{index} exited with code {code}; its trial in flight is not stored, "
                   f"rerun the same command to finish it", file=sys.stderr)
@@ -259,7 +278,9 @@ def serve_chief(plan: Plan, store: TrialStore, host: str, port: int) -> None:
         server.stop(grace=None)
 
 
-def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str) -> None:
+def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str, oracle=None) -> None:
+    """Train the oracle's trials until it has none left: its own oracle (one worker), the chief's
+    over gRPC (a worker process), or ``oracle`` itself (the launcher working as worker0)."""
     by_point = {_point_id(trial.point): trial for trial in plan.trials}
     progress = Progress(f"[{plan.study.name}{' ' + tuner_id if tuner_id else ''}]", len(plan.trials),
                         lambda: sum(store.path(trial.key).exists() for trial in plan.trials))
@@ -269,8 +290,9 @@ def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str) -> None:
         return run_trial(by_point[_point_id(point)], meta, store, fast, progress, worker)
 
     # Each process keeps keras-tuner's bookkeeping in its own folder: workers share ``store``.
-    tuner = StudyTuner(make_oracle(plan, store), execute, directory=str(store.root),
+    tuner = StudyTuner(oracle or make_oracle(plan, store), execute, directory=str(store.root),
                        project_name=f"tuner-{tuner_id or 'local'}", overwrite=True)
+    tuner.tuner_id = tuner_id or tuner.tuner_id
     tuner.search(verbose=0)
 
 
