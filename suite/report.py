@@ -31,9 +31,10 @@ def _cell(row: pd.Series, metric: str) -> str:
         if row["n"] == 0:
             return "diverged" if row["n_diverged"] else "failed" if row["n_failed"] else "missing"
         return f"n/a (0 of {row['n']} seeds)"
-    # accuracies as percentages with 2 decimals; anything else (epochs, gradient norms) to 3 figures
-    scale, form = (100, ".2f") if _percent(metric) else (1, ".3g")
     mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
+    # accuracies in % with 2 decimals, counts and ratios from 1 up with 1; below 1 (a loss, a
+    # gradient norm) 3 significant digits
+    scale, form = (100, ".2f") if _percent(metric) else (1, ".1f" if abs(mean) >= 1 else ".3g")
     text = f"{scale * mean:{form}}" + (f" ± {scale * std:{form}}" if not math.isnan(std) else "")
     if not math.isnan(row[f"{metric}_ci_low"]):
         text += f" [{scale * row[f'{metric}_ci_low']:{form}}, {scale * row[f'{metric}_ci_high']:{form}}]"
