@@ -33,6 +33,10 @@ def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objec
     oracle = tuning.build_oracle(tuner, space, objective, max_trials, base["epochs"])
     oracle._set_project_dir(str(store.root), "tuner-chief")
     if workers > 1:
+        # As keras-tuner's own chief does: building a tuner on the oracle declares the search space
+        # in it (conditional scopes included); the workers' tuners declare it only in their copies.
+        tuning.SearchTuner(oracle, space, execute=None, directory=str(store.root),
+                           project_name="tuner-chief", overwrite=True)
         runner.serve_workers(oracle, workers, worker_argv)
         return oracle
     tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "")

@@ -88,3 +88,17 @@ def test_a_killed_worker_loses_at_most_its_trial_and_a_rerun_completes(tmp_path)
     assert len(after) == 10 and all(r["status"] == "done" for r in after.values())
     assert all(after[name] == record for name, record in before.items())  # nothing retrained
     assert len(trial_lines(err)) == 10 - len(before)
+
+
+def test_a_search_with_two_workers_runs_the_declared_space(tmp_path):
+    search = subprocess.run(
+        [sys.executable, "-m", "suite.cli", "search", "mlp_search", "--profile", "smoke", "--tuner", "random",
+         "--max-trials", "4", "--workers", "2", "--set", "epochs=1",
+         "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")],
+        capture_output=True, text=True, timeout=300)
+    assert search.returncode == 0, search.stderr
+    records = [json.loads(path.read_text()) for path in
+               (tmp_path / "runs" / "mlp_search" / "smoke" / "search-random" / "trials").glob("*.json")]
+    assert len(records) == 4 and len({record["key"] for record in records}) == 4
+    # every trial got values from the space the chief's oracle declared (none ran the bare base)
+    assert all({"learning_rate", "depth", "width"} <= set(record["point"]) for record in records)
