@@ -16,6 +16,11 @@ CONFIDENCE = 0.95
 MEASURED = ("done", "diverged")
 
 
+def is_percent(metric: str) -> bool:
+    """Accuracies and error rates are shown in percent (points for differences)."""
+    return "accuracy" in metric or "error" in metric
+
+
 def _varying_config(records: list[dict], exclude) -> list[str]:
     """Config keys whose value differs between the records (what a named-overlay axis sets)."""
     keys = dict.fromkeys(key for record in records for key in record.get("config", {}))

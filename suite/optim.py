@@ -58,6 +58,14 @@ class ScheduledMomentumSGD(keras.optimizers.SGD):
                 "momentum_schedule": keras.saving.serialize_keras_object(self.momentum_schedule)}
 
 
+def _make(factory, what: str, name: str, options: dict | None, *args):
+    """``factory(*args, **options)``; options it rejects become one line naming them."""
+    try:
+        return factory(*args, **(options or {}))
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"{what} '{name}' rejected its options {options}: {exc}") from None
+
+
 def build_optimizer(name: str, learning_rate, momentum=0.0,
                     options: dict | None = None) -> keras.optimizers.Optimizer:
     """``momentum`` is a float, or a schedule (see MOMENTUM_SCHEDULES) for the SGD family."""
@@ -67,10 +75,7 @@ def build_optimizer(name: str, learning_rate, momentum=0.0,
             raise UserError(f"a momentum schedule needs an SGD optimizer ({', '.join(SGD_FAMILY)}), "
                             f"not '{name}'; set momentum_schedule=constant")
         factory = lambda lr, m, **kw: ScheduledMomentumSGD(lr, m, nesterov=SGD_FAMILY[name], **kw)  # noqa: E731
-    try:
-        return factory(learning_rate, momentum, **(options or {}))
-    except (TypeError, ValueError) as exc:
-        raise UserError(f"optimizer '{name}' rejected its options {options}: {exc}") from None
+    return _make(factory, "optimizer", name, options, learning_rate, momentum)
 
 
 def _exponential(lr, steps_per_epoch, epochs, decay_rate=0.95, decay_epochs=1.0, decay_steps=None,
@@ -188,10 +193,7 @@ def build_schedule(name: str, learning_rate: float, steps_per_epoch: int, epochs
                    options: dict | None = None):
     """A learning rate (float) or a ``keras.optimizers.schedules`` schedule counted in steps."""
     factory = lookup(SCHEDULES, name, "learning-rate schedule")
-    try:
-        return factory(learning_rate, steps_per_epoch, epochs, **(options or {}))
-    except (TypeError, ValueError) as exc:
-        raise UserError(f"learning-rate schedule '{name}' rejected its options {options}: {exc}") from None
+    return _make(factory, "learning-rate schedule", name, options, learning_rate, steps_per_epoch, epochs)
 
 
 # Learning-rate changes driven by a monitored metric rather than the step count: Keras callbacks.
@@ -206,10 +208,7 @@ LR_CALLBACKS = {
 def build_lr_callback(name: str, options: dict | None = None):
     """A Keras callback that adjusts the learning rate during ``fit``, or None."""
     factory = lookup(LR_CALLBACKS, name, "learning-rate callback")
-    try:
-        return factory(**(options or {}))
-    except (TypeError, ValueError) as exc:
-        raise UserError(f"learning-rate callback '{name}' rejected its options {options}: {exc}") from None
+    return _make(factory, "learning-rate callback", name, options)
 
 
 def _one_cycle_momentum(momentum, steps_per_epoch, epochs, low=None, peak_fraction=0.45,
@@ -235,7 +234,4 @@ def build_momentum_schedule(name: str, momentum: float, steps_per_epoch: int, ep
                             options: dict | None = None):
     """The momentum (float) or a schedule counted in steps, for ``build_optimizer``."""
     factory = lookup(MOMENTUM_SCHEDULES, name, "momentum schedule")
-    try:
-        return factory(momentum, steps_per_epoch, epochs, **(options or {}))
-    except (TypeError, ValueError) as exc:
-        raise UserError(f"momentum schedule '{name}' rejected its options {options}: {exc}") from None
+    return _make(factory, "momentum schedule", name, options, momentum, steps_per_epoch, epochs)

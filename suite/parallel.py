@@ -106,14 +106,6 @@ def start(worker_argv: list[str], workers: int, host: str, port: int, first: int
             for i in range(first, workers)]
 
 
-def wait(processes: list) -> list[int]:
-    """Their exit codes; killed if this process is interrupted."""
-    try:
-        return [process.wait() for process in processes]
-    except BaseException:
-        for process in processes:
-            process.kill()
-        raise
 
 
 def pin_to_share(index: int, workers: int) -> set[int]:

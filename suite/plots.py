@@ -70,16 +70,22 @@ def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, trials: pd.Dat
     return fig
 
 
+def _seed_bands(data: pd.DataFrame, x: str, metric: str, hue: str, log_y: bool, **style):
+    """One line per ``hue`` value with its 95% CI band over the seeds (numeric hues in order)."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    numeric = pd.api.types.is_numeric_dtype(data[hue])
+    sns.lineplot(data=data, x=x, y=metric, hue=hue, errorbar=("ci", 95), n_boot=200, seed=0,
+                 palette="viridis" if numeric else "tab10", ax=ax, **style)
+    if log_y:
+        ax.set_yscale("log")
+    return fig, ax
+
+
 def learning_curves(history: pd.DataFrame, hue: str, metric: str, title: str = "",
                     x: str = "epoch") -> plt.Figure:
     """Per-epoch ``metric`` against ``x`` (epoch or step) for each value of ``hue``; bands span
     the seeds (95% CI)."""
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    numeric = pd.api.types.is_numeric_dtype(history[hue])
-    sns.lineplot(data=history, x=x, y=metric, hue=hue, errorbar=("ci", 95), n_boot=200,
-                 seed=0, palette="viridis" if numeric else "tab10", ax=ax)
-    if metric.endswith("loss"):
-        ax.set_yscale("log")
+    fig, ax = _seed_bands(history, x, metric, hue, log_y=metric.endswith("loss"))
     ax.set_ylabel(LABELS.get(metric, metric))
     ax.set_title(title or f"{LABELS.get(metric, metric)} per {x} by {hue}")
     ax.grid(alpha=0.3)
@@ -125,15 +131,10 @@ def layer_statistics(probes: pd.DataFrame, x: str, metric: str, hue: str, title:
                      log_y: bool = False) -> plt.Figure:
     """A per-layer probe statistic against ``x`` (epoch or layer), one line per ``hue``; bands
     span the seeds (95% CI)."""
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
     data = probes.dropna(subset=[metric])
     if log_y:  # a statistic of exactly 0 (e.g. zero init) cannot sit on a log axis
         data = data[data[metric] > 0]
-    numeric = pd.api.types.is_numeric_dtype(data[hue])
-    sns.lineplot(data=data, x=x, y=metric, hue=hue, errorbar=("ci", 95), n_boot=200, seed=0,
-                 marker="o" if x == "layer" else None, palette="viridis" if numeric else "tab10", ax=ax)
-    if log_y:
-        ax.set_yscale("log")
+    fig, ax = _seed_bands(data, x, metric, hue, log_y, marker="o" if x == "layer" else None)
     if x == "layer":
         ax.set_xticks(sorted(data[x].unique()))
         ax.set_xlabel("hidden layer (1 = nearest the input)")

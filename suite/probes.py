@@ -63,13 +63,6 @@ def _offset_gradients(model, loss_fn, x, y, offsets):
             logits, inputs = _forward(model, x, offsets)
             cost = tf.reduce_mean(loss_fn(y, logits))
         return tape.gradient(cost, offsets), inputs
-    if backend == "torch":
-        import torch
-
-        offsets = [torch.zeros_like(torch.as_tensor(offset), requires_grad=True) for offset in offsets]
-        logits, inputs = _forward(model, x, offsets)
-        cost = loss_fn(y, logits).mean()
-        return torch.autograd.grad(cost, offsets), [i.detach() for i in inputs]
     raise NotImplementedError(f"the layer probe does not support the '{backend}' backend")
 
 

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from suite import analysis, plots, tables, verdicts
+from suite.analysis import is_percent
 from suite.errors import lookup
 from suite.store import atomic_write_text
 from suite.study import DEFAULTS, Plan, overlays
@@ -21,9 +22,6 @@ WEIGHTS_KEPT = {
 }
 
 
-def _percent(metric: str) -> bool:
-    return "accuracy" in metric or "error" in metric
-
 
 def _cell(row: pd.Series, metric: str) -> str:
     count, total = row.get(f"{metric}_n", row["n"]), row["n"] + row["n_diverged"]
@@ -34,7 +32,7 @@ def _cell(row: pd.Series, metric: str) -> str:
     mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
     # accuracies in % with 2 decimals, counts and ratios from 1 up with 1; below 1 (a loss, a
     # gradient norm) 3 significant digits
-    scale, form = (100, ".2f") if _percent(metric) else (1, ".1f" if abs(mean) >= 1 else ".3g")
+    scale, form = (100, ".2f") if is_percent(metric) else (1, ".1f" if abs(mean) >= 1 else ".3g")
     text = f"{scale * mean:{form}}" + (f" ± {scale * std:{form}}" if not math.isnan(std) else "")
     if not math.isnan(row[f"{metric}_ci_low"]):
         text += f" [{scale * row[f'{metric}_ci_low']:{form}}, {scale * row[f'{metric}_ci_high']:{form}}]"
@@ -54,12 +52,12 @@ def results_table(plan: Plan, summary: pd.DataFrame, trials: pd.DataFrame | None
     table["seeds (done/diverged/failed)"] = [
         f"{r.n}/{r.n_diverged}/{r.n_failed}" for r in summary.itertuples()]
     for metric in plan.study.metrics:
-        unit = " %" if _percent(metric) else ""
+        unit = " %" if is_percent(metric) else ""
         table[f"{metric}{unit}"] = [_cell(row, metric) for _, row in summary.iterrows()]
         reference = f"reference_{metric}"
         if reference in summary:
             table[f"published {metric}{unit}"] = [
-                "" if math.isnan(v) else f"{100 * v:.2f}" if _percent(metric) else f"{v:g}"
+                "" if math.isnan(v) else f"{100 * v:.2f}" if is_percent(metric) else f"{v:g}"
                 for v in summary[reference]]
     return table.to_markdown(index=False)
 

@@ -253,7 +253,7 @@ def serve_workers(oracle, workers: int, worker_argv: list[str], work_here=None, 
                     work_here()
                 finally:
                     os.sched_setaffinity(0, cpus)
-            codes = parallel.wait(processes)
+            codes = [process.wait() for process in processes]
         except BaseException:
             for process in processes:
                 process.kill()

@@ -5,19 +5,16 @@ import math
 
 import pandas as pd
 
-from suite.analysis import select
+from suite.analysis import is_percent, select
 from suite.errors import UserError
 from suite.study import Study, Table
 
-
-def _percent(metric: str) -> bool:
-    return "accuracy" in metric or "error" in metric
 
 
 def table_cell(row: pd.Series, spec: Table) -> str:
     """'2.31 ± 0.05 (2.26)': ours mean ± std over finished seeds, the published number in
     parentheses; 'diverged' when no seed finished and some diverged."""
-    scale = 100 if _percent(spec.metric) else 1
+    scale = 100 if is_percent(spec.metric) else 1
     flip = (lambda value: 1 - value) if spec.as_error else (lambda value: value)
     published = row.get(f"reference_{spec.metric}", math.nan)
     suffix = "" if pd.isna(published) else f" ({scale * flip(published):.2f})"
@@ -60,7 +57,7 @@ def table_lines(study: Study, summary: pd.DataFrame) -> list[str]:
     lines = ["## Tables in the paper's layout", ""]
     for spec in study.tables:
         what = spec.metric.replace("accuracy", "error") if spec.as_error else spec.metric
-        unit = " (%)" if _percent(spec.metric) else ""
+        unit = " (%)" if is_percent(spec.metric) else ""
         lines += [f"**{spec.name}.** {spec.caption}".rstrip(), "",
                   f"Cells: ours, {what}{unit} mean ± std over seeds (published in parentheses).", "",
                   render(study, summary, spec), ""]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from suite.analysis import CONFIDENCE, MEASURED, select
+from suite.analysis import CONFIDENCE, MEASURED, is_percent, select
 from suite.errors import lookup
 from suite.study import Rule, Study
 
@@ -28,12 +28,12 @@ def _select(trials: pd.DataFrame, where: dict, metric: str, keep_nan: bool = Fal
 
 def _points(metric: str, value: float) -> str:
     """Accuracies as percentage points, anything else (epochs, losses) as it is."""
-    return f"{100 * value:+.2f} points" if "accuracy" in metric or "error" in metric else f"{value:+.3g}"
+    return f"{100 * value:+.2f} points" if is_percent(metric) else f"{value:+.3g}"
 
 
 def _span(metric: str, value: float, low: float, high: float) -> str:
     """'+1.45 [+0.74, +2.16] points' for accuracies; plain numbers otherwise."""
-    if "accuracy" in metric or "error" in metric:
+    if is_percent(metric):
         return f"{100 * value:+.2f} [{100 * low:+.2f}, {100 * high:+.2f}] points"
     return f"{value:+.3g} [{low:+.3g}, {high:+.3g}]"
 
@@ -61,7 +61,7 @@ def _difference(rule: Rule, trials: pd.DataFrame) -> dict:
     if len(a) < 2 or len(b) < 2:
         return {**evidence, "verdict": "inconclusive", "why": "fewer than 2 finished seeds per side"}
     diff, low, high = _welch_bounds(a, b)
-    scale = 100 if "accuracy" in rule.metric or "error" in rule.metric else 1
+    scale = 100 if is_percent(rule.metric) else 1
     digits = "+.2f" if scale == 100 or max(abs(low), abs(high)) >= 1 else "+.3g"  # a loss keeps its digits
     if rule.kind == "better":
         verdict = "supported" if low > rule.margin else "not_supported" if high < rule.margin else "inconclusive"
@@ -75,7 +75,7 @@ def _difference(rule: Rule, trials: pd.DataFrame) -> dict:
 
 def _level(metric: str, value: float) -> str:
     """An absolute value: accuracies in %, anything else as it is."""
-    return f"{100 * value:.2f}%" if "accuracy" in metric or "error" in metric else f"{value:.3g}"
+    return f"{100 * value:.2f}%" if is_percent(metric) else f"{value:.3g}"
 
 
 def _within(rule: Rule, trials: pd.DataFrame) -> dict:
