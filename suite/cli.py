@@ -112,15 +112,17 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--worker-id", default=None, help="this worker's name (default host-pid)")
         if name == "search":  # only the local launcher starts search workers
             sub.add_argument("--role", choices=("worker",), default=None, help=argparse.SUPPRESS)
+    from suite.commands import register
+
+    register(commands)  # site, export, show, compare, clean
     return parser
 
 
 def _plan(args):
-    from studies import STUDIES
-    from suite.errors import lookup
+    from suite.plugins import find_study
     from suite.study import DEFAULT_PROFILE, expand, parse_overrides
 
-    study = lookup(STUDIES, args.study, "study")
+    study = find_study(args.study)
     profile = args.profile or DEFAULT_PROFILE
     return expand(study, profile, args.dataset, args.seeds, parse_overrides(args.overrides))
 
@@ -144,15 +146,15 @@ def _check_writable(directory: Path) -> None:
 
 
 def _list() -> int:
-    from studies import STUDIES
+    from suite import plugins
     from suite.datasets import DATASETS
 
     print("studies:")
-    for name, study in STUDIES.items():
+    for name, study in plugins.all_studies().items():
         print(f"  {name:16} {study.claim}")
         print(f"  {'':16} profiles: {', '.join(study.profiles)}")
     print("datasets:")
-    for name, loader in DATASETS.items():
+    for name, loader in plugins.extend(DATASETS, plugins.GROUPS["datasets"]).items():
         print(f"  {name:16} {(loader.__doc__ or '').strip().splitlines()[0]}")
     return 0
 
@@ -246,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         if args.command == "list":
             return _list()
+        from suite.commands import COMMANDS, main as command_main
+
+        if args.command in COMMANDS:  # no Keras backend needed
+            return command_main(args)
         if getattr(args, "role", None) == "worker":
             from suite import parallel
 

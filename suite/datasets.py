@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from suite import plugins
 from suite.errors import UserError, lookup
 
 SPLIT_SEED = 0
@@ -166,7 +167,7 @@ DATASETS = {
 @lru_cache(maxsize=4)
 def load(name: str) -> Splits:
     """Load a registered dataset once per process; trials share the arrays read-only."""
-    splits = lookup(DATASETS, name, "dataset")()
+    splits = lookup(plugins.extend(DATASETS, plugins.GROUPS["datasets"]), name, "dataset")()
     for array in (splits.x_train, splits.x_dev, splits.x_test):
         array.flags.writeable = False
     return splits

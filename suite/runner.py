@@ -19,7 +19,7 @@ from pathlib import Path
 import keras_tuner
 from keras_tuner.src.engine import base_tuner
 
-from suite import datasets, models, optim, parallel, train
+from suite import datasets, models, optim, parallel, plugins, train
 from suite.errors import UserError, lookup
 from suite.provenance import environment
 from suite.store import FINISHED, TrialStore
@@ -89,7 +89,7 @@ class StudyTuner(base_tuner.BaseTuner):
 
 def validate_config(config: dict) -> None:
     """Every name in ``config`` is known to its registry (else a UserError naming the choices)."""
-    lookup(models.MODELS, config["model"], "model")
+    lookup(plugins.extend(models.MODELS, plugins.GROUPS["models"]), config["model"], "model")
     lookup(models.ACTIVATIONS, config["activation"], "activation")
     for key in ("kernel_initializer", "bias_initializer"):
         lookup(models.INITIALIZERS, config[key], "initializer")

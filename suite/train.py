@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import keras
 
-from suite import datasets, epoch_scan, probes
+from suite import datasets, epoch_scan, plugins, probes
 from suite.errors import UserError, lookup
 from suite.models import MODELS, OUTPUT_LOSSES
 from suite.optim import build_lr_callback, build_momentum_schedule, build_optimizer, build_schedule
@@ -97,7 +97,7 @@ def model_arguments(builder, config: dict, n_train: int) -> dict:
 
 
 def build_model(config: dict, splits: datasets.Splits) -> keras.Model:
-    builder = lookup(MODELS, config["model"], "model")
+    builder = lookup(plugins.extend(MODELS, plugins.GROUPS["models"]), config["model"], "model")
     return builder(splits.input_shape, splits.num_classes,
                    **model_arguments(builder, config, len(splits.y_train)))
 

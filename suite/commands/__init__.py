@@ -1,0 +1,18 @@
+"""Subcommands that need no Keras backend: each module has ``add(subparsers)`` and ``main(args)``.
+
+``suite.cli`` registers them with ``register`` and hands a parsed command to ``COMMANDS``.
+"""
+from __future__ import annotations
+
+from suite.commands import clean, compare, export, show, site
+
+COMMANDS = {"site": site, "export": export, "show": show, "compare": compare, "clean": clean}
+
+
+def register(subparsers) -> None:
+    for module in COMMANDS.values():
+        module.add(subparsers)
+
+
+def main(args) -> int:
+    return COMMANDS[args.command].main(args)
