@@ -120,7 +120,7 @@ def _render_markdown(text: str, directory: Path, md_pages: dict[Path, str], here
         image, stem = match.groups()
         links = [f'<a href="{stem}.{ext}">{ext.upper()}</a>' for ext in ("png", "svg", "pdf")
                  if (directory / f"{stem}.{ext}").exists()]
-        return f'{image}<p class="formats">{" · ".join(links)}</p>' if len(links) > 1 else image
+        return f'{image}<span class="formats">{" · ".join(links)}</span>' if len(links) > 1 else image
 
     return _IMAGE.sub(formats, _LINK.sub(relink, html))
 
