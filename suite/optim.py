@@ -5,6 +5,7 @@ import keras
 from keras import ops
 
 from suite.errors import UserError, lookup
+from suite.options import Option, declare, from_keras
 
 OPTIMIZERS = {
     "sgd": lambda lr, momentum, **kw: keras.optimizers.SGD(lr, momentum=momentum, **kw),
@@ -20,6 +21,17 @@ OPTIMIZERS = {
     "adamax": lambda lr, momentum, **kw: keras.optimizers.Adamax(lr, **kw),
 }
 
+
+# Each optimizer's options: its Keras class's arguments, less those the entry sets itself.
+OPTIMIZER_CLASSES = {
+    "sgd": (keras.optimizers.SGD, ("momentum",)), "momentum": (keras.optimizers.SGD, ("momentum",)),
+    "nesterov": (keras.optimizers.SGD, ("momentum", "nesterov")), "adagrad": (keras.optimizers.Adagrad, ()),
+    "adadelta": (keras.optimizers.Adadelta, ()), "rmsprop": (keras.optimizers.RMSprop, ("momentum",)),
+    "adam": (keras.optimizers.Adam, ()), "adamw": (keras.optimizers.AdamW, ()),
+    "nadam": (keras.optimizers.Nadam, ()), "adamax": (keras.optimizers.Adamax, ()),
+}
+for _name, (_cls, _set) in OPTIMIZER_CLASSES.items():
+    declare(OPTIMIZERS[_name], from_keras(_cls, ("learning_rate", *_set)))
 
 SGD_FAMILY = {"sgd": False, "momentum": False, "nesterov": True}  # name -> nesterov
 
@@ -58,6 +70,11 @@ class ScheduledMomentumSGD(keras.optimizers.SGD):
                 "momentum_schedule": keras.saving.serialize_keras_object(self.momentum_schedule)}
 
 
+def declared(rule=None, **options: Option):
+    """Declare a schedule's options (its keyword arguments after lr, steps_per_epoch, epochs)."""
+    return lambda factory: declare(factory, options, rule)
+
+
 def _make(factory, what: str, name: str, options: dict | None, *args):
     """``factory(*args, **options)``; options it rejects become one line naming them."""
     try:
@@ -78,6 +95,10 @@ def build_optimizer(name: str, learning_rate, momentum=0.0,
     return _make(factory, "optimizer", name, options, learning_rate, momentum)
 
 
+@declared(decay_rate=Option(float, 0.95, "multiply the rate by this per period", gt=0, le=1),
+          decay_epochs=Option(float, 1.0, "period in epochs", gt=0, le=100_000),
+          decay_steps=Option(int, None, "period in steps (overrides decay_epochs)", ge=1, nullable=True),
+          staircase=Option(bool, True, "decay in whole periods, not continuously"))
 def _exponential(lr, steps_per_epoch, epochs, decay_rate=0.95, decay_epochs=1.0, decay_steps=None,
                  staircase=True):
     """lr * decay_rate ** (step / decay_steps); Zhang et al. decay by 0.95 once per epoch.
@@ -89,13 +110,20 @@ def _exponential(lr, steps_per_epoch, epochs, decay_rate=0.95, decay_epochs=1.0,
     return keras.optimizers.schedules.ExponentialDecay(lr, steps, decay_rate, staircase=staircase)
 
 
+@declared(every_epochs=Option(float, 10, "epochs between drops", gt=0, le=100_000),
+          factor=Option(float, 0.1, "multiply the rate by this at each drop", gt=0, le=1))
 def _step(lr, steps_per_epoch, epochs, every_epochs=10, factor=0.1):
     """lr multiplied by ``factor`` every ``every_epochs`` epochs."""
     return keras.optimizers.schedules.ExponentialDecay(
         lr, max(1, round(every_epochs * steps_per_epoch)), factor, staircase=True)
 
 
-def _piecewise(lr, steps_per_epoch, epochs, boundaries=(), multipliers=()):
+@declared(boundaries=Option(list, (), "epochs at which the multiplier changes"),
+          multipliers=Option(list, (1.0,), "rate multipliers, one more than boundaries"),
+          rule=lambda options, config: None if len(options.get("multipliers", (1.0,))) == len(
+              options.get("boundaries", ())) + 1 else "needs one more multiplier than boundaries, e.g. "
+          "{'boundaries': [5, 10], 'multipliers': [1, 0.1, 0.01]}")
+def _piecewise(lr, steps_per_epoch, epochs, boundaries=(), multipliers=(1.0,)):
     """lr * multipliers[i] between the epoch ``boundaries`` (one more multiplier than boundaries)."""
     if len(multipliers) != len(boundaries) + 1:
         raise ValueError("needs one more multiplier than boundaries")
@@ -103,23 +131,37 @@ def _piecewise(lr, steps_per_epoch, epochs, boundaries=(), multipliers=()):
         [int(b * steps_per_epoch) for b in boundaries], [lr * m for m in multipliers])
 
 
+@declared(alpha=Option(float, 0.0, "final rate as a fraction of the peak", ge=0, le=1))
 def _cosine(lr, steps_per_epoch, epochs, alpha=0.0):
     """Cosine decay from lr to alpha * lr over the whole run."""
     return keras.optimizers.schedules.CosineDecay(lr, max(1, epochs * steps_per_epoch), alpha=alpha)
 
 
+@declared(decay_rate=Option(float, 1.0, "1/t decay per decay_epochs", ge=0, le=1e6),
+          decay_epochs=Option(float, 1.0, "time unit in epochs", gt=0, le=100_000),
+          staircase=Option(bool, False, "decay in whole units"))
 def _inverse_time(lr, steps_per_epoch, epochs, decay_rate=1.0, decay_epochs=1.0, staircase=False):
     """Power decay with p = 1: lr / (1 + decay_rate * t / decay_epochs), t in epochs."""
     return keras.optimizers.schedules.InverseTimeDecay(
         lr, max(1, round(decay_epochs * steps_per_epoch)), decay_rate, staircase=staircase)
 
 
+@declared(end_factor=Option(float, 0.01, "final rate as a fraction of the peak", ge=0, le=1),
+          power=Option(float, 1.0, "exponent of the decay", gt=0, le=100),
+          decay_epochs=Option(float, None, "epochs to reach the end (default: the run)", gt=0, le=100_000,
+                              nullable=True))
 def _polynomial(lr, steps_per_epoch, epochs, end_factor=0.01, power=1.0, decay_epochs=None):
     """(lr - end) * (1 - t / s) ** power + end, end = end_factor * lr, s = the run (or decay_epochs)."""
     steps = max(1, round((decay_epochs or epochs) * steps_per_epoch))
     return keras.optimizers.schedules.PolynomialDecay(lr, steps, lr * end_factor, power=power)
 
 
+@declared(cycles=Option(int, 4, "cycles that fill the run", ge=1, le=10_000),
+          first_cycle_epochs=Option(float, None, "length of the first cycle (default: from cycles)", gt=0,
+                                    le=100_000, nullable=True),
+          t_mul=Option(float, 2.0, "each cycle this many times longer than the last", ge=1, le=100),
+          m_mul=Option(float, 0.5, "each cycle starting at this fraction of the last's rate", gt=0, le=1),
+          alpha=Option(float, 0.0, "lowest rate as a fraction of the cycle's peak", ge=0, le=1))
 def _sgdr(lr, steps_per_epoch, epochs, cycles=4, first_cycle_epochs=None, t_mul=2.0, m_mul=0.5, alpha=0.0):
     """Cosine annealing with warm restarts (Loshchilov & Hutter): each cycle t_mul times longer
     than the last and starting at m_mul times its rate; by default ``cycles`` cycles fill the run."""
@@ -129,6 +171,9 @@ def _sgdr(lr, steps_per_epoch, epochs, cycles=4, first_cycle_epochs=None, t_mul=
         lr, max(1, round(first_cycle_epochs * steps_per_epoch)), t_mul=t_mul, m_mul=m_mul, alpha=alpha)
 
 
+@declared(warmup_epochs=Option(float, 1.0, "epochs of linear warm-up", gt=0, le=100_000),
+          start_factor=Option(float, 0.1, "warm-up start as a fraction of the peak", ge=0, le=1),
+          alpha=Option(float, 0.0, "final rate as a fraction of the peak", ge=0, le=1))
 def _warmup_cosine(lr, steps_per_epoch, epochs, warmup_epochs=1.0, start_factor=0.1, alpha=0.0):
     """Linear warm-up from start_factor * lr to lr over warmup_epochs, then cosine decay to alpha * lr."""
     warmup = max(1, round(warmup_epochs * steps_per_epoch))
@@ -167,6 +212,17 @@ def _one_cycle_steps(steps_per_epoch, epochs, peak_fraction, cooldown_fraction):
     return [0, peak_fraction * total, (1 - cooldown_fraction) * total, total]
 
 
+def _one_cycle_rule(options: dict, config: dict) -> str | None:
+    if options.get("peak_fraction", 0.45) < 1 - options.get("cooldown_fraction", 0.1):
+        return None
+    return "needs peak_fraction < 1 - cooldown_fraction, e.g. {'peak_fraction': 0.45, 'cooldown_fraction': 0.1}"
+
+
+@declared(start_factor=Option(float, 0.1, "start (and annealed) rate as a fraction of the peak", gt=0, le=1),
+          end_factor=Option(float, 0.001, "final rate as a fraction of the peak", ge=0, le=1),
+          peak_fraction=Option(float, 0.45, "fraction of the run spent rising", gt=0, lt=1),
+          cooldown_fraction=Option(float, 0.1, "fraction of the run spent cooling down", ge=0, lt=1),
+          rule=_one_cycle_rule)
 def _one_cycle(lr, steps_per_epoch, epochs, start_factor=0.1, end_factor=0.001, peak_fraction=0.45,
                cooldown_fraction=0.1):
     """start_factor * lr up to lr (warm-up), back to start_factor * lr (annealing), then down to
@@ -176,7 +232,7 @@ def _one_cycle(lr, steps_per_epoch, epochs, start_factor=0.1, end_factor=0.001, 
 
 
 SCHEDULES = {
-    "constant": lambda lr, steps_per_epoch, epochs: lr,
+    "constant": declare(lambda lr, steps_per_epoch, epochs: lr, {}),
     "exponential": _exponential,
     "step": _step,
     "piecewise": _piecewise,
@@ -197,12 +253,20 @@ def build_schedule(name: str, learning_rate: float, steps_per_epoch: int, epochs
 
 
 # Learning-rate changes driven by a monitored metric rather than the step count: Keras callbacks.
+# What a trial's ``fit`` logs (suite.train compiles with this one metric): a monitor must be one.
+MONITORS = ("val_loss", "val_sparse_categorical_accuracy", "loss", "sparse_categorical_accuracy")
 LR_CALLBACKS = {
-    "none": lambda **options: None,
+    "none": declare(lambda **options: None, {}),
     # "performance decay": divide the rate when the dev loss stops improving
     "reduce_on_plateau": lambda **options: keras.callbacks.ReduceLROnPlateau(
         **{"monitor": "val_loss", "factor": 0.5, "patience": 2, "min_lr": 1e-5, **options}),
 }
+
+
+declare(LR_CALLBACKS["reduce_on_plateau"], from_keras(
+    keras.callbacks.ReduceLROnPlateau,
+    monitor=Option(str, "val_loss", "the logged value watched (dev loss by default)", choices=MONITORS),
+    verbose=Option(int, 0, "Keras's own messages (off: the suite prints progress)", ge=0, le=0)))
 
 
 def build_lr_callback(name: str, options: dict | None = None):
@@ -211,6 +275,19 @@ def build_lr_callback(name: str, options: dict | None = None):
     return _make(factory, "learning-rate callback", name, options)
 
 
+def _momentum_rule(options: dict, config: dict) -> str | None:
+    momentum = config.get("momentum", 0.9)
+    low = momentum - 0.1 if options.get("low") is None else options["low"]
+    if not 0 <= low <= momentum:
+        return (f"needs 0 <= low ({low:g}) <= the config's momentum ({momentum:g}): the momentum falls "
+                f"from momentum to low, e.g. --set momentum=0.95 with {{'low': 0.85}}")
+    return _one_cycle_rule(options, config)
+
+
+@declared(low=Option(float, None, "lowest momentum (default: momentum - 0.1)", ge=0, le=1, nullable=True),
+          peak_fraction=Option(float, 0.45, "fraction of the run spent rising", gt=0, lt=1),
+          cooldown_fraction=Option(float, 0.1, "fraction of the run spent cooling down", ge=0, lt=1),
+          rule=_momentum_rule)
 def _one_cycle_momentum(momentum, steps_per_epoch, epochs, low=None, peak_fraction=0.45,
                         cooldown_fraction=0.1):
     """Smith (2018): momentum falls from ``momentum`` to ``low`` (default momentum - 0.1) while
@@ -225,7 +302,7 @@ def _one_cycle_momentum(momentum, steps_per_epoch, epochs, low=None, peak_fracti
 
 # Momentum as a function of the step; anything but a float needs the SGD family.
 MOMENTUM_SCHEDULES = {
-    "constant": lambda momentum, steps_per_epoch, epochs: momentum,
+    "constant": declare(lambda momentum, steps_per_epoch, epochs: momentum, {}),
     "one_cycle": _one_cycle_momentum,
 }
 

@@ -9,6 +9,7 @@ search is resumed. Parallel and multi-machine execution reuse keras-tuner's chie
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sys
 import time
@@ -19,8 +20,9 @@ from pathlib import Path
 import keras_tuner
 from keras_tuner.src.engine import base_tuner
 
-from suite import datasets, models, optim, parallel, plugins, train
-from suite.errors import UserError, lookup
+from suite import config as config_schema
+from suite import datasets, parallel, train
+from suite.errors import UserError
 from suite.provenance import environment
 from suite.store import FINISHED, TrialStore
 from suite.study import Plan, Trial
@@ -88,39 +90,23 @@ class StudyTuner(base_tuner.BaseTuner):
 
 
 def validate_config(config: dict) -> None:
-    """Every name in ``config`` is known to its registry (else a UserError naming the choices)."""
-    lookup(plugins.extend(models.MODELS, plugins.GROUPS["models"]), config["model"], "model")
-    lookup(models.ACTIVATIONS, config["activation"], "activation")
-    for key in ("kernel_initializer", "bias_initializer"):
-        lookup(models.INITIALIZERS, config[key], "initializer")
-    lookup(optim.OPTIMIZERS, config["optimizer"], "optimizer")
-    lookup(models.OUTPUT_LOSSES, config["output_activation"], "output activation")
-    lookup(datasets.TRANSFORMS, config["input_transform"], "input transform")
-    lookup(train.KEEP_WEIGHTS, config["keep_weights"], "keep_weights")
-    # Schedule options and model keys are checked by resolving them once, with dummy sizes.
-    optim.build_schedule(config["lr_schedule"], config["learning_rate"], 1, config["epochs"],
-                         config["lr_schedule_options"])
-    train.model_arguments(models.MODELS[config["model"]], config, 1)
-    optim.build_lr_callback(config["lr_callback"], config["lr_callback_options"])
-    if config["lr_callback"] != "none" and config["lr_schedule"] != "constant":
-        raise UserError(f"lr_callback '{config['lr_callback']}' sets the rate itself; it needs "
-                        f"lr_schedule=constant, not '{config['lr_schedule']}'")
-    momentum = optim.build_momentum_schedule(config["momentum_schedule"], config["momentum"], 1,
-                                             config["epochs"], config["momentum_schedule_options"])
-    if callable(momentum) and config["optimizer"] not in optim.SGD_FAMILY:
-        raise UserError(f"momentum_schedule '{config['momentum_schedule']}' needs an SGD optimizer "
-                        f"({', '.join(optim.SGD_FAMILY)}), not '{config['optimizer']}'")
-    if config["probe_examples"] and config["model"] != "mlp":
-        raise UserError(f"probe_examples works on the mlp model (Dense layers in sequence), not "
-                        f"'{config['model']}'; set probe_examples=0")
+    """One trial config against the schema, the registries' names and their declared options
+    (a UserError naming the key and the allowed values); builds no model or schedule."""
+    config_schema.check_trial(config_schema.validate(config))
 
 
 def validate(plan: Plan) -> None:
-    """Fail fast, before any training, on names no registry knows or data that cannot be had."""
-    for trial in plan.trials:
-        validate_config(trial.config)
+    """Fail fast, before any training, on names no registry knows, options no entry declares or
+    data that cannot be had."""
+    distinct = {json.dumps({k: v for k, v in t.config.items() if k != "seed"}, sort_keys=True): t.config
+                for t in plan.trials}
+    for config in distinct.values():
+        validate_config(config)
     for name in sorted({trial.config["dataset"] for trial in plan.trials}):
-        datasets.load(name)
+        splits = datasets.load(name)
+        for config in distinct.values():
+            if config["dataset"] == name:
+                config_schema.check_data(config, splits)
 
 
 class Progress:

@@ -5,59 +5,17 @@ import ast
 import hashlib
 import itertools
 import json
+import os
 from dataclasses import dataclass, field
 
+from suite import config as config_schema
 from suite.errors import UserError, did_you_mean
 
-# Every trial config starts from these; a study's ``base`` and profile override them and
-# ``--set`` may change any of them (and nothing else, so typos are caught).
-DEFAULTS = {
-    "dataset": "mnist_10k",
-    "train_size": 0,  # 0 = the whole training split
-    "model": "mlp",
-    "depth": 1,
-    "width": 30,
-    "activation": "sigmoid",
-    "output_activation": "softmax",
-    "kernel_initializer": "glorot_uniform",
-    "bias_initializer": "zeros",
-    "l2_lambda": 0.0,  # Nielsen's lambda: cost += lambda / (2 n) * sum(w^2), n = training-set size
-    "dropout": 0.0,
-    "optimizer": "sgd",
-    "learning_rate": 0.1,
-    "momentum": 0.0,
-    "optimizer_options": {},
-    "lr_schedule": "constant",  # suite.optim.SCHEDULES
-    "lr_schedule_options": {},
-    "batch_size": 10,
-    "epochs": 30,
-    # Zhang et al.'s "weight decay": each step adds weight_decay * w to the kernel gradients, i.e.
-    # loss += weight_decay / 2 * sum(w^2), independent of n (unlike Nielsen's l2_lambda).
-    "weight_decay": 0.0,
-    "conv_filters": [16, 32],  # the cnn model's convolution blocks
-    "conv_kernel": 5,
-    "random_crop": 0,  # cnn: pad by this many pixels, then crop back at a random offset; 0 = off
-    "label_corruption": 0.0,  # each training label replaced by a uniform random class with this prob.
-    "input_transform": "none",  # suite.datasets.TRANSFORMS
-    "stop_at_train_accuracy": 0.0,  # end training once an epoch's train accuracy reaches it; 0 = never
-    "keep_weights": "best_dev",  # best_dev (model selection on dev) or last (no early stopping)
-    # Keys added after the first studies ran: at these values they are left out of a trial's
-    # key hash (``LATER_KEYS``), so trials stored before they existed keep their keys.
-    "momentum_schedule": "constant",  # suite.optim.MOMENTUM_SCHEDULES (one-cycle cycles momentum)
-    "momentum_schedule_options": {},
-    "lr_callback": "none",  # suite.optim.LR_CALLBACKS: learning-rate changes driven by metrics
-    "lr_callback_options": {},
-    "probe_examples": 0,  # per-layer statistics on this many training images each epoch; 0 = off
-    "target_dev_accuracy": 0.0,  # report the first epoch whose dev accuracy reaches it; 0 = off
-    "widths": [],  # mlp: one size per hidden layer (e.g. [500, 300]); empty = depth x width
-}
-LATER_KEYS = ("momentum_schedule", "momentum_schedule_options", "lr_callback", "lr_callback_options",
-              "probe_examples", "target_dev_accuracy", "widths")
+# Every trial config starts from the schema's defaults (suite.config: type, range and meaning of
+# each key); a study's ``base`` and profile override them and ``--set`` may change any of them.
+DEFAULTS = config_schema.DEFAULTS
 PROFILES = ("smoke", "quick", "paper")
 DEFAULT_PROFILE = "quick"
-POSITIVE = ("epochs", "batch_size", "width", "learning_rate", "conv_kernel")
-NON_NEGATIVE = ("depth", "train_size", "probe_examples", "l2_lambda", "dropout", "momentum", "weight_decay", "random_crop")
-UNIT_INTERVAL = ("label_corruption", "stop_at_train_accuracy", "target_dev_accuracy")
 
 
 @dataclass(frozen=True)
@@ -182,40 +140,18 @@ def parse_overrides(pairs: list[str]) -> dict:
     return parsed
 
 
-def _check_value(key: str, value, expected) -> None:
-    numeric = (int, float)
-    if isinstance(expected, bool) or isinstance(value, bool):
-        ok = isinstance(value, bool) == isinstance(expected, bool)
-    elif isinstance(expected, int):
-        ok = isinstance(value, int)
-    elif isinstance(expected, float):
-        ok = isinstance(value, numeric)
-    else:
-        ok = isinstance(value, type(expected))
-    if not ok:
-        raise UserError(f"--set {key}={value!r}: expected a {type(expected).__name__} "
-                        f"like {expected!r}")
-    if key in POSITIVE and value <= 0 or key in NON_NEGATIVE and value < 0:
-        raise UserError(f"--set {key}={value!r}: must be {'> 0' if key in POSITIVE else '>= 0'}")
-    if key == "dropout" and value >= 1:
-        raise UserError(f"--set dropout={value!r}: must be in [0, 1)")
-    if key in UNIT_INTERVAL and not 0 <= value <= 1:
-        raise UserError(f"--set {key}={value!r}: must be in [0, 1]")
-    if key == "widths" and not all(isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in value):
-        raise UserError(f"--set widths={value!r}: must be a list of positive ints, e.g. [500, 300]")
-
-
 def _check_study(study: Study, config: dict) -> None:
     """A study module is data: catch a malformed one before anything runs."""
     from suite.verdicts import RULES  # verdicts imports this module: look it up late
 
     where = f"study '{study.name}' (studies/{study.name}.py)"
     scalar_axes = {name for name, values in study.axes.items() if not isinstance(values, dict)}
-    unknown = sorted(set(study.base) - set(DEFAULTS)) + sorted(scalar_axes - set(config))
+    settable = set(config_schema.SETTABLE)
+    unknown = sorted(set(study.base) - settable) + sorted(scalar_axes - settable)
     for profile in study.profiles.values():
-        unknown += sorted(set(profile) - set(DEFAULTS) - {"seeds", "only"})
+        unknown += sorted(set(profile) - settable - {"seeds", "only"})
     if unknown:
-        raise UserError(f"{where} names unknown config keys {unknown}; use keys of suite.study.DEFAULTS")
+        raise UserError(f"{where} names unknown config keys {unknown}; `suite keys` lists every key")
     for rule in study.rules:
         if not set(rule.a) | set(rule.b) <= set(study.axes) or rule.kind not in RULES:
             raise UserError(f"{where} has a malformed rule {rule.says!r}: kind must be one of "
@@ -230,7 +166,9 @@ def _check_study(study: Study, config: dict) -> None:
 
 
 def trial_key(point: dict, config: dict) -> str:
-    hashed = {k: v for k, v in config.items() if not (k in LATER_KEYS and v == DEFAULTS[k])}
+    """Readable axis values and seed, then a hash of the config's non-default values (backend and
+    determinism included): a key added later with a default leaves every existing key unchanged."""
+    hashed = config_schema.differs_from_defaults(config)
     digest = hashlib.sha1(json.dumps(hashed, sort_keys=True).encode()).hexdigest()[:10]
     readable = "-".join(f"{k}={v}" for k, v in point.items()).replace("/", "_")
     return f"{readable}-{digest}"
@@ -247,9 +185,24 @@ def _matches(point: dict, pattern: dict) -> bool:
                for axis, allowed in pattern.items())
 
 
+def _shadowing(key: str, varied: dict) -> str | None:
+    """The axis a key overrides, directly or through a key it replaces (``widths`` replaces
+    ``depth``), or None."""
+    replaces = config_schema.extra(key).get("replaces", ()) if key in config_schema.FIELDS else ()
+    for name in (key, *replaces):
+        if name in varied:
+            return varied[name]
+    return None
+
+
 def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = None,
-           seeds: int | None = None, overrides: dict | None = None) -> Plan:
-    """Resolve defaults <- base <- profile <- overrides, then take (selected) axes x seeds."""
+           seeds: int | None = None, overrides: dict | None = None, backend: str | None = None,
+           deterministic: bool = False) -> Plan:
+    """Resolve defaults <- base <- profile <- overrides, then take (selected) axes x seeds.
+
+    ``backend`` (default: $KERAS_BACKEND, else the schema's) and ``deterministic`` are part of
+    each trial's config and key. Raises UserError for any key, value or axis the schema refuses.
+    """
     if profile not in study.profiles:
         raise UserError(f"unknown profile '{profile}'{did_you_mean(profile, study.profiles)}; "
                         f"choose one of: {', '.join(study.profiles)}")
@@ -257,8 +210,8 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
     n_seeds = seeds if seeds is not None else profile_overrides.pop("seeds", 3)
     profile_overrides.pop("seeds", None)
     only = profile_overrides.pop("only", study.only)
-    if n_seeds < 1:
-        raise UserError(f"--seeds {n_seeds}: need at least 1 seed")
+    if not 1 <= n_seeds <= config_schema.SEEDS_MAX:
+        raise UserError(f"--seeds {n_seeds}: need 1 to {config_schema.SEEDS_MAX} seeds, e.g. --seeds 3")
     config = {**DEFAULTS, **study.base, **profile_overrides}
     tables = overlays(study)
     varied_by = {key: axis for axis, table in tables.items() for overlay in table.values()
@@ -272,21 +225,34 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
             raise UserError(f"study '{study.name}': 'only' names {sorted(set(pattern) - set(study.axes))},"
                             f" which are not axes ({', '.join(study.axes)})")
     _check_study(study, config)
+    varied = {**{axis: axis for axis in study.axes}, **varied_by}
     user = dict(overrides or {})
     if dataset:
         user["dataset"] = dataset
-    for key, value in user.items():
-        if key in study.axes:
-            raise UserError(f"--set {key}: '{key}' is a study axis (it varies across trials); "
-                            f"choose another key")
-        if key in varied_by:
-            raise UserError(f"--set {key}: '{key}' varies across trials (the study's axis "
-                            f"'{varied_by[key]}' sets it); choose another key")
-        if key not in config:
-            raise UserError(f"unknown config key '{key}'{did_you_mean(key, config)}; "
-                            f"valid keys: {', '.join(sorted(config))}")
-        _check_value(key, value, config[key])
-    config.update(user)
+    for key in user:
+        flag = config_schema.extra(key).get("flag") if key in config_schema.FIELDS else None
+        if flag:
+            raise UserError(f"--set {key}: '{key}' is set by {flag}, not --set; e.g. {flag} "
+                            f"{'3' if flag == '--seeds' else 'jax' if flag == '--backend' else ''}".rstrip())
+        axis = _shadowing(key, varied)
+        if axis is not None:
+            raise UserError(f"--set {key}: '{key}' varies across trials (it would override the study's "
+                            f"axis '{axis}'); choose another key or another study")
+    for key, value in config.items():
+        axis = _shadowing(key, {k: v for k, v in varied.items() if k != key})
+        if axis is not None and key not in varied and value != DEFAULTS.get(key, value):
+            raise UserError(f"study '{study.name}' sets '{key}', which overrides its axis '{axis}'; "
+                            f"remove it from the study's base or profile")
+    env_backend = os.environ.get("KERAS_BACKEND")
+    identity = {"backend": backend or (env_backend if env_backend in ("jax", "tensorflow") else DEFAULTS["backend"]),
+                "deterministic": deterministic}
+
+    def source(key: str) -> str:
+        return ("--dataset" if key == "dataset" and dataset else f"--set {key}") if key in user \
+            else f"study '{study.name}' profile '{profile}': {key}"
+
+    config = config_schema.validate({**config, **user, **identity}, source)
+    user = {key: config[key] for key in user}
     plan = Plan(study, profile, user)
     for values in itertools.product(*(table.keys() for table in tables.values())):
         named = dict(zip(study.axes, values))
@@ -295,6 +261,7 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
         resolved = dict(config)
         for axis, value in named.items():
             resolved.update(merge_overlay(resolved, tables[axis][value]))
+        resolved = config_schema.validate(resolved, lambda key: f"study '{study.name}' point {named}: {key}")
         for seed in range(n_seeds):
             point = {**named, "seed": seed}
             full = {**resolved, "seed": seed}

@@ -66,8 +66,8 @@ def test_widths_default_keeps_stored_keys_and_sets_layer_sizes():
     model = build_mlp((4,), 3, depth=1, width=7, activation="tanh", kernel_initializer="zeros",
                       bias_initializer="zeros", l2=0.0, dropout=0.0, widths=[6, 5])
     assert [layer.units for layer in model.layers if hasattr(layer, "units")] == [6, 5, 3]
-    with pytest.raises(UserError, match="positive ints"):
-        expand(STUDIES["depth"], "quick", overrides={"widths": [500, 0]})
+    with pytest.raises(UserError, match=r"widths\[1\] is not allowed; expected a list of int"):
+        expand(STUDIES["optimizers"], "quick", overrides={"widths": [500, 0]})
 
 
 def spread_trials(a_means, b_means, noise=0.001):

@@ -1,0 +1,256 @@
+"""The trial-config schema: every key with its type, default, range or choices, and meaning.
+
+One pydantic model (``TrialConfig``) is the single place a config key is declared; the study
+defaults (``DEFAULTS``), the checks on ``--set``, study modules and axis values, ``suite keys``
+and the trial-key hash all read it. Numbers are coerced only where it is safe (an int where a
+float is expected); a float for an int key, a non-finite value or a size outside the declared
+range is refused with one line naming the key, the allowed values and an example.
+
+Plan validation (``check_trial``) reads this schema and the registries' declared names and
+options (``suite.options``); it builds no model and no schedule.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from suite.errors import UserError, did_you_mean
+from suite.options import number
+
+BIG = 10_000_000  # the largest size any count key accepts: beyond it a run cannot finish
+
+
+def key(default, meaning: str, *, registry: str = "", kind: str = "", choices: tuple = (), replaces: tuple = (),
+        flag: str = "", options_for: str = "", **bounds):
+    """A schema field. ``registry``: 'module:NAME' of the dict whose names the key takes;
+    ``replaces``: keys whose effect this key overrides (it may not be set when they vary);
+    ``kind``: what its names are called in messages;
+    ``flag``: the command-line flag that sets it instead of ``--set``; ``options_for``: the key
+    naming the registry entry these options go to."""
+    extra = {k: v for k, v in dict(registry=registry, kind=kind, choices=list(choices), replaces=list(replaces),
+                                      flag=flag, options_for=options_for).items() if v}
+    factory = {"default_factory": lambda: type(default)(default)} if isinstance(default, (list, dict)) \
+        else {"default": default}
+    return Field(**factory, description=meaning, json_schema_extra=extra, **bounds)
+
+
+Size = Annotated[int, Field(ge=1, le=100_000)]
+
+
+class TrialConfig(BaseModel):
+    """One trial's full configuration (flat keys, as ``--set key=value`` names them)."""
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+
+    # data
+    dataset: str = key("mnist_10k", "dataset the splits come from", registry="suite.datasets:DATASETS")
+    train_size: int = key(0, "training examples kept (stratified subset); 0 = the whole training split",
+                          ge=0, le=BIG)
+    input_transform: str = key("none", "input randomization of Zhang et al. (2017)",
+                               registry="suite.datasets:TRANSFORMS", kind="input transform")
+    label_corruption: float = key(0.0, "probability that a training label is replaced by a random class",
+                                  ge=0, le=1)
+    # model
+    model: str = key("mlp", "architecture (builders receive the keys their signature names)",
+                     registry="suite.models:MODELS")
+    depth: int = key(1, "hidden layers (mlp; cnn: dense layers after the convolutions)", ge=0, le=1000)
+    width: int = key(30, "units per hidden layer", ge=1, le=100_000)
+    widths: list[Size] = key([], "mlp: one size per hidden layer (e.g. [500, 300]); empty = depth x width",
+                             replaces=("depth", "width"), max_length=1000)
+    activation: str = key("sigmoid", "hidden-layer activation", registry="suite.models:ACTIVATIONS")
+    output_activation: str = key("softmax", "output nonlinearity (sets the loss)",
+                                 registry="suite.models:OUTPUT_LOSSES", kind="output activation")
+    kernel_initializer: str = key("glorot_uniform", "weight initializer", registry="suite.models:INITIALIZERS", kind="initializer")
+    bias_initializer: str = key("zeros", "bias initializer", registry="suite.models:INITIALIZERS", kind="initializer")
+    dropout: float = key(0.0, "dropout rate after each hidden activation", ge=0, lt=1)
+    conv_filters: list[Size] = key([16, 32], "cnn: filters of each convolution block", max_length=100)
+    conv_kernel: int = key(5, "cnn: convolution kernel size (pixels)", ge=1, le=1000)
+    random_crop: int = key(0, "cnn: pad by this many pixels and crop back at a random offset; 0 = off",
+                           ge=0, le=1000)
+    # regularization
+    l2_lambda: float = key(0.0, "Nielsen's L2: cost += lambda / (2 n) * sum(w^2), n = training-set size",
+                           ge=0, le=1e6)
+    weight_decay: float = key(0.0, "Zhang et al.'s weight decay: each step adds wd * w to the gradients",
+                              ge=0, le=1e3)
+    # optimizer
+    optimizer: str = key("sgd", "Keras optimizer", registry="suite.optim:OPTIMIZERS")
+    learning_rate: float = key(0.1, "learning rate (the peak rate of a schedule)", gt=0, le=1e4)
+    momentum: float = key(0.0, "momentum of sgd/rmsprop (momentum/nesterov: 0 means 0.9)", ge=0, le=1)
+    optimizer_options: dict[str, Any] = key({}, "extra arguments of the Keras optimizer",
+                                            options_for="optimizer")
+    # schedules
+    lr_schedule: str = key("constant", "learning-rate schedule over the steps", registry="suite.optim:SCHEDULES", kind="learning-rate schedule")
+    lr_schedule_options: dict[str, Any] = key({}, "options of the learning-rate schedule",
+                                              options_for="lr_schedule")
+    momentum_schedule: str = key("constant", "momentum schedule over the steps (SGD family)",
+                                 registry="suite.optim:MOMENTUM_SCHEDULES", kind="momentum schedule")
+    momentum_schedule_options: dict[str, Any] = key({}, "options of the momentum schedule",
+                                                    options_for="momentum_schedule")
+    lr_callback: str = key("none", "learning-rate changes driven by a logged metric (Keras callback)",
+                           registry="suite.optim:LR_CALLBACKS", kind="learning-rate callback")
+    lr_callback_options: dict[str, Any] = key({}, "options of the learning-rate callback",
+                                              options_for="lr_callback")
+    # training
+    batch_size: int = key(10, "examples per step", ge=1, le=BIG)
+    epochs: int = key(30, "passes over the training split", ge=1, le=100_000)
+    keep_weights: str = key("best_dev", "weights tested: best_dev (model selection on dev) or last",
+                            registry="suite.train:KEEP_WEIGHTS", kind="keep_weights")
+    stop_at_train_accuracy: float = key(0.0, "end training at the first epoch whose train accuracy "
+                                             "reaches it; 0 = never", ge=0, le=1)
+    # probes and metrics
+    probe_examples: int = key(0, "per-layer statistics on this many training images each epoch; 0 = off",
+                              ge=0, le=1_000_000)
+    target_dev_accuracy: float = key(0.0, "report the first epoch whose dev accuracy reaches it; 0 = off",
+                                     ge=0, le=1)
+    # identity of the run (set by flags, not --set)
+    seed: int = key(0, "the trial's random seed (seeds 0..N-1)", ge=0, le=1_000_000, flag="--seeds")
+    backend: str = key("jax", "Keras backend the trial runs on", choices=("jax", "tensorflow"),
+                       flag="--backend")
+    deterministic: bool = key(False, "TF op determinism and oneDNN off", flag="--deterministic")
+
+
+FIELDS = TrialConfig.model_fields
+DEFAULTS: dict = TrialConfig().model_dump()
+SETTABLE = [name for name in FIELDS if not (FIELDS[name].json_schema_extra or {}).get("flag")]
+SEEDS_MAX = 10_000  # --seeds: more is a typo, not a study
+
+
+def extra(name: str) -> dict:
+    return FIELDS[name].json_schema_extra or {}
+
+
+def kind(name: str) -> str:
+    return extra(name).get("kind") or name.replace("_", " ")
+
+
+def registry(name: str) -> dict | None:
+    """The registry whose names key ``name`` takes (imported on first use), else None."""
+    where = extra(name).get("registry")
+    if not where:
+        return None
+    module, attribute = where.split(":")
+    table = getattr(importlib.import_module(module), attribute)
+    group = {"suite.models:MODELS": "models", "suite.datasets:DATASETS": "datasets"}.get(where)
+    if group:  # installed plug-ins add to these registries
+        from suite import plugins
+
+        plugins.extend(table, plugins.GROUPS[group])
+    return table
+
+
+def _bounds(name: str) -> str:
+    low = high = ""
+    for item in FIELDS[name].metadata:
+        for attr, form in (("ge", "[{}"), ("gt", "({}")):
+            if getattr(item, attr, None) is not None:
+                low = form.format(number(getattr(item, attr)))
+        for attr, form in (("le", "{}]"), ("lt", "{})")):
+            if getattr(item, attr, None) is not None:
+                high = form.format(number(getattr(item, attr)))
+    return f"{low}, {high}" if low and high else ""
+
+
+def type_name(name: str) -> str:
+    annotation = FIELDS[name].annotation
+    if annotation in (int, float, str, bool):
+        return annotation.__name__
+    origin = getattr(annotation, "__origin__", None)
+    return {list: "list of int", dict: "dict"}.get(origin, str(annotation))
+
+
+def allowed(name: str, with_registry: bool = True) -> str:
+    """The allowed values of key ``name`` in words: a type with its range, or the choices."""
+    choices = extra(name).get("choices")
+    if choices:
+        return f"one of {', '.join(choices)}"
+    if with_registry and extra(name).get("registry"):
+        return f"one of {', '.join(sorted(registry(name)))}"
+    bounds = _bounds(name)
+    text = f"{'an' if type_name(name) == 'int' else 'a'} {type_name(name)}" + (f" in {bounds}" if bounds else "")
+    if type_name(name) == "list of int":
+        text += " >= 1"
+    if extra(name).get("options_for"):
+        text += f" of {extra(name)['options_for']} options"
+    return text
+
+
+def example(name: str) -> str:
+    default = DEFAULTS[name]
+    sample = {"list of int": [500, 300], "dict": {}}.get(type_name(name), default)
+    return f"{name}={sample!r}" if not isinstance(sample, str) else f"{name}={sample}"
+
+
+def validate(config: dict, source=lambda key: f"{key}") -> dict:
+    """``config`` checked against the schema and coerced (int -> float where a float is
+    expected); raises one UserError naming the first bad key, its allowed values and an example.
+    ``source(key)`` says where the key was set (e.g. '--set epochs')."""
+    try:
+        return TrialConfig.model_validate(config).model_dump()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0])
+        if error["type"] == "extra_forbidden":
+            raise UserError(f"{source(name)}: unknown config key '{name}'{did_you_mean(name, FIELDS)}; "
+                            f"`suite keys` lists every key") from None
+        value = config[name]
+        where = "".join(f"[{part!r}]" for part in error["loc"][1:])
+        problem = "is not finite" if error["type"] == "finite_number" else "is not allowed"
+        raise UserError(f"{source(name)}={value!r}: {name}{where} {problem}; expected "
+                        f"{allowed(name, with_registry=False)}, e.g. --set {example(name)}") from None
+
+
+def differs_from_defaults(config: dict) -> dict:
+    """The entries of ``config`` whose value is not the schema default (what a trial key hashes)."""
+    return {k: v for k, v in config.items() if k not in DEFAULTS or v != DEFAULTS[k]}
+
+
+def check_trial(config: dict) -> None:
+    """Registry names, declared options and the rules between keys of one validated config."""
+    from suite import optim, options  # registries import Keras: only plan validation needs them
+    from suite.errors import lookup
+
+    for name in FIELDS:
+        table = registry(name)
+        if table is not None:
+            lookup(table, config[name], kind(name))
+    for name in FIELDS:
+        selector = extra(name).get("options_for")
+        if selector:
+            entry = registry(selector)[config[selector]]
+            options.check(entry, kind(selector), config[selector], config[name], config, name)
+    builder = registry("model")[config["model"]]
+    import inspect
+
+    needed = [p.name for p in inspect.signature(builder).parameters.values()
+              if p.kind is p.KEYWORD_ONLY and p.default is p.empty and p.name not in FIELDS and p.name != "l2"]
+    if needed:
+        raise UserError(f"model '{config['model']}' needs keys {needed} that no config has; declare them "
+                        f"in suite.config.TrialConfig")
+    if config["lr_callback"] != "none" and config["lr_schedule"] != "constant":
+        raise UserError(f"lr_callback '{config['lr_callback']}' sets the rate itself; it needs "
+                        f"lr_schedule=constant, not '{config['lr_schedule']}'")
+    if config["momentum_schedule"] != "constant" and config["optimizer"] not in optim.SGD_FAMILY:
+        raise UserError(f"momentum_schedule '{config['momentum_schedule']}' needs an SGD optimizer "
+                        f"({', '.join(optim.SGD_FAMILY)}), not '{config['optimizer']}'")
+    if config["probe_examples"] and config["model"] != "mlp":
+        raise UserError(f"probe_examples works on the mlp model (Dense layers in sequence), not "
+                        f"'{config['model']}'; set probe_examples=0")
+
+
+def check_data(config: dict, splits) -> None:
+    """Keys whose range depends on the dataset: a stratified subset needs one example per class
+    in it and in the rest."""
+    size, total, classes = config["train_size"], len(splits.y_train), splits.num_classes
+    if size and not (classes <= size <= total - classes or size >= total):
+        raise UserError(f"train_size={size}: a stratified subset of {config['dataset']}'s {total} training "
+                        f"examples needs {classes} to {total - classes} of them (one per class), or 0 for all; "
+                        f"e.g. --set train_size=1000")
+
+
+def describe() -> list[dict]:
+    """Every key as a row: key, type, default, allowed values, how it is set, meaning."""
+    return [{"key": name, "type": type_name(name), "default": json.dumps(DEFAULTS[name]),
+             "allowed": allowed(name), "set by": extra(name).get("flag") or "--set",
+             "meaning": FIELDS[name].description} for name in FIELDS]
