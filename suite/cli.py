@@ -10,6 +10,7 @@ from pathlib import Path
 from suite.errors import UserError
 
 BACKENDS = ("auto", "tensorflow", "jax")
+FIGURE_FORMATS = ("png", "svg", "pdf")  # the matplotlib writers a report uses
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,6 +26,14 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
     return value
+
+
+def _figure_formats(text: str) -> tuple[str, ...]:
+    formats = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
+    unknown = [form for form in formats if form not in FIGURE_FORMATS]
+    if unknown or "png" not in formats:
+        raise argparse.ArgumentTypeError(f"'{text}': give png plus any of svg, pdf, comma-separated (e.g. png,svg,pdf)")
+    return formats
 
 
 def _worker_argv(argv: list[str]) -> list[str]:
@@ -94,10 +103,19 @@ def _parser() -> argparse.ArgumentParser:
                          help="Keras backend (auto: $KERAS_BACKEND, else jax if installed)")
         sub.add_argument("--deterministic", action="store_true",
                          help="bit-identical reruns: TF op determinism, oneDNN off (slower)")
+        sub.add_argument("--figure-format", type=_figure_formats, default=("png", "svg"), metavar="png,svg,pdf",
+                         help="figure files written per plot (default png,svg)")
         if name == "search":
             sub.add_argument("--tuner", default="hyperband", choices=("random", "bayesian", "hyperband", "grid"))
             sub.add_argument("--max-trials", type=_positive, default=30, help="search budget (default 30)")
-            sub.add_argument("--objective", default="val_accuracy", choices=("val_accuracy", "val_loss"))
+            sub.add_argument("--objective", default="val_accuracy", metavar="OBJECTIVE",
+                             help="val_accuracy (default), val_loss, or METRIC:max|min for any logged dev "
+                                  "metric, e.g. mean_dev_accuracy:max")
+            sub.add_argument("--max-epochs", type=_positive, default=None,
+                             help="Hyperband's largest round and the best config's re-run (default: the profile's epochs)")
+            sub.add_argument("--factor", type=_positive, default=3, help="Hyperband's reduction factor (default 3)")
+            sub.add_argument("--keep-models", choices=("best", "all", "none"), default="best",
+                             help="save best_model.keras (seed 0; 'all': every re-run seed) next to the report")
         if name in ("run", "search"):
             sub.add_argument("--fresh", action="store_true", help="discard stored trials and start over")
             sub.add_argument("--plain", action="store_true",
@@ -160,9 +178,10 @@ def _list() -> int:
 
 
 def _search(args, argv: list[str]) -> int:
-    from suite import runner, search
+    from suite import artifacts, runner, search, tuning
     from suite.report import write_search_report
 
+    tuning.register_objective(args.objective)
     plan = _plan(args)
     store, best_store = search.stores(plan, args.runs_dir, args.tuner)
     out = _results_dir(args, plan) / f"search-{args.tuner}"
@@ -172,16 +191,19 @@ def _search(args, argv: list[str]) -> int:
         for path in [*store.trials_dir.glob("*.json"), *best_store.trials_dir.glob("*.json")]:
             path.unlink()
     oracle = search.run_search(plan, store, args.tuner, args.max_trials, args.objective,
-                               fast=not args.plain, workers=args.workers, worker_argv=_worker_argv(argv))
+                               fast=not args.plain, workers=args.workers, worker_argv=_worker_argv(argv),
+                               max_epochs=args.max_epochs, factor=args.factor)
     if args.role == "worker":
         return 0
-    best = search.best_plan(plan, oracle, len(plan.trials))
+    best = search.best_plan(plan, oracle, len(plan.trials), epochs=args.max_epochs)
     print(f"[{plan.study.name}] best: {best.overrides}; re-running it over {len(best.trials)} seeds",
           file=sys.stderr)
-    runner.run_plan(best, best_store, fast=not args.plain)
+    keeper = artifacts.ModelKeeper(out, args.keep_models, len(best.trials))
+    runner.run_plan(best, best_store, fast=not args.plain, on_model=keeper if keeper.wanted else None)
+    keeper.fill_missing(best, fast=not args.plain)
     records = [r for r in map(store.get, sorted(p.stem for p in store.trials_dir.glob("*.json"))) if r]
     write_search_report(plan, args.tuner, args.objective, records, best,
-                        runner.stored_records(best, best_store), out)
+                        runner.stored_records(best, best_store), out, figure_formats=args.figure_format)
     print(f"[{plan.study.name}] wrote {out}/ ({len(records)} search trials)")
     return 0
 
@@ -229,7 +251,8 @@ def _run_started(args, argv: list[str], train: bool, started) -> int:
         if args.role == "worker":
             return 0
     records = runner.stored_records(plan, store)
-    write_report(plan, records, out, searches=search.nuisance_records(plan, args.runs_dir))
+    write_report(plan, records, out, searches=search.nuisance_records(plan, args.runs_dir),
+                 figure_formats=args.figure_format)
     counts = {status: sum(r["status"] == status for r in records) for status in ("done", "diverged", "failed")}
     missing = len(plan.trials) - len(records)
     print(f"[{plan.study.name}] wrote {out}/ ({counts['done']} done, {counts['diverged']} diverged, "

@@ -6,8 +6,23 @@ import matplotlib
 matplotlib.use("Agg")  # headless: reports are rendered on servers and in CI
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from suite.analysis import CONFIDENCE  # noqa: E402
+
+# One theme for every figure: seaborn's "colorblind" palette (Wong's eight colours plus two)
+# for names, viridis (perceptually uniform, readable in grey and by colour-blind readers) for
+# ordered numbers, and markers beside colours wherever lines must be told apart.
+THEME = {"context": "notebook", "style": "whitegrid", "palette": "colorblind", "font_scale": 0.9,
+         "rc": {"axes.titlesize": "medium", "legend.fontsize": "small", "legend.title_fontsize": "small",
+                "savefig.bbox": "tight", "svg.fonttype": "none", "svg.hashsalt": "suite", "pdf.fonttype": 42}}
+sns.set_theme(**THEME)
+# What every shaded band and error bar spans, said in one place (the tables' interval level).
+BAND_LABEL = f"{CONFIDENCE:.0%} CI over seeds"
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p")
 
 LABELS = {"test_accuracy": "test accuracy", "dev_accuracy": "dev accuracy", "loss": "train loss",
           "accuracy": "train accuracy", "dev_loss": "dev loss",
@@ -19,93 +34,196 @@ LABELS = {"test_accuracy": "test accuracy", "dev_accuracy": "dev accuracy", "los
           "dead_fraction": "fraction of dead units", "saturated_fraction": "fraction of saturated units"}
 
 
+def palette(levels, numeric: bool | None = None) -> dict:
+    """Level -> colour: viridis for ordered numbers, the colour-blind palette for names (cycled
+    beyond ten, where the markers keep the levels apart)."""
+    levels = list(levels)
+    if numeric is None:
+        numeric = all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in levels)
+    colors = (sns.color_palette("viridis", len(levels)) if numeric and len(levels) > 2
+              else [sns.color_palette("colorblind", 10)[i % 10] for i in range(len(levels))])
+    return dict(zip(levels, colors))
+
+
+def legend_outside(ax, **kwargs) -> None:
+    """The legend right of the axes, where it covers no data (savefig's tight box keeps it)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+                  frameon=False, **kwargs)
+
+
 def _error(metric: str) -> str:
     return LABELS.get(metric, metric).replace("accuracy", "error")
+
+
+def outlier_split(values, ratio: float = 3.0) -> tuple | None:
+    """Where a y axis should break: ((low, high) of the bulk, (low, high) of the outliers), or None.
+
+    The values are split at their widest gap; it is a break when the gap is ``ratio`` times wider
+    than the bulk's own range and the bulk (the larger side) holds at least 2/3 of the values,
+    i.e. when a few values would squeeze the rest into a sliver.
+    """
+    values = np.sort(np.asarray([v for v in values if np.isfinite(v)], dtype=float))
+    if len(values) < 4:
+        return None
+    gaps = np.diff(values)
+    cut = int(np.argmax(gaps))
+    lower, upper = values[:cut + 1], values[cut + 1:]
+    bulk, rest = (lower, upper) if len(lower) >= len(upper) else (upper, lower)
+    spread = max(bulk[-1] - bulk[0], 1e-12)
+    if len(bulk) < 2 * len(values) / 3 or gaps[cut] < ratio * spread:
+        return None
+    return (bulk[0], bulk[-1]), (rest[0], rest[-1])
+
+
+def _padded(low: float, high: float, fraction: float = 0.15, floor: float = 0.0) -> tuple:
+    pad = max((high - low) * fraction, floor)
+    return low - pad, high + pad
 
 
 def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, trials: pd.DataFrame | None = None,
                    title: str = "", hue: str = "", as_error: bool = False,
                    reference_line: tuple | None = None) -> plt.Figure:
-    """Mean over seeds with its 95% CI band, each seed as a dot, and the published numbers; one
-    line per value of ``hue`` when given. ``as_error`` plots 1 - metric; ``reference_line`` is
-    (y, label) for a horizontal guide such as chance."""
-    fig, ax = plt.subplots(figsize=(6.4, 4.2) if hue else (6, 4))
+    """Mean over seeds with its confidence interval (``BAND_LABEL``), each seed as a dot, and the
+    published numbers; one colour per value of ``hue`` when given. A numeric axis keeps its
+    spacing and draws lines with shaded bands; named values (categories) get a dot plot with error
+    bars and no joining lines. When a few points sit far from the rest (``outlier_split``) the y
+    axis breaks into two panels, so the bulk is not squeezed into a sliver. ``as_error`` plots
+    1 - metric; ``reference_line`` is (y, label) for a horizontal guide such as chance."""
     levels = list(dict.fromkeys(summary[axis]))
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in levels)
     # a numeric axis keeps its spacing; names sit at even steps in the study's order
     where = {value: value for value in sorted(levels)} if numeric else {v: i for i, v in enumerate(levels)}
     flip = (lambda values: 1 - values) if as_error else (lambda values: values)
     groups = list(summary.groupby(hue, sort=False)) if hue else [(None, summary)]
-    colors = sns.color_palette("viridis" if len(groups) > 6 else "deep", len(groups))
-    for (label, group), color in zip(groups, colors):
-        positions = group[axis].map(where)
-        low, high = flip(group[f"{metric}_ci_low"]), flip(group[f"{metric}_ci_high"])
-        if "accuracy" in metric:  # a t-interval can leave [0, 1] with few, spread seeds
-            low, high = low.clip(0, 1), high.clip(0, 1)
-        ax.plot(positions, flip(group[f"{metric}_mean"]), marker="o", color=color,
-                label=f"{hue} {label}" if hue else "this suite (mean over seeds)")
-        ax.fill_between(positions, low, high, alpha=0.2, color=color, **({} if hue else {"label": "95% CI"}))
-        if trials is not None:
-            done = trials[(trials.status == "done") & (trials[hue] == label if hue else True)]
-            ax.scatter(done[axis].map(where), flip(done[metric]), s=12, alpha=0.6, zorder=3,
-                       color="black" if not hue else color, **({} if hue else {"label": "seeds"}))
+    colors = palette([label for label, _ in groups]) if hue else {None: sns.color_palette("colorblind")[0]}
     reference = f"reference_{metric}"
-    if reference in summary and summary[reference].notna().any():
-        ax.plot(summary[axis].map(where), flip(summary[reference]), linestyle="none" if hue else "--",
-                marker="s", color="grey", label="published")
-    if reference_line:
-        ax.axhline(reference_line[0], color="grey", linestyle=":", label=reference_line[1])
+    has_reference = reference in summary and summary[reference].notna().any()
+    ys = [*flip(summary[f"{metric}_mean"])]
+    if trials is not None:
+        ys += [*flip(trials.loc[trials.status == "done", metric].astype(float))]
+    if has_reference:
+        ys += [*flip(summary[reference].dropna())]
+    split = outlier_split(ys)
+    if split:
+        (bulk_lo, bulk_hi), (out_lo, out_hi) = split
+        outliers_below = out_hi < bulk_lo
+        fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(7.2, 4.8),
+                                          gridspec_kw={"height_ratios": [3, 1] if outliers_below else [1, 3],
+                                                       "hspace": 0.08})
+        panels = [top, bottom]
+    else:
+        fig, ax = plt.subplots(figsize=(7.2, 4.2))
+        panels = [ax]
+    dodge = 0.0 if numeric or len(groups) == 1 else 0.5 / len(groups)
+    for ax in panels:
+        for number, (label, group) in enumerate(groups):
+            color, marker = colors[label], MARKERS[number % len(MARKERS)]
+            shift = (number - (len(groups) - 1) / 2) * dodge
+            positions = group[axis].map(where) + shift
+            mean = flip(group[f"{metric}_mean"])
+            low, high = flip(group[f"{metric}_ci_low"]), flip(group[f"{metric}_ci_high"])
+            if as_error:
+                low, high = high, low
+            name = f"{hue} {label}" if hue else "mean over seeds"
+            if numeric:
+                ax.plot(positions, mean, marker=marker, color=color, label=name)
+                ax.fill_between(positions, low, high, alpha=0.2, color=color, linewidth=0)
+            else:  # categories: no line joins one name to the next
+                ax.errorbar(positions, mean, yerr=[(mean - low).clip(lower=0), (high - mean).clip(lower=0)],
+                            fmt=marker, color=color, markersize=7, capsize=3, linestyle="none", label=name)
+            if trials is not None:
+                done = trials[(trials.status == "done") & (trials[hue] == label if hue else True)]
+                ax.scatter(done[axis].map(where) + shift, flip(done[metric]), s=10, alpha=0.5, zorder=3,
+                           color="black" if not hue else color, marker=".", linewidths=0,
+                           **({"label": "each seed"} if number == 0 else {}))
+        if has_reference:
+            ax.plot(summary[axis].map(where), flip(summary[reference]), linestyle="none", marker="_",
+                    markersize=14, markeredgewidth=2, color="0.35", label="published", zorder=4)
+        if reference_line:
+            ax.axhline(reference_line[0], color="0.4", linestyle=":", label=reference_line[1])
+    # the legend says what the band or bars span
+    first = panels[0]
+    first.add_patch(Patch(alpha=0.2 if numeric else 0.0, color="0.5", label=f"{'band' if numeric else 'bars'}: {BAND_LABEL}"))
+    ax = panels[-1]
     if numeric and _wide(levels):
         ax.set_xscale("log")
     ax.set_xticks(list(where.values()), [str(value) for value in where])
     if not numeric and len(where) > 5:  # many names side by side: slant them so they do not overlap
         plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")
+    if not numeric:
+        ax.set_xlim(-0.6, len(where) - 0.4)
     ax.set_xlabel(axis)
     name = _error(metric) if as_error else LABELS.get(metric, metric)
-    ax.set_ylabel(name)
-    ax.set_title(title or f"{name} vs {axis}")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
-    fig.tight_layout()
+    if split:
+        top, bottom = panels
+        bulk, out = _padded(bulk_lo, bulk_hi, floor=1e-3), _padded(out_lo, out_hi, 0.5, floor=0.02 * (bulk_hi - bulk_lo) + 1e-3)
+        (bottom if outliers_below else top).set_ylim(*out)
+        (top if outliers_below else bottom).set_ylim(*bulk)
+        top.spines["bottom"].set_visible(False)
+        bottom.spines["top"].set_visible(False)
+        top.tick_params(bottom=False)
+        marks = {"marker": [(-1, -0.5), (1, 0.5)], "markersize": 10, "linestyle": "none", "color": "k",
+                 "mec": "k", "mew": 1, "clip_on": False}
+        top.plot([0, 1], [0, 0], transform=top.transAxes, **marks)
+        bottom.plot([0, 1], [1, 1], transform=bottom.transAxes, **marks)
+        fig.supylabel(f"{name} (broken axis)", fontsize="medium")
+    else:
+        first.set_ylabel(name)
+    first.set_title(title or f"{name} vs {axis}")
+    legend_outside(first)
     return fig
 
 
 def _seed_bands(data: pd.DataFrame, x: str, metric: str, hue: str, log_y: bool, **style):
-    """One line per ``hue`` value with its 95% CI band over the seeds (numeric hues in order)."""
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    """One line per ``hue`` value with its band over the seeds (``BAND_LABEL``: a bootstrap
+    interval of the mean), numeric hues in order; the legend sits outside the data."""
+    fig, ax = plt.subplots(figsize=(7.2, 4.2))
+    levels = list(dict.fromkeys(data[hue]))
     numeric = pd.api.types.is_numeric_dtype(data[hue])
-    sns.lineplot(data=data, x=x, y=metric, hue=hue, errorbar=("ci", 95), n_boot=200, seed=0,
-                 palette="viridis" if numeric else "tab10", ax=ax, **style)
+    colors = palette(sorted(levels) if numeric else levels, numeric)
+    sns.lineplot(data=data, x=x, y=metric, hue=hue, errorbar=("ci", round(100 * CONFIDENCE)), n_boot=200, seed=0,
+                 palette=colors, hue_order=list(colors), ax=ax, **style)
     if log_y:
         ax.set_yscale("log")
+    ax.add_patch(Patch(alpha=0.2, color="0.5", label=f"band: {BAND_LABEL}"))
+    legend_outside(ax, title=hue)
     return fig, ax
 
 
 def learning_curves(history: pd.DataFrame, hue: str, metric: str, title: str = "",
                     x: str = "epoch") -> plt.Figure:
     """Per-epoch ``metric`` against ``x`` (epoch or step) for each value of ``hue``; bands span
-    the seeds (95% CI)."""
+    the seeds (``BAND_LABEL``)."""
     fig, ax = _seed_bands(history, x, metric, hue, log_y=metric.endswith("loss"))
     ax.set_ylabel(LABELS.get(metric, metric))
     ax.set_title(title or f"{LABELS.get(metric, metric)} per {x} by {hue}")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
     return fig
 
 
-def optimization_history(trials: pd.DataFrame, objective: str, maximize: bool) -> plt.Figure:
-    """Each search trial's objective in the order it finished, and the best so far."""
-    fig, ax = plt.subplots(figsize=(6, 4))
-    values = trials[objective]
-    best = values.cummax() if maximize else values.cummin()
-    ax.scatter(range(1, len(values) + 1), values, s=14, alpha=0.7, label="trial")
-    ax.step(range(1, len(values) + 1), best, where="post", color="C3", label="best so far")
+def optimization_history(trials: pd.DataFrame, objective: str, maximize: bool,
+                         budget: str = "epochs") -> plt.Figure:
+    """Each search trial's objective in the order it finished, and the best so far. Trials of
+    different training budgets (Hyperband's rounds: 1, 3, 9, 27 epochs) are not comparable, so
+    each budget gets its own colour and its own best-so-far line."""
+    fig, ax = plt.subplots(figsize=(7.2, 4.2))
+    order = pd.Series(range(1, len(trials) + 1), index=trials.index)
+    budgets = sorted(trials[budget].dropna().unique()) if budget in trials else []
+    groups = [(f"{value} {budget}", trials[trials[budget] == value]) for value in budgets] if len(budgets) > 1 \
+        else [("trial", trials)]
+    colors = palette([label for label, _ in groups], numeric=len(groups) > 2)
+    for number, (label, group) in enumerate(groups):
+        values = group[objective]
+        best = values.cummax() if maximize else values.cummin()
+        ax.scatter(order[group.index], values, s=16, alpha=0.7, color=colors[label], marker=MARKERS[number],
+                   label=label if len(groups) > 1 else "trial")
+        ax.step(order[group.index], best, where="post", color=colors[label] if len(groups) > 1 else "C3",
+                label=f"best so far{' at ' + label if len(groups) > 1 else ''}")
     ax.set_xlabel("trial (in order of completion)")
     ax.set_ylabel(LABELS.get(objective, objective))
-    ax.set_title("optimization history")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
+    ax.set_title("optimization history" + (f", per {budget} budget" if len(groups) > 1 else ""))
+    legend_outside(ax)
     return fig
 
 
@@ -114,23 +232,23 @@ def objective_vs_parameter(trials: pd.DataFrame, parameter: str, objective: str,
     """One dot per search trial: how the objective depends on one hyperparameter."""
     fig, ax = plt.subplots(figsize=(5, 3.6))
     data = trials.dropna(subset=[parameter])
+    colors = palette(sorted(data[hue].dropna().unique())) if hue else None
     if pd.api.types.is_numeric_dtype(data[parameter]):
-        sns.scatterplot(data=data, x=parameter, y=objective, hue=hue, ax=ax, s=30)
+        sns.scatterplot(data=data, x=parameter, y=objective, hue=hue, ax=ax, s=30, palette=colors)
         if log:
             ax.set_xscale("log")
     else:
-        sns.stripplot(data=data, x=parameter, y=objective, hue=hue, ax=ax)
+        sns.stripplot(data=data, x=parameter, y=objective, hue=hue, ax=ax, palette=colors)
     ax.set_ylabel(LABELS.get(objective, objective))
     ax.set_title(f"{LABELS.get(objective, objective)} vs {parameter}")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
+    legend_outside(ax, title=hue)
     return fig
 
 
 def layer_statistics(probes: pd.DataFrame, x: str, metric: str, hue: str, title: str = "",
                      log_y: bool = False) -> plt.Figure:
     """A per-layer probe statistic against ``x`` (epoch or layer), one line per ``hue``; bands
-    span the seeds (95% CI)."""
+    span the seeds (``BAND_LABEL``)."""
     data = probes.dropna(subset=[metric])
     if log_y:  # a statistic of exactly 0 (e.g. zero init) cannot sit on a log axis
         data = data[data[metric] > 0]
@@ -140,8 +258,6 @@ def layer_statistics(probes: pd.DataFrame, x: str, metric: str, hue: str, title:
         ax.set_xlabel("hidden layer (1 = nearest the input)")
     ax.set_ylabel(LABELS.get(metric, metric))
     ax.set_title(title or f"{LABELS.get(metric, metric)} per {x}")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
     return fig
 
 
@@ -173,7 +289,6 @@ def nuisance_sensitivity(frame: pd.DataFrame, x: str, metric: str, hue: str, tit
         ax.set_title(str(level), fontsize="medium")
         if _wide(frame[x].dropna()):
             ax.set_xscale("log")
-        ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(levels):]:
         ax.set_visible(False)
     for ax in axes[-1]:
@@ -182,37 +297,54 @@ def nuisance_sensitivity(frame: pd.DataFrame, x: str, metric: str, hue: str, tit
         ax.set_ylabel(LABELS.get(metric, metric))
     if (frame.status != "done").any():  # one legend entry, whichever panel the crosses are in
         axes.flat[0].scatter([], [], marker="x", color="grey", label="diverged")
-    axes.flat[0].legend(fontsize="x-small", loc="lower left")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 0.95), frameon=False)
     fig.suptitle(title or f"{LABELS.get(metric, metric)} vs {x} in each {hue}'s search")
     fig.tight_layout()
     return fig
 
 
 def schedule_curves(frame: pd.DataFrame, hue: str, title: str = "", order: list | None = None) -> plt.Figure:
-    """Learning rate (log scale) against the optimizer step, one line per ``hue`` value and seed;
-    a second panel shows the momentum when it is not the same constant everywhere."""
-    with_momentum = frame["momentum"].nunique() > 1
-    fig, axes = plt.subplots(2 if with_momentum else 1, 1, sharex=True, squeeze=False,
-                             figsize=(7.2, 6.4) if with_momentum else (7.2, 4.4),
-                             gridspec_kw={"height_ratios": [3, 1.3]} if with_momentum else None)
-    rate_ax, momentum_ax = axes[0][0], axes[-1][0] if with_momentum else None
+    """Learning rate (log scale) against the optimizer step, one line per ``hue`` value; a second
+    panel shows the momentum when it is not the same constant everywhere. A schedule whose seeds
+    took different paths (ReduceLROnPlateau follows each seed's dev loss) gets a panel of its own
+    with one line per seed, instead of its seeds' plateaus joined into one zig-zag."""
     labels = [label for label in (order or []) if label in set(frame[hue])]
     labels += [label for label in dict.fromkeys(frame[hue]) if label not in labels]
-    colors = dict(zip(labels, sns.color_palette("tab10" if len(labels) <= 10 else "husl", len(labels))))
-    for label in labels:
-        for number, (_, curve) in enumerate(frame[frame[hue] == label].groupby("seed", sort=True)):
-            style = {"color": colors[label], "linewidth": 1.3, "label": str(label) if number == 0 else None}
-            rate_ax.plot(curve["step"], curve["learning_rate"], **style)
-            if with_momentum:
-                momentum_ax.plot(curve["step"], curve["momentum"], **style)
+    per_seed = [label for label in labels if frame[frame[hue] == label]["seed"].nunique() > 1]
+    with_momentum = frame["momentum"].nunique() > 1
+    rows = [("rate", 3.0), *((f"seeds {label}", 2.0) for label in per_seed), *([("momentum", 1.3)] if with_momentum else [])]
+    fig, axes = plt.subplots(len(rows), 1, sharex=True, squeeze=False, figsize=(7.2, 1.6 * sum(r for _, r in rows)),
+                             gridspec_kw={"height_ratios": [r for _, r in rows]})
+    panels = {name: ax for (name, _), ax in zip(rows, axes[:, 0])}
+    rate_ax = panels["rate"]
+    colors = palette(labels, numeric=False)
+    for number, label in enumerate(labels):
+        curves = list(frame[frame[hue] == label].groupby("seed", sort=True))
+        style = {"color": colors[label], "linewidth": 1.4,
+                 "linestyle": ("-", "--", "-.", ":")[number // 10 % 4]}
+        if label in per_seed:
+            seed_colors = palette([seed for seed, _ in curves], numeric=True)
+            for seed, curve in curves:
+                panels[f"seeds {label}"].plot(curve["step"], curve["learning_rate"], color=seed_colors[seed],
+                                              linewidth=1.2, label=f"seed {seed}")
+            panels[f"seeds {label}"].set_yscale("log")
+            panels[f"seeds {label}"].set_ylabel("learning rate")
+            panels[f"seeds {label}"].set_title(f"{label}: one line per seed (the rate follows each seed's dev loss)",
+                                               fontsize="small")
+            legend_outside(panels[f"seeds {label}"])
+            # in the shared panel: the seeds' median rate per step, named as such
+            median = frame[frame[hue] == label].groupby("step")["learning_rate"].median()
+            rate_ax.plot(median.index, median.values, label=f"{label} (median of {len(curves)} seeds)", **style)
+        else:
+            rate_ax.plot(curves[0][1]["step"], curves[0][1]["learning_rate"], label=str(label), **style)
+        if with_momentum:
+            panels["momentum"].plot(curves[0][1]["step"], curves[0][1]["momentum"], **style)
     rate_ax.set_yscale("log")
     rate_ax.set_ylabel("learning rate")
     rate_ax.set_title(title or f"learning rate per optimizer step by {hue}")
-    rate_ax.legend(fontsize="small", ncol=2)
+    legend_outside(rate_ax, title=hue)
     if with_momentum:
-        momentum_ax.set_ylabel("momentum")
-    for ax in axes[:, 0]:
-        ax.grid(alpha=0.3)
+        panels["momentum"].set_ylabel("momentum")
     axes[-1][0].set_xlabel(LABELS["step"])
-    fig.tight_layout()
     return fig

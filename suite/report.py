@@ -180,8 +180,26 @@ def _axes_lines(plan: Plan) -> list[str]:
     return lines
 
 
-def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[dict] | None = None) -> Path:
-    """``searches``: the nuisance searches' stored trials (``suite.search.nuisance_records``)."""
+def save_figures(figures: dict, out_dir: Path, formats=("png",)) -> list[str]:
+    """Write each ``name.png`` -> Figure in every format of ``formats`` (png, svg, pdf)
+    and close it; return the markdown lines: each PNG, with links to its vector copies."""
+    lines = []
+    for name, figure in figures.items():
+        stem = name.rsplit(".", 1)[0]
+        for form in formats:
+            # a fixed date keeps a vector file byte-identical when its figure did not change
+            figure.savefig(out_dir / f"{stem}.{form}", dpi=110,
+                           metadata={"Date": None} if form == "svg" else {"CreationDate": None} if form == "pdf" else None)
+        plt.close(figure)
+        vectors = [f"[{form.upper()}]({stem}.{form})" for form in formats if form != "png"]
+        lines.append(f"![{stem}]({stem}.png)" + (f"\n{' · '.join(vectors)}\n" if vectors else ""))
+    return lines
+
+
+def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[dict] | None = None,
+                 figure_formats=("png",)) -> Path:
+    """``searches``: the nuisance searches' stored trials (``suite.search.nuisance_records``);
+    ``figure_formats``: the files written per figure (png first, svg, pdf)."""
     study = plan.study
     out_dir.mkdir(parents=True, exist_ok=True)
     trials = analysis.trials_frame(records, study.levels, tuple(study.nuisance or ()))
@@ -196,10 +214,8 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[
     if search_frame_ is not None:
         atomic_write_text(out_dir / "nuisance_trials.csv", search_frame_.to_csv(index=False))
 
-    figures = _figures(plan, trials, summary, history, records, search_frame_)
-    for name, figure in figures.items():
-        figure.savefig(out_dir / name, dpi=110)
-        plt.close(figure)
+    figure_lines = save_figures(_figures(plan, trials, summary, history, records, search_frame_), out_dir,
+                                figure_formats)
 
     varied = {key for table in overlays(study).values() for overrides in table.values() for key in overrides}
     config = {k: v for k, v in plan.trials[0].config.items() if k not in (*varied, *(study.nuisance or ()), "seed")}
@@ -235,7 +251,7 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[
               results_table(plan, summary, trials), "", *tables.table_lines(study, summary)]
     for citation in dict.fromkeys(reference.citation for reference in study.references):
         lines += [f"Published numbers: {citation}.", ""]
-    lines += [f"![{name}]({name})" for name in figures]
+    lines += figure_lines
     lines += ["", "Files: [trials.csv](trials.csv) (one row per trial), [summary.csv](summary.csv), "
               "[verdict.json](verdict.json).", "", "## Environment", "", *_environment(records), ""]
     atomic_write_text(out_dir / "README.md", "\n".join(lines))
@@ -253,7 +269,7 @@ def search_frame(records: list[dict], space: dict, objective_metric: str) -> pd.
 
 
 def write_search_report(plan: Plan, tuner: str, objective: str, records: list[dict], best: Plan,
-                        best_records: list[dict], out_dir: Path) -> Path:
+                        best_records: list[dict], out_dir: Path, figure_formats=("png",)) -> Path:
     from suite.tuning import OBJECTIVES
 
     metric, direction = OBJECTIVES[objective]
@@ -270,9 +286,7 @@ def write_search_report(plan: Plan, tuner: str, objective: str, records: list[di
     for name, spec in space.items():
         figures[f"param_{name}.png"] = plots.objective_vs_parameter(
             trials, name, metric, spec.get("sampling") == "log", hue="epochs" if tuner == "hyperband" else None)
-    for name, figure in figures.items():
-        figure.savefig(out_dir / name, dpi=110)
-        plt.close(figure)
+    figure_lines = save_figures(figures, out_dir, figure_formats)
 
     top = trials.sort_values(metric, ascending=direction == "min").head(10)
     space_lines = [f"  - `{name}`: {json.dumps(spec)}" for name, spec in space.items()]
@@ -290,9 +304,11 @@ def write_search_report(plan: Plan, tuner: str, objective: str, records: list[di
         f"{len(best_records)} seeds; the test split is used only here.", "",
         results_table(best, rerun), "",
         "## Top trials", "", top.drop(columns=["key", "finished_at"]).to_markdown(index=False), "",
-        *[f"![{name}]({name})" for name in figures], "",
+        *figure_lines, "",
         "Files: [trials.csv](trials.csv) (every search trial), [best_rerun.csv](best_rerun.csv), "
-        "[best_summary.csv](best_summary.csv).", "",
+        "[best_summary.csv](best_summary.csv)" + "".join(
+            f", [{path.name}]({path.name})" for path in sorted(out_dir.glob("best_model*.keras")))
+        + " (`keras.saving.load_model`)" * any(out_dir.glob("best_model*.keras")) + ".", "",
         "## Environment", "", *_environment(records + best_records), "",
     ]
     atomic_write_text(out_dir / "README.md", "\n".join(lines))

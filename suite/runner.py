@@ -140,8 +140,9 @@ class Progress:
 
 
 def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress: Progress,
-              worker: str) -> dict:
+              worker: str, on_model=None) -> dict:
     """Train one trial and store its record; an exception is a failed trial, not a crash.
+    ``on_model(record, model)`` receives each trained model (the caller saves what it wants).
 
     Returns ``{"status": "claimed"}`` without training while another process trains it, and the
     stored record when another process finished it since the oracle handed it out.
@@ -157,7 +158,7 @@ def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress:
         started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         try:
             validate_config(trial.config)
-            outcome = train.train(trial.config, fast=fast,
+            outcome = train.train(trial.config, fast=fast, keep_model=on_model is not None,
                                   progress=lambda row: progress.epoch(label, trial.config["epochs"], row))
         except Exception as exc:  # one broken trial must not end the study
             outcome = {"status": "failed", "history": [], "metrics": {}, "wall_time_s": 0.0,
@@ -167,7 +168,10 @@ def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress:
                   "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds"),
                   "worker": worker, "fast_path": fast, "environment": environment(), "error": None,
                   **outcome}
+        model = record.pop("model", None)
         store.put(record)
+        if model is not None:
+            on_model(record, model)
     finally:
         store.release(trial.key)
     progress.trial_end(label, record)
@@ -196,12 +200,13 @@ def store_for(plan: Plan, runs_dir: Path) -> TrialStore:
 
 
 def run_plan(plan: Plan, store: TrialStore, fresh: bool = False, fast: bool = True, workers: int = 1,
-             worker_argv: list[str] | None = None, started=None) -> Counter:
+             worker_argv: list[str] | None = None, started=None, on_model=None) -> Counter:
     """Run every unfinished trial of ``plan``; return the count of trials by stored status.
 
     With ``workers`` > 1 this process serves the oracle and works as worker0; ``worker_argv``
     starts the others, unless ``started`` = (port, processes) holds them already started.
     When KERASTUNER_* variables name a chief elsewhere, this process is one of its workers.
+    ``on_model(record, model)``: see ``run_trial`` (trials trained in this process only).
     """
     validate(plan)
     if fresh:
@@ -219,7 +224,7 @@ def run_plan(plan: Plan, store: TrialStore, fresh: bool = False, fast: bool = Tr
             serve_workers(oracle, workers, worker_argv,
                           work_here=lambda: _work(plan, store, fast, "worker0", oracle), started=started)
         else:
-            _work(plan, store, fast, tuner_id)
+            _work(plan, store, fast, tuner_id, on_model=on_model)
     return Counter(record["status"] for record in store.load(t.key for t in plan.trials))
 
 
@@ -264,7 +269,7 @@ def serve_chief(plan: Plan, store: TrialStore, host: str, port: int) -> None:
         server.stop(grace=None)
 
 
-def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str, oracle=None) -> None:
+def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str, oracle=None, on_model=None) -> None:
     """Train the oracle's trials until it has none left: its own oracle (one worker), the chief's
     over gRPC (a worker process), or ``oracle`` itself (the launcher working as worker0)."""
     by_point = {_point_id(trial.point): trial for trial in plan.trials}
@@ -273,7 +278,7 @@ def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str, oracle=None)
     meta = {"study": plan.study.name, "profile": plan.profile, "overrides": plan.overrides}
 
     def execute(point: dict, worker: str) -> dict:
-        return run_trial(by_point[_point_id(point)], meta, store, fast, progress, worker)
+        return run_trial(by_point[_point_id(point)], meta, store, fast, progress, worker, on_model)
 
     # Each process keeps keras-tuner's bookkeeping in its own folder: workers share ``store``.
     tuner = StudyTuner(oracle or make_oracle(plan, store), execute, directory=str(store.root),

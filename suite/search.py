@@ -25,12 +25,14 @@ def _space(plan: Plan) -> dict:
 
 
 def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objective: str,
-               fast: bool = True, workers: int = 1, worker_argv: list[str] | None = None):
-    """Run (or resume) the search; returns the oracle, which knows the best trials."""
+               fast: bool = True, workers: int = 1, worker_argv: list[str] | None = None,
+               max_epochs: int | None = None, factor: int = 3):
+    """Run (or resume) the search; returns the oracle, which knows the best trials.
+    ``max_epochs`` (default: the plan's epochs) and ``factor`` shape Hyperband's rounds."""
     space = _space(plan)
     runner.validate(plan)
     base = {**plan.trials[0].config, "seed": tuning.SEARCH_SEED}
-    oracle = tuning.build_oracle(tuner, space, objective, max_trials, base["epochs"])
+    oracle = tuning.build_oracle(tuner, space, objective, max_trials, max_epochs or base["epochs"], factor)
     oracle._set_project_dir(str(store.root), "tuner-chief")
     if workers > 1:
         # As keras-tuner's own chief does: building a tuner on the oracle declares the search space
@@ -62,13 +64,16 @@ def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objec
     return search_tuner.oracle
 
 
-def best_plan(plan: Plan, oracle, seeds: int) -> Plan:
-    """The best trial's values on the full epoch budget, over ``seeds`` seeds."""
+def best_plan(plan: Plan, oracle, seeds: int, epochs: int | None = None) -> Plan:
+    """The best trial's values on the full epoch budget (``epochs``, default the plan's), over
+    ``seeds`` seeds."""
     best = oracle.get_best_trials(1)
     if not best:
         raise UserError("the search finished no trial; see the trial errors in the store")
     overrides = tuning.overrides_of(best[0].hyperparameters.values)
     overrides.pop("epochs", None)  # Hyperband's short rounds: the re-run gets the full budget
+    if epochs:
+        overrides["epochs"] = epochs
     study = dataclasses.replace(plan.study, axes={"config": ["best"]}, rules=(), references=(),
                                 only=(), figures=(), nuisance=None)
     result = Plan(study, plan.profile, {**plan.overrides, **overrides})

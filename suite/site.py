@@ -23,7 +23,7 @@ import markdown
 from suite.errors import UserError
 
 SITE_DIR = "site"
-ASSETS = (".png", ".svg", ".pdf", ".csv", ".json")  # copied beside each page
+ASSETS = (".png", ".svg", ".pdf", ".csv", ".json", ".keras")  # copied beside each page
 _LINK = re.compile(r'(href|src)="([^"#:?]+)((?:[#?][^"]*)?)"')
 _IMAGE = re.compile(r'(<img [^>]*src="([^"]+)\.png"[^>]*>)')
 

@@ -179,8 +179,13 @@ def _enable_determinism() -> None:
         tf.config.experimental.enable_op_determinism()
 
 
-def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bool = True) -> dict:
-    """Run one trial described by ``config``; return its outcome (status, history, metrics)."""
+def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bool = True,
+          keep_model: bool = False) -> dict:
+    """Run one trial described by ``config``; return its outcome (status, history, metrics).
+
+    ``keep_model``: the outcome also holds ``model``, the trained ``keras.Model`` with the kept
+    weights, for the caller to save before the next trial (which may reuse the compiled model).
+    """
     started = time.perf_counter()
     _enable_determinism()
     keras.utils.set_random_seed(config["seed"])
@@ -251,4 +256,6 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     if probe is not None:  # a diverged run keeps what the probe measured before the blow-up
         outcome["metrics"].update(probes.summary_metrics(probe.rows, at_end=outcome["status"] == "done"))
     outcome["wall_time_s"] = time.perf_counter() - started
+    if keep_model and outcome["status"] == "done":
+        outcome["model"] = model
     return outcome

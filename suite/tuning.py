@@ -21,6 +21,24 @@ OBJECTIVES = {  # suite metric behind each keras-tuner objective name
 SEARCH_SEED = 0  # the seed every search trial trains with; the best config is then re-run over seeds
 
 
+def register_objective(text: str) -> str:
+    """The objective named on the command line: a name of ``OBJECTIVES``, or ``METRIC:max`` /
+    ``METRIC:min`` for any logged dev-split metric (e.g. ``mean_dev_accuracy:max``), which is
+    added to ``OBJECTIVES``. Raises UserError for a test-split metric (a search never sees the
+    test split) or a missing direction."""
+    if text in OBJECTIVES:
+        return text
+    metric, _, direction = text.partition(":")
+    if direction not in ("max", "min") or not metric:
+        raise UserError(f"objective '{text}': give val_accuracy, val_loss or METRIC:max|min for a logged dev "
+                        f"metric (e.g. mean_dev_accuracy:max, min_dev_loss:min)")
+    if "dev" not in metric.split("_"):
+        raise UserError(f"objective '{text}': a search selects on the dev split only; choose a dev metric "
+                        f"(best_dev_accuracy, min_dev_loss, final_dev_accuracy, mean_dev_accuracy, ...)")
+    OBJECTIVES[text] = (metric, direction)
+    return text
+
+
 def objective(name: str) -> keras_tuner.Objective:
     lookup(OBJECTIVES, name, "objective")
     return keras_tuner.Objective(name, direction=OBJECTIVES[name][1])
@@ -61,14 +79,17 @@ class SpaceModel(keras_tuner.HyperModel):
         return None
 
 
-def build_oracle(tuner: str, space: dict, objective_name: str, max_trials: int, max_epochs: int):
+def build_oracle(tuner: str, space: dict, objective_name: str, max_trials: int, max_epochs: int,
+                 factor: int = 3):
+    """keras-tuner's oracle for ``tuner``; Hyperband (Li et al., JMLR 2018) trains its rounds for
+    ``max_epochs`` / ``factor``^k epochs and keeps the best 1 / ``factor`` of each round."""
     factories = {
         "random": lambda kw: keras_tuner.oracles.RandomSearchOracle(max_trials=max_trials, **kw),
         "bayesian": lambda kw: keras_tuner.oracles.BayesianOptimizationOracle(max_trials=max_trials, **kw),
         "grid": lambda kw: keras_tuner.oracles.GridSearchOracle(max_trials=max_trials, **kw),
         # Enough brackets for the budget; max_trials caps the total.
         "hyperband": lambda kw: keras_tuner.oracles.HyperbandOracle(
-            max_epochs=max_epochs, factor=3, hyperband_iterations=max_trials, **kw),
+            max_epochs=max_epochs, factor=factor, hyperband_iterations=max_trials, **kw),
     }
     oracle = lookup(factories, tuner, "tuner")(dict(
         objective=objective(objective_name), seed=SEARCH_SEED + 1,

@@ -1,3 +1,4 @@
+import json
 from collections import Counter
 
 import keras_tuner
@@ -102,3 +103,39 @@ def test_nuisance_is_tuned_per_scientific_value_before_the_seeds(tmp_path, monke
     assert main(["report", *argv[1:]]) == 0
     # --fresh retunes as well as retraining the seeds: 2 depths x (2 search trials + 2 seeds)
     assert main([*argv, "--fresh"]) == 0 and sum(calls.values()) == trained + 8
+
+
+def test_search_flags_and_kept_models(tmp_path):
+    import keras
+
+    from suite import datasets
+
+    dirs = ["--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")]
+    assert main(["search", SEARCH_STUDIES[0], "--profile", "smoke", "--tuner", "hyperband", "--max-trials", "4",
+                 "--max-epochs", "4", "--factor", "2", "--objective", "mean_dev_accuracy:max",
+                 "--keep-models", "all", *dirs]) == 0
+    out = tmp_path / "results" / SEARCH_STUDIES[0] / "smoke" / "search-hyperband"
+    trials = pd.read_csv(out / "trials.csv")
+    assert "mean_dev_accuracy" in trials and set(trials.epochs) <= {1, 2, 4}  # rounds of 4 / 2^k epochs
+    best_records = [json.loads(path.read_text()) for path in
+                    (tmp_path / "runs" / SEARCH_STUDIES[0] / "smoke" / "search-hyperband" / "best" / "trials").glob("*.json")]
+    assert {record["config"]["epochs"] for record in best_records} == {4}  # the re-run gets --max-epochs
+    rerun = pd.read_csv(out / "best_rerun.csv")
+    assert "best_model.keras" in (out / "README.md").read_text()
+    splits = datasets.load("synthetic")
+    for seed in range(STUDIES[SEARCH_STUDIES[0]].profiles["smoke"]["seeds"]):
+        model = keras.saving.load_model(out / ("best_model.keras" if seed == 0 else f"best_model_seed{seed}.keras"))
+        predicted = model.predict(splits.x_test, verbose=0).argmax(axis=1)
+        # the saved weights are the ones the re-run's test accuracy was measured with
+        assert (predicted == splits.y_test).mean() == pytest.approx(
+            rerun.loc[rerun.seed == seed, "test_accuracy"].iloc[0], abs=1e-6)
+
+
+@pytest.mark.parametrize("objective, message", [("test_accuracy:max", "dev split only"),
+                                                ("mean_dev_accuracy", "METRIC:max")])
+def test_bad_objective_is_one_line(tmp_path, capsys, objective, message):
+    code = main(["search", SEARCH_STUDIES[0], "--profile", "smoke", "--objective", objective,
+                 "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and message in err[0]
+    assert not (tmp_path / "runs").exists()
