@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from suite.analysis import CONFIDENCE  # noqa: E402
@@ -45,9 +46,11 @@ def palette(levels, numeric: bool | None = None) -> dict:
     return dict(zip(levels, colors))
 
 
-def legend_outside(ax, **kwargs) -> None:
-    """The legend right of the axes, where it covers no data (savefig's tight box keeps it)."""
+def legend_outside(ax, extra: tuple = (), **kwargs) -> None:
+    """The legend right of the axes, where it covers no data (savefig's tight box keeps it);
+    ``extra``: proxy artists to add (e.g. what a shaded band spans)."""
     handles, labels = ax.get_legend_handles_labels()
+    handles, labels = [*handles, *extra], [*labels, *(artist.get_label() for artist in extra)]
     if handles:
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
                   frameon=False, **kwargs)
@@ -106,6 +109,9 @@ def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, trials: pd.Dat
     if has_reference:
         ys += [*flip(summary[reference].dropna())]
     split = outlier_split(ys)
+    ends = [*flip(summary[f"{metric}_ci_low"]).dropna(), *flip(summary[f"{metric}_ci_high"]).dropna()]
+    if "accuracy" in metric:
+        ends = [min(max(v, 0.0), 1.0) for v in ends]
     if split:
         (bulk_lo, bulk_hi), (out_lo, out_hi) = split
         outliers_below = out_hi < bulk_lo
@@ -126,6 +132,8 @@ def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, trials: pd.Dat
             low, high = flip(group[f"{metric}_ci_low"]), flip(group[f"{metric}_ci_high"])
             if as_error:
                 low, high = high, low
+            if "accuracy" in metric:  # a t-interval can leave [0, 1] with few, spread seeds
+                low, high = low.clip(0, 1), high.clip(0, 1)
             name = f"{hue} {label}" if hue else "mean over seeds"
             if numeric:
                 ax.plot(positions, mean, marker=marker, color=color, label=name)
@@ -135,18 +143,15 @@ def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, trials: pd.Dat
                             fmt=marker, color=color, markersize=7, capsize=3, linestyle="none", label=name)
             if trials is not None:
                 done = trials[(trials.status == "done") & (trials[hue] == label if hue else True)]
-                ax.scatter(done[axis].map(where) + shift, flip(done[metric]), s=10, alpha=0.5, zorder=3,
-                           color="black" if not hue else color, marker=".", linewidths=0,
+                ax.scatter(done[axis].map(where) + shift, flip(done[metric]), s=14, alpha=0.55, zorder=3,
+                           color="black" if not hue else color, marker="o", linewidths=0,
                            **({"label": "each seed"} if number == 0 else {}))
         if has_reference:
             ax.plot(summary[axis].map(where), flip(summary[reference]), linestyle="none", marker="_",
                     markersize=14, markeredgewidth=2, color="0.35", label="published", zorder=4)
         if reference_line:
             ax.axhline(reference_line[0], color="0.4", linestyle=":", label=reference_line[1])
-    # the legend says what the band or bars span
-    first = panels[0]
-    first.add_patch(Patch(alpha=0.2 if numeric else 0.0, color="0.5", label=f"{'band' if numeric else 'bars'}: {BAND_LABEL}"))
-    ax = panels[-1]
+    first, ax = panels[0], panels[-1]
     if numeric and _wide(levels):
         ax.set_xscale("log")
     ax.set_xticks(list(where.values()), [str(value) for value in where])
@@ -158,7 +163,13 @@ def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, trials: pd.Dat
     name = _error(metric) if as_error else LABELS.get(metric, metric)
     if split:
         top, bottom = panels
-        bulk, out = _padded(bulk_lo, bulk_hi, floor=1e-3), _padded(out_lo, out_hi, 0.5, floor=0.02 * (bulk_hi - bulk_lo) + 1e-3)
+        # each panel also spans the interval ends nearer to its own values than to the other's
+        for value in ends:
+            if abs(value - np.clip(value, out_lo, out_hi)) < abs(value - np.clip(value, bulk_lo, bulk_hi)):
+                out_lo, out_hi = min(out_lo, value), max(out_hi, value)
+            else:
+                bulk_lo, bulk_hi = min(bulk_lo, value), max(bulk_hi, value)
+        bulk, out = _padded(bulk_lo, bulk_hi, floor=1e-3), _padded(out_lo, out_hi, 0.15, floor=1e-3)
         (bottom if outliers_below else top).set_ylim(*out)
         (top if outliers_below else bottom).set_ylim(*bulk)
         top.spines["bottom"].set_visible(False)
@@ -172,7 +183,10 @@ def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, trials: pd.Dat
     else:
         first.set_ylabel(name)
     first.set_title(title or f"{name} vs {axis}")
-    legend_outside(first)
+    # the legend says what the band or the bars span
+    span = (Patch(alpha=0.2, color="0.5", label=f"band: {BAND_LABEL}") if numeric
+            else Line2D([], [], color="0.3", marker="|", markersize=12, linestyle="none", label=f"bars: {BAND_LABEL}"))
+    legend_outside(first, extra=(span,))
     return fig
 
 
@@ -187,8 +201,7 @@ def _seed_bands(data: pd.DataFrame, x: str, metric: str, hue: str, log_y: bool, 
                  palette=colors, hue_order=list(colors), ax=ax, **style)
     if log_y:
         ax.set_yscale("log")
-    ax.add_patch(Patch(alpha=0.2, color="0.5", label=f"band: {BAND_LABEL}"))
-    legend_outside(ax, title=hue)
+    legend_outside(ax, extra=(Patch(alpha=0.2, color="0.5", label=f"band: {BAND_LABEL}"),), title=hue)
     return fig, ax
 
 

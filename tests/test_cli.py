@@ -33,6 +33,7 @@ def run_cli(capsys, *argv):
     (["run"], "required: study"),
     (["frobnicate"], "invalid choice"),
     (["report", "depth", "--profile", "smoke"], "no stored trials.*suite run depth"),
+    (["run", "depth", "--figure-format", "png,gif"], "png plus any of svg, pdf"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, monkeypatch, argv, message):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))

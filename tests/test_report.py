@@ -120,3 +120,15 @@ def test_lr_schedule_figure_draws_every_schedule_and_the_plateau_rates(tmp_path)
     assert (frame[frame.schedule == "constant"].momentum == 0.9).all()
     write_report(plan, records, tmp_path)
     assert {p.name for p in tmp_path.glob("*.png")} == {f"{f.name}.png" for f in STUDIES["schedules"].figures}
+
+
+def test_figures_in_every_requested_format_linked_from_the_readme(tmp_path):
+    plan = expand(STUDIES["depth"], "smoke")
+    write_report(plan, fake_records(plan, lambda t: 0.8 + 0.01 * t.point["depth"]), tmp_path,
+                 figure_formats=("png", "svg", "pdf"))
+    readme = (tmp_path / "README.md").read_text()
+    for png in tmp_path.glob("*.png"):
+        stem = png.stem
+        assert (tmp_path / f"{stem}.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
+        assert (tmp_path / f"{stem}.pdf").read_bytes().startswith(b"%PDF")
+        assert f"![{stem}]({stem}.png)\n[SVG]({stem}.svg) · [PDF]({stem}.pdf)" in readme
