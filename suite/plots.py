@@ -197,6 +197,10 @@ def _seed_bands(data: pd.DataFrame, x: str, metric: str, hue: str, log_y: bool, 
     levels = list(dict.fromkeys(data[hue]))
     numeric = pd.api.types.is_numeric_dtype(data[hue])
     colors = palette(sorted(levels) if numeric else levels, numeric)
+    if not numeric and len(levels) > 10:  # the palette's ten colours repeat: markers tell them apart
+        style = {**{k: v for k, v in style.items() if k != "marker"}, "style": hue, "style_order": list(colors),
+                 "markers": [MARKERS[i % len(MARKERS)] for i in range(len(colors))],
+                 "dashes": ["" if i < 10 else (4, 1.5) for i in range(len(colors))]}  # second round dashed
     sns.lineplot(data=data, x=x, y=metric, hue=hue, errorbar=("ci", round(100 * CONFIDENCE)), n_boot=200, seed=0,
                  palette=colors, hue_order=list(colors), ax=ax, **style)
     if log_y:
