@@ -2,9 +2,6 @@
 import functools
 import http.server
 import json
-import shutil
-import subprocess
-import tempfile
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,13 +9,11 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from suite import site
+from suite import browser, site
 from suite.cli import main
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM = browser.find()
 
 
 class Links(HTMLParser):
@@ -114,15 +109,9 @@ def test_every_page_loads_in_chromium(tmp_path):
     try:
         pages = sorted(path.relative_to(out).as_posix() for path in out.rglob("*.html"))
         for page in pages:
-            with tempfile.TemporaryDirectory() as profile:
-                dom = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--dump-dom",
-                                      f"http://127.0.0.1:{server.server_port}/{page}"],
-                                     capture_output=True, text=True, timeout=120).stdout
+            dom = browser.dump_dom(f"http://127.0.0.1:{server.server_port}/{page}")
             assert "</footer>" in dom, f"{page} did not render"
-        with tempfile.TemporaryDirectory() as profile:
-            subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--window-size=1280,1600",
-                            f"--screenshot={out / 'index.png'}", f"http://127.0.0.1:{server.server_port}/index.html"],
-                           capture_output=True, timeout=120)
+        browser.screenshot(f"http://127.0.0.1:{server.server_port}/index.html", out / "index.png")
     finally:
         server.shutdown()
     failed = [(path, status) for path, status in server.requests if status != "200"]
@@ -130,3 +119,9 @@ def test_every_page_loads_in_chromium(tmp_path):
     images = {path for path, _ in server.requests if path.endswith(".png")}
     assert len(images) >= len(list(RESULTS.glob("*/*.png")))  # every figure was fetched by the browser
     assert (out / "index.png").stat().st_size > 10_000
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")
+def test_site_command_screenshot(tmp_path, capsys):
+    assert main(["site", "--results-dir", str(RESULTS), "--out", str(tmp_path / "site"), "--screenshot"]) == 0
+    assert (tmp_path / "site" / "index.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -10,6 +10,8 @@ def add(subparsers) -> None:
     parser = subparsers.add_parser("site", help="write a static HTML site of the results (results/site/)")
     common.results_dir(parser)
     parser.add_argument("--out", type=Path, default=None, help="site directory (default: RESULTS_DIR/site)")
+    parser.add_argument("--screenshot", action="store_true",
+                        help="also save index.png, the index page as headless Chromium shows it")
 
 
 def main(args) -> int:
@@ -25,4 +27,11 @@ def main(args) -> int:
     except PermissionError as exc:
         raise UserError(f"cannot write the site to {out} ({exc.strerror}); choose another --out") from None
     print(f"wrote {out}/index.html ({len(written)} pages)")
+    if args.screenshot:
+        from suite import browser
+
+        if browser.find() is None:
+            raise UserError("--screenshot needs chromium; apt-get install chromium (the site itself is written)")
+        path = browser.screenshot((out / "index.html").resolve().as_uri(), out / "index.png")
+        print(f"wrote {path}")
     return 0
