@@ -11,6 +11,7 @@ without changes here.
 from __future__ import annotations
 
 import json
+from collections import Counter
 import posixpath
 import re
 import shutil
@@ -25,6 +26,7 @@ from suite.errors import UserError
 SITE_DIR = "site"
 ASSETS = (".png", ".svg", ".pdf", ".csv", ".json", ".keras")  # copied beside each page
 _LINK = re.compile(r'(href|src)="([^"#:?]+)((?:[#?][^"]*)?)"')
+_NESTED = re.compile(r"^( {2,3})([-*] |\d+\. )", re.M)
 _IMAGE = re.compile(r'(<img [^>]*src="([^"]+)\.png"[^>]*>)')
 
 
@@ -106,6 +108,8 @@ def _evidence_groups(verdict: dict) -> list[dict]:
 def _render_markdown(text: str, directory: Path, md_pages: dict[Path, str], here: str) -> str:
     """Markdown to HTML; links to .md pages point at their HTML pages, and each PNG figure gets
     links to its SVG and PDF when the report wrote them."""
+    # CommonMark (GitHub) nests a list item indented by 2-3 spaces; Python-Markdown wants 4
+    text = _NESTED.sub(lambda m: "    " + m.group(2), text)
     html = markdown.markdown(text, extensions=["tables", "fenced_code"])
 
     def relink(match: re.Match) -> str:
@@ -146,6 +150,12 @@ def _index_rows(pages: list[Page], registry: dict) -> list[dict]:
         verdict = main.verdict if main else {}
         claims = [{"claim": c.get("claim", ""), "verdict": c.get("verdict"), "extra": _claim_extra(c)}
                   for c in verdict.get("claims", []) if isinstance(c, dict)]
+        if not claims and verdict.get("evidence"):  # one claim: its rules' verdicts, counted
+            counts = Counter(str(item.get("verdict")).replace("_", " ") for item in verdict["evidence"]
+                             if isinstance(item, dict))
+            claims = [{"claim": f"{len(verdict['evidence'])} rules: "
+                                + ", ".join(f"{n} {word}" for word, n in counts.items()),
+                       "verdict": verdict.get("verdict"), "extra": ""}]
         claim = verdict.get("claim") or getattr(registry.get(name), "claim", "")
         rows.append({"name": name, "href": main.href if main else "", "claim": claim,
                      "verdict": verdict.get("verdict"), "claims": claims,
