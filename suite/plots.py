@@ -51,6 +51,9 @@ def legend_outside(ax, extra: tuple = (), **kwargs) -> None:
     ``extra``: proxy artists to add (e.g. what a shaded band spans)."""
     handles, labels = ax.get_legend_handles_labels()
     handles, labels = [*handles, *extra], [*labels, *(artist.get_label() for artist in extra)]
+    # the series first, then what the marks mean (seeds, published numbers, bands)
+    order = sorted(range(len(labels)), key=lambda i: labels[i] in ("each seed", "published") or i >= len(labels) - len(extra))
+    handles, labels = [handles[i] for i in order], [labels[i] for i in order]
     if handles:
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
                   frameon=False, **kwargs)
