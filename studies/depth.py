@@ -1,5 +1,9 @@
 """Nielsen ch.5: deeper sigmoid networks do not learn better on MNIST."""
-from suite.study import Reference, Rule, Study
+from suite.study import Reference, Related, Rule, Study
+
+ONE = "one hidden layer of 30 sigmoid units is far better than none"
+MORE = "more sigmoid layers (2-4) do not improve on one"
+LONG_EPOCHS = 90
 
 STUDY = Study(
     name="depth",
@@ -16,6 +20,8 @@ STUDY = Study(
     profiles={
         "smoke": {"dataset": "synthetic", "epochs": 2, "seeds": 2},
         "quick": {"dataset": "mnist_10k", "epochs": 30, "seeds": 3},
+        # the budget question: 3x the updates of quick (63,000; the book's 30 epochs of 50,000 are 150,000)
+        "long": {"dataset": "mnist_10k", "epochs": LONG_EPOCHS, "seeds": 3},
         "paper": {"dataset": "mnist", "epochs": 30, "seeds": 3},
     },
     metrics=("test_accuracy", "best_dev_accuracy", "final_train_accuracy"),
@@ -25,15 +31,23 @@ STUDY = Study(
         values={0: 0.88, 1: 0.965, 2: 0.969, 3: 0.965, 4: 0.965}),),
     rules=(
         Rule("better", a={"depth": 1}, b={"depth": 0}, metric="test_accuracy", margin=0.01,
-             says="one hidden layer beats none by more than 1 point"),
-        Rule("not_better", a={"depth": 2}, b={"depth": 1}, metric="test_accuracy", margin=0.01,
+             claim=ONE, says="one hidden layer beats none by more than 1 point"),
+        Rule("not_better", a={"depth": 2}, b={"depth": 1}, metric="test_accuracy", margin=0.01, claim=MORE,
              says="2 hidden layers gain less than 1 point over 1"),
-        Rule("not_better", a={"depth": 3}, b={"depth": 1}, metric="test_accuracy", margin=0.01,
+        Rule("not_better", a={"depth": 3}, b={"depth": 1}, metric="test_accuracy", margin=0.01, claim=MORE,
              says="3 hidden layers gain less than 1 point over 1"),
-        Rule("not_better", a={"depth": 4}, b={"depth": 1}, metric="test_accuracy", margin=0.01,
+        Rule("not_better", a={"depth": 4}, b={"depth": 1}, metric="test_accuracy", margin=0.01, claim=MORE,
              says="4 hidden layers gain less than 1 point over 1"),
     ),
+    related=(Related("long", MORE, f"{LONG_EPOCHS} epochs (63,000 updates) instead of 30", {
+        "supported": "Given the updates, depths 2-4 hold the one-hidden-layer level: wherever they fall short "
+                     "at this page's budget (a seed stuck near chance included), that is a budget effect.",
+        "not_supported": "Even with three times the updates the deeper nets do not match one hidden layer: "
+                         "their shortfall here is not only a matter of budget.",
+        "inconclusive": "The longer run cannot decide it either, so whether the shortfall here is a budget "
+                        "effect stays open."}),),
     notes="Nielsen's L2 term is lambda/(2n) * sum(w^2) with n the training-set size; the suite "
           "passes Keras L2(lambda / (2n)), which gives the same gradient. The quick profile trains "
-          "on 7,000 of the 10,000 embedded digits, so absolute accuracies sit below the book's.",
+          "on 7,000 of the 10,000 embedded digits for 30 epochs (21,000 updates; the book: 50,000 images, "
+          "150,000 updates), so absolute accuracies sit below the book's; profile long runs 90 epochs.",
 )

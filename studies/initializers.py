@@ -3,7 +3,14 @@ from suite.study import Figure, Rule, Study
 
 NAMES = ("zeros", "constant", "small_normal", "large_normal", "glorot_uniform", "glorot_normal",
          "he_uniform", "he_normal", "lecun_uniform", "lecun_normal")
-PRESERVED = (0.5, 2.0)  # last/first hidden layer's activation std within a factor of 2: scale kept
+# The deck's pairing and the alternatives it is tested against. LeCun is left out: with 100 -> 100
+# layers fan_in = fan_out, so LeCun and Glorot draw from the same distribution (deck 004: LeCun is
+# the special case of Glorot with fan_in = fan_out) and past layer 1 cannot differ.
+MATCH = (("tanh", "glorot_normal", ("he_normal", "small_normal", "large_normal")),
+         ("relu", "he_normal", ("glorot_normal", "small_normal", "large_normal")))
+KEEPS = ("of the alternatives, the matching initialization (Glorot for tanh, He for ReLU) keeps the "
+         "activation scale across layers closest to constant at initialization")
+FASTER = "the matching initialization trains faster than each alternative"
 
 
 def at(init, activation):
@@ -13,7 +20,8 @@ def at(init, activation):
 STUDY = Study(
     name="initializers",
     claim="Zero initialization never breaks the symmetry between units; Glorot initialization suits "
-          "tanh (and sigmoid), He initialization suits ReLU; too large an initialization explodes or "
+          "tanh, He initialization suits ReLU (each keeps the activation scale across layers closer to "
+          "constant, and trains faster, than the alternatives); too large an initialization explodes or "
           "saturates.",
     source="Glorot & Bengio 2010 (Xavier init, activation and back-propagated gradient spreads per "
            "layer), He et al. 2015; lecture deck 001 'Parameters initialization'",
@@ -28,20 +36,17 @@ STUDY = Study(
         "quick": {"dataset": "mnist_10k", "epochs": 5, "seeds": 3},
         "paper": {"dataset": "mnist", "epochs": 10, "seeds": 3},
     },
-    metrics=("test_accuracy", "activation_std_ratio", "backprop_std_ratio", "saturated_fraction_init",
-             "dead_fraction"),
+    metrics=("test_accuracy", "mean_dev_accuracy", "activation_std_ratio", "activation_std_drift",
+             "backprop_std_ratio", "saturated_fraction_init", "dead_fraction"),
     rules=(
         *(Rule("within", at("zeros", act), bounds=(None, 0.2), claim="zeros never break symmetry",
                says=f"zeros, {act}: test accuracy stays near chance (<= 20%)") for act in ("tanh", "relu")),
-        Rule("within", at("glorot_normal", "tanh"), metric="activation_std_ratio", bounds=PRESERVED,
-             claim="Glorot suits tanh, He suits ReLU",
-             says="glorot_normal, tanh: layer-5/layer-1 activation std within [0.5, 2] at initialization"),
-        Rule("within", at("he_normal", "relu"), metric="activation_std_ratio", bounds=PRESERVED,
-             claim="Glorot suits tanh, He suits ReLU",
-             says="he_normal, relu: layer-5/layer-1 activation std within [0.5, 2] at initialization"),
-        Rule("within", at("glorot_normal", "relu"), metric="activation_std_ratio", bounds=(None, 0.5),
-             claim="Glorot suits tanh, He suits ReLU",
-             says="glorot_normal, relu: activations shrink through depth (ratio < 0.5; He: x1/sqrt(2) per layer)"),
+        *(Rule("better", at(other, act), at(best, act), metric="activation_std_drift", margin=0.0, claim=KEEPS,
+               says=f"{act}: {other}'s activation scale drifts more over the 5 layers than {best}'s")
+          for act, best, others in MATCH for other in others),
+        *(Rule("better", at(best, act), at(other, act), metric="mean_dev_accuracy", margin=0.0, claim=FASTER,
+               says=f"{act}: {best} learns faster than {other} (mean dev accuracy over the epochs)")
+          for act, best, others in MATCH for other in others),
         Rule("within", at("large_normal", "relu"), metric="activation_std_ratio", bounds=(10.0, None),
              claim="too-large initialization explodes or saturates",
              says="large_normal (std 1), relu: activations grow > 10x from layer 1 to layer 5"),
@@ -66,9 +71,15 @@ STUDY = Study(
           "initializer on every kernel: zeros; constant 0.1; small_normal N(0, 0.01^2); large_normal "
           "N(0, 1); Glorot/He/LeCun as in Keras (uniform and normal). The layer probe runs on 1,000 "
           "training images before training and after every epoch (Glorot & Bengio's view): "
-          "activation_std_ratio = activation std of hidden layer 5 over layer 1; backprop_std_ratio = "
+          "activation_std_ratio = activation std of hidden layer 5 over layer 1, activation_std_drift = "
+          "|ln activation_std_ratio| (0 = scale kept; the claims rank initializations by it); backprop_std_ratio = "
           "std of dC/dz (per example) at layer 1 over layer 5; saturated_fraction_init = share of tanh "
           "outputs with |a| > 0.99; all three at initialization. dead_fraction: relu units that output 0 "
-          "on all 1,000 images after the last epoch. A run whose loss turns NaN is 'diverged' and its "
-          "metrics are not averaged in.",
+          "on all 1,000 images after the last epoch; mean_dev_accuracy (dev accuracy averaged over the 5 "
+          "epochs) is how fast a run learns. Each claim compares the deck's pairing with every "
+          "alternative at the same activation (the old bands could not tell He + tanh from Glorot + "
+          "tanh); LeCun is not among the alternatives because with 100 -> 100 layers it draws from the "
+          "same distribution as Glorot. Differences from the source: Glorot & Bengio probe much wider "
+          "nets on other data; here 5 x 100 on digits, 5 epochs. A run whose loss turns NaN is "
+          "'diverged' and its metrics are not averaged in.",
 )

@@ -21,8 +21,11 @@ ZHANG = {("mlp_1x512", "none", "true"): (1.0, .5051), ("mlp_1x512", "wd", "true"
          ("cnn", "none", "true"): (1.0, .7607), ("cnn", "wd", "true"): (1.0, .7736),
          ("cnn", "crop", "true"): (.9982, .7966), ("cnn", "crop_wd", "true"): (.999, .8122),
          ("cnn", "none", "random"): (.9982, .0986)}
-CITATION = ("Zhang et al. 2017, Table 1 (CIFAR-10, 50k training images; lecture decks 001/002); the cnn "
-            "rows show the paper's small AlexNet (its Inception, random labels: 100.0 / 9.78)")
+CITATION = ("Zhang et al. 2017, Table 1 (CIFAR-10, 50k training images; lecture decks 001/002), random-label rows "
+            "only: fitting random labels and chance-level test accuracy do not depend on the data set, while "
+            "true-label accuracies on CIFAR-10 say nothing about MNIST's; the cnn rows show the paper's small "
+            "AlexNet (its Inception, random labels: 100.0 / 9.78)")
+COMPARABLE = {key: value for key, value in ZHANG.items() if key[2] == "random"}
 FULL = {"batch_size": 128, "epochs": 120, "lr_schedule_options": {"decay_rate": 0.95}, "seeds": 3,
         "only": (*TABLE_1, {"regularizer": "none"})}  # every data condition for every model
 
@@ -55,8 +58,8 @@ STUDY = Study(
         "fashion": {"dataset": "fashion_mnist", **FULL},
     },
     metrics=("train_accuracy", "test_accuracy", "epochs_to_100"),
-    references=(Reference(CITATION, "train_accuracy", {k: v[0] for k, v in ZHANG.items()}),
-                Reference(CITATION, "test_accuracy", {k: v[1] for k, v in ZHANG.items()})),
+    references=(Reference(CITATION, "train_accuracy", {k: v[0] for k, v in COMPARABLE.items()}),
+                Reference(CITATION, "test_accuracy", {k: v[1] for k, v in COMPARABLE.items()})),
     rules=(
         *(Rule("within", plain(m, "random"), metric=metric, bounds=bounds, says=f"{m}, random labels: {text}",
                claim="random labels are fitted (train accuracy >= 99%) while test accuracy is chance (10 ± 2%)")
@@ -90,6 +93,9 @@ STUDY = Study(
            "running train accuracy is 100% (with crop, on augmented batches, it rarely is: n/a); "
            "train accuracy is the last weights on the whole (corrupted) training set. paper and "
            "fashion use the full training split, batch 128 and the per-epoch decay, same networks. "
-           "MNIST true-label accuracies sit far above Zhang's CIFAR-10 ones; the random-label rows "
-           "are what carries over."),
+           "Published numbers are shown only on the random-label rows: Zhang's true-label accuracies are "
+           "CIFAR-10's and are not comparable with digits (the ranking of the conditions is what carries "
+           "over, judged by the rules). epochs_to_100 averages the seeds that reached 100% train accuracy "
+           "and the cell says how many never did within the budget; the time-to-fit rule ranks a seed "
+           "that never got there above every one that did."),
 )

@@ -5,6 +5,9 @@ RATES = [1.0, 0.1, 0.01, 0.001, 0.0001]
 RHOS = {"none": {}, **{r: {"optimizer_options": {"rho": float(r)}} for r in ("0.9", "0.95", "0.99")}}
 EPSILONS = {"none": {}, **{e: {"optimizer_options": {"epsilon": float(e)}} for e in ("1e-2", "1e-4", "1e-6", "1e-8")}}
 TUNED = ["sgd", "momentum", "adagrad"]
+# Zeiler compares Duchi et al.'s Adagrad (accumulator from 0), not Keras's default (from 0.1).
+OPTIMIZERS = {**{name: {"optimizer": name} for name in TUNED}, "adagrad": {"optimizer": "adagrad_duchi"},
+              "adadelta": {"optimizer": "adadelta"}}
 # Zeiler's test errors (%), Table 1 (rows: learning rate) and Table 2 (rows: epsilon, columns: rho).
 TABLE_1 = {"sgd": (2.26, 2.51, 7.02, 17.01, 58.10), "momentum": (89.68, 2.03, 2.68, 6.98, 16.98),
            "adagrad": (43.76, 2.82, 1.79, 5.21, 12.59)}
@@ -29,7 +32,7 @@ STUDY = Study(
            "001, 'Adaptive learning rates': '⇒ less sensitive to the learning rate hyper-parameter!')",
     base={"model": "mlp", "widths": [500, 300], "activation": "tanh", "output_activation": "softmax",
           "batch_size": 100, "epochs": 6, "keep_weights": "last"},
-    axes={"optimizer": TUNED + ["adadelta"], "learning_rate": RATES, "rho": RHOS, "epsilon": EPSILONS},
+    axes={"optimizer": OPTIMIZERS, "learning_rate": RATES, "rho": RHOS, "epsilon": EPSILONS},
     only=GRID,
     profiles={
         "smoke": {"dataset": "synthetic", "widths": [16, 8], "epochs": 1, "seeds": 2,

@@ -237,8 +237,18 @@ def gaussian_inputs(splits: Splits, rng: np.random.Generator) -> Splits:
     return replace(splits, x_train=draw(splits.x_train), x_dev=draw(splits.x_dev), x_test=draw(splits.x_test))
 
 
+def center(splits: Splits, rng: np.random.Generator) -> Splits:
+    """Every split minus the training split's per-pixel (and per-channel) mean: zero-mean inputs
+    (LeCun, Bottou, Orr & Mueller 1998, 'Efficient BackProp', section 4.3). Dev and test are
+    shifted by the training mean, never by their own, so nothing is learned from them. Draws
+    nothing from ``rng``."""
+    mean = splits.x_train.mean(axis=0, dtype=np.float64).astype(np.float32)
+    return replace(splits, x_train=splits.x_train - mean, x_dev=splits.x_dev - mean, x_test=splits.x_test - mean)
+
+
 TRANSFORMS = {
     "none": lambda splits, rng: splits,
+    "center": center,
     "shuffled_pixels": shuffled_pixels,
     "random_pixels": random_pixels,
     "gaussian": gaussian_inputs,

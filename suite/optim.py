@@ -12,7 +12,11 @@ OPTIMIZERS = {
     "momentum": lambda lr, momentum, **kw: keras.optimizers.SGD(lr, momentum=momentum or 0.9, **kw),
     "nesterov": lambda lr, momentum, **kw: keras.optimizers.SGD(
         lr, momentum=momentum or 0.9, nesterov=True, **kw),
-    "adagrad": lambda lr, momentum, **kw: keras.optimizers.Adagrad(lr, **kw),
+    "adagrad": lambda lr, momentum, **kw: keras.optimizers.Adagrad(lr, **kw),  # Keras: accumulator starts at 0.1
+    # Duchi, Hazan & Singer (2011), the Adagrad Zeiler (2012) compares: the squared-gradient sum
+    # starts at 0, so the first step is lr * g / sqrt(g^2 + epsilon), about lr * sign(g).
+    "adagrad_duchi": lambda lr, momentum, **kw: keras.optimizers.Adagrad(
+        lr, **{"initial_accumulator_value": 0.0, **kw}),
     "adadelta": lambda lr, momentum, **kw: keras.optimizers.Adadelta(lr, **kw),
     "rmsprop": lambda lr, momentum, **kw: keras.optimizers.RMSprop(lr, momentum=momentum, **kw),
     "adam": lambda lr, momentum, **kw: keras.optimizers.Adam(lr, **kw),

@@ -117,6 +117,8 @@ def summary_metrics(rows: list[dict], at_end: bool = True) -> dict:
     ``grad_ratio_first_last``: the first hidden layer's bias-gradient norm over the last hidden
     layer's (below 1: the early layers learn slower); ``activation_std_ratio``: the last hidden
     layer's activation std over the first's (1: the scale is preserved through depth);
+    ``activation_std_drift``: |ln activation_std_ratio|, how far the scale moves either way (0: kept;
+    ln 2 = 0.69: halved or doubled), so initializations can be ranked by how well they keep it;
     ``bias_grad_norm_<l>``: each layer's bias-gradient norm at initialization. ``at_end`` adds
     the end-of-training numbers (dead units, the ratio after training).
     """
@@ -133,6 +135,8 @@ def summary_metrics(rows: list[dict], at_end: bool = True) -> dict:
     metrics = {
         "grad_ratio_first_last": ratio(start[0]["bias_grad_norm"], start[-1]["bias_grad_norm"]),
         "activation_std_ratio": ratio(start[-1]["activation_std"], start[0]["activation_std"]),
+        "activation_std_drift": abs(math.log(ratio(start[-1]["activation_std"], start[0]["activation_std"])))
+        if start[-1]["activation_std"] > 0 and start[0]["activation_std"] > 0 else math.nan,
         "backprop_std_ratio": ratio(start[0]["backprop_grad_std"], start[-1]["backprop_grad_std"]),
         "saturated_fraction_init": float(np.mean([row["saturated_fraction"] for row in start])),
         **{f"bias_grad_norm_{row['layer']}": row["bias_grad_norm"] for row in start},

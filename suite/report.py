@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from suite import analysis, plots, tables, verdicts
+from suite import analysis, plots, related, tables, verdicts
 from suite.analysis import is_percent
 from suite.errors import lookup
 from suite.store import atomic_write_text
@@ -24,11 +24,13 @@ WEIGHTS_KEPT = {
 
 
 def _cell(row: pd.Series, metric: str) -> str:
-    count, total = row.get(f"{metric}_n", row["n"]), row["n"] + row["n_diverged"]
+    count, total = int(row.get(f"{metric}_n", row["n"])), int(row["n"] + row["n_diverged"])
+    # an epochs_to_* threshold left empty by a finished run was never reached within the budget
+    never = int(row["n"] - count) if metric.startswith("epochs_to") else 0
     if count == 0:
         if row["n"] == 0:
             return "diverged" if row["n_diverged"] else "failed" if row["n_failed"] else "missing"
-        return f"n/a (0 of {row['n']} seeds)"
+        return f"never reached (0 of {never} seeds)" if never else f"n/a (0 of {int(row['n'])} seeds)"
     mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
     # accuracies in % with 2 decimals, counts and ratios from 1 up with 1; below 1 (a loss, a
     # gradient norm) 3 significant digits
@@ -36,7 +38,9 @@ def _cell(row: pd.Series, metric: str) -> str:
     text = f"{scale * mean:{form}}" + (f" ± {scale * std:{form}}" if not math.isnan(std) else "")
     if not math.isnan(row[f"{metric}_ci_low"]):
         text += f" [{scale * row[f'{metric}_ci_low']:{form}}, {scale * row[f'{metric}_ci_high']:{form}}]"
-    if count < total:
+    if never:
+        text += f" ({count} of {total} seeds; {never} never reached it)"
+    elif count < total:
         text += f" ({count} of {total} seeds)"
     return text
 
@@ -227,6 +231,8 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[
     lines = [
         f"# Study `{study.name}`", "", f"**Claim.** {study.claim}", "", f"**Source.** {study.source}",
         "", *_verdict_lines(verdict), "",
+        *related.related_lines(study, plan.profile, verdict,
+                               related.load_verdicts(study, plan.profile, out_dir), out_dir),
         "## Setup", "",
         f"- profile `{plan.profile}`; dataset `{config['dataset']}` "
         f"({', '.join(f'{k} {v}' for k, v in splits.items())}); "

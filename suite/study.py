@@ -50,6 +50,18 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another profile of the same study that answers a question this one cannot (a bigger budget):
+    its pages report that profile's verdict on ``claim`` beside their own, with a link, and the
+    sentence ``readings`` holds for that verdict (supported / not_supported / inconclusive), so
+    the conclusion follows from the other run's numbers. ``setting`` says what differs."""
+    profile: str
+    claim: str
+    setting: str
+    readings: dict
+
+
+@dataclass(frozen=True)
 class Figure:
     """A study-specific plot of the finished trials matching ``where`` (axes or varying config keys).
 
@@ -99,6 +111,7 @@ class Study:
     only: tuple = ()
     figures: tuple = ()  # Figure specs; empty = the default plots
     tables: tuple = ()  # Table specs: extra README tables in a paper's layout
+    related: tuple = ()  # Related specs: other profiles whose verdicts these pages report
 
     @property
     def levels(self) -> dict:

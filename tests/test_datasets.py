@@ -102,6 +102,9 @@ def pixel_order(original: np.ndarray, moved: np.ndarray) -> np.ndarray:
     return np.searchsorted(flat_in, flat_out)
 
 
+SEEDLESS = {"none", "center"}  # transforms that draw nothing from the seed
+
+
 @pytest.mark.parametrize("name", sorted(datasets.TRANSFORMS))
 def test_every_transform_keeps_shapes_labels_and_is_reproducible(name):
     splits = distinct_pixels()
@@ -112,7 +115,7 @@ def test_every_transform_keeps_shapes_labels_and_is_reproducible(name):
         assert getattr(first, part).shape == getattr(splits, part).shape
         assert getattr(first, part).dtype == np.float32
         np.testing.assert_array_equal(getattr(first, part), getattr(again, part))
-        assert name == "none" or not np.array_equal(getattr(first, part), getattr(other, part))
+        assert name in SEEDLESS or not np.array_equal(getattr(first, part), getattr(other, part))
     for part in ("y_train", "y_dev", "y_test"):
         np.testing.assert_array_equal(getattr(first, part), getattr(splits, part))
 
@@ -152,6 +155,16 @@ def test_gaussian_inputs_match_the_training_mean_and_std_per_channel():
         assert abs(np.corrcoef(x.reshape(-1), getattr(splits, part).reshape(-1))[0, 1]) < 0.02
 
 
+def test_center_subtracts_the_training_splits_per_pixel_mean_from_every_split():
+    splits = datasets.load("synthetic")
+    centered = datasets.transform(splits, seed=0, input_transform="center")
+    mean = splits.x_train.mean(axis=0)
+    np.testing.assert_allclose(centered.x_train.mean(axis=0), 0.0, atol=1e-6)
+    for part in ("x_dev", "x_test"):  # shifted by the training mean, not by their own
+        np.testing.assert_allclose(getattr(centered, part), getattr(splits, part) - mean, atol=1e-6)
+        assert np.abs(getattr(centered, part).mean(axis=0)).max() > 1e-3
+
+
 @pytest.mark.parametrize("p", [0.0, 0.2, 0.5, 0.8, 1.0])
 def test_label_corruption_changes_about_p_times_1_minus_1_over_k(p):
     rng = np.random.default_rng(0)
@@ -186,5 +199,5 @@ def test_transform_corrupts_only_training_labels_reproducibly_and_nested():
 
 
 def test_unknown_transform_names_the_choices():
-    with pytest.raises(UserError, match="unknown input transform 'blur'.*choose one of: gaussian, none"):
+    with pytest.raises(UserError, match="unknown input transform 'blur'.*choose one of: center, gaussian, none"):
         datasets.transform(datasets.load("synthetic"), 0, "blur")

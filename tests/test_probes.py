@@ -85,3 +85,11 @@ def test_a_diverged_run_keeps_only_what_was_measured_at_initialization():
     assert probes.summary_metrics(rows)["grad_ratio_first_last"] == 0.5
     early = probes.summary_metrics(rows, at_end=False)
     assert "dead_fraction" not in early and early["bias_grad_norm_2"] == 2.0
+
+
+@pytest.mark.parametrize("last_std, drift", [(1.0, 0.0), (2.0, math.log(2)), (0.5, math.log(2)), (0.0, math.nan)])
+def test_activation_std_drift_is_the_scale_change_either_way(last_std, drift):
+    rows = [{"epoch": 0, "layer": layer, "output_layer": False, "bias_grad_norm": 1.0, "activation_std": std,
+             "backprop_grad_std": 1.0, "dead_fraction": 0.0, "saturated_fraction": 0.0}
+            for layer, std in ((1, 1.0), (2, last_std))]
+    assert probes.summary_metrics(rows)["activation_std_drift"] == pytest.approx(drift, nan_ok=True)

@@ -1,0 +1,27 @@
+from studies import STUDIES
+from suite.related import profile_dir
+from suite.report import write_report
+from suite.study import expand
+from test_report import fake_records
+
+
+def test_profile_dirs_follow_the_cli_layout(tmp_path):
+    quick = tmp_path / "depth"
+    assert profile_dir(quick, "quick", "long") == quick / "long"
+    assert profile_dir(quick / "long", "long", "quick") == quick
+    assert profile_dir(quick / "smoke", "smoke", "long") == quick / "long"
+
+
+def test_the_quick_page_reports_the_long_profiles_verdict_and_what_follows_from_it(tmp_path):
+    study, out = STUDIES["depth"], tmp_path / "depth"
+    quick = expand(study, "quick")
+    # here depth 4 falls far behind; on the long profile every depth >= 1 ties
+    write_report(quick, fake_records(quick, lambda t: 0.3 if t.point["depth"] == 4 else 0.9), out)
+    assert "has not been run yet (`suite run depth --profile long`)" in (out / "README.md").read_text()
+
+    long = expand(study, "long")
+    write_report(long, fake_records(long, lambda t: 0.85 if t.point["depth"] == 0 else 0.95), out / "long")
+    write_report(quick, fake_records(quick, lambda t: 0.3 if t.point["depth"] == 4 else 0.9), out)
+    readme = (out / "README.md").read_text()
+    assert "[profile `long`](long/README.md)" in readme
+    assert "finds: **supported**" in readme and "that is a budget effect" in readme
