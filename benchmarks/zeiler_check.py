@@ -11,9 +11,11 @@ mini-batch 100, 6 epochs, last weights tested, crossed with
 
 and, for Adadelta, the effective per-parameter step (|delta w| / |g|) over its first updates: with
 epsilon 1e-2 the first step is about sqrt(eps) / sqrt((1 - rho) g^2 + eps) ~ 1 for small
-gradients, i.e. SGD at rate 1 (Zeiler 2012, eq. 14 with E[dx^2]_0 = 0).
+gradients, i.e. SGD at rate 1 (Zeiler 2012's update with E[dx^2]_0 = 0).
 
-Prints one JSON line per trial and one per Adadelta step probe. Not a test: a measurement.
+Prints one JSON line per trial and one per Adadelta step probe (kept in
+results/benchmarks/zeiler_check.jsonl; its wall times were measured on a loaded shared CPU).
+Not a test: a measurement.
     python benchmarks/zeiler_check.py --seeds 3
 """
 import argparse

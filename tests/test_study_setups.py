@@ -79,3 +79,10 @@ def test_depth_long_profile_gives_three_times_the_updates_of_quick():
 def test_memorization_shows_zhangs_numbers_only_on_the_comparable_random_label_rows():
     references = STUDIES["memorization"].references
     assert references and all(key[2] == "random" for ref in references for key in ref.values)
+
+
+def test_optimizers_study_centres_its_inputs_on_the_training_split():
+    config = trials("optimizers", optimizer="sgd", learning_rate=1.0, seed=0)[0].config
+    assert config["input_transform"] == "center"
+    splits = datasets.transform(datasets.load("synthetic"), 0, config["input_transform"])
+    np.testing.assert_allclose(splits.x_train.mean(axis=0), 0.0, atol=1e-6)
