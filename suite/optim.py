@@ -30,6 +30,7 @@ OPTIMIZERS = {
 OPTIMIZER_CLASSES = {
     "sgd": (keras.optimizers.SGD, ("momentum",)), "momentum": (keras.optimizers.SGD, ("momentum",)),
     "nesterov": (keras.optimizers.SGD, ("momentum", "nesterov")), "adagrad": (keras.optimizers.Adagrad, ()),
+    "adagrad_duchi": (keras.optimizers.Adagrad, ()),
     "adadelta": (keras.optimizers.Adadelta, ()), "rmsprop": (keras.optimizers.RMSprop, ("momentum",)),
     "adam": (keras.optimizers.Adam, ()), "adamw": (keras.optimizers.AdamW, ()),
     "nadam": (keras.optimizers.Nadam, ()), "adamax": (keras.optimizers.Adamax, ()),

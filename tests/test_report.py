@@ -57,7 +57,7 @@ def test_study_figures_claims_and_published_numbers(tmp_path):
     assert math.isnan(summary.loc[("cnn", "crop_wd", "true"), "reference_train_accuracy"])  # CIFAR-10's, not comparable
     assert "10.61" in readme
     verdict = json.loads((tmp_path / "verdict.json").read_text())
-    assert len(verdict["claims"]) == 3 and all(c["evidence"] for c in verdict["claims"])
+    assert len(verdict["claims"]) == 4 and all(c["evidence"] for c in verdict["claims"])
     trials = pd.read_csv(tmp_path / "trials.csv")
     assert {"label_corruption", "input_transform", "weight_decay", "random_crop"} <= set(trials)
 

@@ -77,4 +77,6 @@ def test_verdict_per_claim_and_overall():
     assert [(c["claim"], c["verdict"], len(c["evidence"])) for c in result["claims"]] == [
         ("chance", "supported", 1), ("fits", "not_supported", 2)]
     assert "'within' holds" in result["rule"]
-    assert "claims" not in verdicts.verdict(STUDIES["depth"], TRIALS)
+    unnamed = tuple(Rule("within", {"model": "mlp", "data": "random"}, bounds=(0.08, 0.12)) for _ in range(2))
+    assert "claims" not in verdicts.verdict(Study("s", "one claim", "src", {}, {"model": [], "data": []}, {},
+                                                  rules=unnamed), GRID)
