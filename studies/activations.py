@@ -62,7 +62,8 @@ STUDY = Study(
              says="5 relu layers (He): ||dC/db|| of layer 1 >= 0.5 x layer 5's at initialization"),
         Rule("better", deep("relu"), deep("relu", "glorot"), metric="grad_ratio_first_last", margin=0.0,
              claim="sigmoid's gradient vanishes towards the input, ReLU's does not",
-             says="5 relu layers: He keeps layer 1's ||dC/db|| closer to layer 5's than Glorot does"),
+             says="5 relu layers: layer 1's ||dC/db|| over layer 5's is larger with He than with Glorot "
+                  "(Glorot's shrinks towards the input)"),
     ),
     figures=(
         Figure("test_accuracy_by_activation", "metric_vs", "test_accuracy", x="activation", hue="network",
