@@ -231,8 +231,8 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[
     lines = [
         f"# Study `{study.name}`", "", f"**Claim.** {study.claim}", "", f"**Source.** {study.source}",
         "", *_verdict_lines(verdict), "",
-        *related.related_lines(study, plan.profile, verdict,
-                               related.load_verdicts(study, plan.profile, out_dir), out_dir),
+        *related.related_lines(study, plan.profile, verdict, trials,
+                               related.load_others(study, plan.profile, out_dir), out_dir),
         "## Setup", "",
         f"- profile `{plan.profile}`; dataset `{config['dataset']}` "
         f"({', '.join(f'{k} {v}' for k, v in splits.items())}); "

@@ -25,3 +25,17 @@ def test_the_quick_page_reports_the_long_profiles_verdict_and_what_follows_from_
     readme = (out / "README.md").read_text()
     assert "[profile `long`](long/README.md)" in readme
     assert "finds: **supported**" in readme and "that is a budget effect" in readme
+
+
+def test_the_note_counts_the_seeds_that_did_not_learn_on_each_profile(tmp_path):
+    import pandas as pd
+
+    from suite.related import related_lines
+
+    study = STUDIES["depth"]
+    verdict = {"claims": [{"claim": study.related[0].claim, "verdict": "supported"}]}
+    own = pd.DataFrame({"depth": [4, 4, 1], "seed": [0, 1, 0], "status": ["collapsed", "done", "done"]})
+    other = pd.DataFrame({"depth": [4, 4, 1], "seed": [0, 1, 0], "status": ["done", "done", "done"]})
+    lines = related_lines(study, "quick", verdict, own, {"long": {"verdict": verdict, "trials": other}},
+                          tmp_path / "depth")
+    assert "here depth=4: 1 of 2; on `long` none." in lines[0]
