@@ -66,9 +66,11 @@ def _scalar(value):
 def history_frame(records: list[dict], axes) -> pd.DataFrame:
     """Long form: one row per trial and epoch, with the optimizer steps taken by its end."""
     varying = _varying_config(records, set(axes))
-    rows = [{**{axis: record["point"][axis] for axis in axes},
-             **{key: _scalar(record["config"].get(key)) for key in varying}, "seed": record["seed"], **row,
-             "step": row["epoch"] * record.get("steps_per_epoch", math.nan)}
+    # Axis values come last: an axis named like a logged column (learning_rate) keeps its value,
+    # not the per-epoch float32 reading.
+    rows = [{**{key: _scalar(record["config"].get(key)) for key in varying}, "seed": record["seed"], **row,
+             "step": row["epoch"] * record.get("steps_per_epoch", math.nan),
+             **{axis: record["point"][axis] for axis in axes}}
             for record in records for row in record.get("history", [])]
     return pd.DataFrame(rows)
 
@@ -190,7 +192,7 @@ def schedule_frame(records: list[dict], hue: str) -> pd.DataFrame:
         momentum = optim.build_momentum_schedule(config["momentum_schedule"], config["momentum"], per_epoch,
                                                  config["epochs"], config["momentum_schedule_options"])
         if config["lr_callback"] != "none":
-            # the rate logged at an epoch's end is the one its steps used (the callback runs after)
+            # the rate logged for an epoch is the one its steps used (read before its first step)
             steps = np.array([[(row["epoch"] - 1) * per_epoch, row["epoch"] * per_epoch - 1]
                               for row in record["history"]]).ravel()
             rates = np.repeat([row["learning_rate"] for row in record["history"]], 2)

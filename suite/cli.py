@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from suite.arguments import address, output_flags, port, positive
+from suite.console import hide_library_noise, plural, say
 from suite.errors import UserError
 
 BACKENDS = ("auto", "tensorflow", "jax")
@@ -16,16 +18,6 @@ FIGURE_FORMATS = ("png", "svg", "pdf")  # the matplotlib writers a report uses
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line and exit 2, as for every other bad input
         raise UserError(f"{message} (see `{self.prog} --help`)")
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid int value: '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
 
 
 def _figure_formats(text: str) -> tuple[str, ...]:
@@ -66,11 +58,13 @@ def _choose_backend(requested: str) -> None:
     if requested == "auto":
         requested = os.environ.get("KERAS_BACKEND") or (
             "jax" if importlib.util.find_spec("jax") else "tensorflow")
+        if requested not in BACKENDS[1:]:
+            raise UserError(f"KERAS_BACKEND={requested} is not a backend the suite supports; unset it or "
+                            f"choose one of {', '.join(BACKENDS[1:])} (e.g. --backend jax)")
     if importlib.util.find_spec(requested) is None:
         raise UserError(f"backend '{requested}' is not installed; pip install 'suite[jax]' "
                         f"or use --backend tensorflow")
     os.environ["KERAS_BACKEND"] = requested
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if requested == "jax":
         # JAX's persistent compilation cache: a rerun, a resumed run and every parallel worker reuse
         # the kernels compiled before instead of paying XLA's compile time again.
@@ -83,11 +77,15 @@ def _choose_backend(requested: str) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="suite", description="Lecture deep-learning experiments as repeatable studies.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    commands.add_parser("list", help="studies, datasets and profiles")
+    parser.add_argument("--version", action="store_true", help="print the suite's version and exit")
+    for name, text in (("list", "studies, datasets and profiles"),
+                       ("keys", "every trial-config key: type, default, allowed values, meaning")):
+        output_flags(commands.add_parser(name, help=text))
     for name, text in (("run", "train a study's missing trials, then write its report"),
                        ("report", "rebuild results/<study>/ from stored trials, no training"),
                        ("search", "keras-tuner search over a study's space, then the best over seeds")):
         sub = commands.add_parser(name, help=text)
+        output_flags(sub)
         sub.add_argument("study")
         sub.add_argument("--profile", default=None, help="smoke | quick (default) | paper")
         sub.add_argument("--dataset", default=None, help="replace the profile's dataset")
@@ -96,9 +94,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="override a config key, e.g. --set epochs=5 (repeatable)")
         sub.add_argument("--runs-dir", type=Path, default=Path(os.environ.get("SUITE_RUNS_DIR", "runs")),
                          help="where trial records are stored (default: runs/)")
-        sub.add_argument("--results-dir", type=Path,
-                         default=Path(os.environ.get("SUITE_RESULTS_DIR", "results")),
-                         help="where reports are written (default: results/)")
+        sub.add_argument("--results-dir", type=Path, default=None,
+                         help="where reports are written (default: results/, in a subdirectory named "
+                              "by the selection when it differs from the profile)")
         sub.add_argument("--backend", choices=BACKENDS, default="auto",
                          help="Keras backend (auto: $KERAS_BACKEND, else jax if installed)")
         sub.add_argument("--deterministic", action="store_true",
@@ -107,26 +105,27 @@ def _parser() -> argparse.ArgumentParser:
                          help="figure files written per plot (default png,svg)")
         if name == "search":
             sub.add_argument("--tuner", default="hyperband", choices=("random", "bayesian", "hyperband", "grid"))
-            sub.add_argument("--max-trials", type=_positive, default=30, help="search budget (default 30)")
+            sub.add_argument("--max-trials", type=positive, default=30, help="search budget (default 30)")
             sub.add_argument("--objective", default="val_accuracy", metavar="OBJECTIVE",
                              help="val_accuracy (default), val_loss, or METRIC:max|min for any logged dev "
                                   "metric, e.g. mean_dev_accuracy:max")
-            sub.add_argument("--max-epochs", type=_positive, default=None,
+            sub.add_argument("--max-epochs", type=positive, default=None,
                              help="Hyperband's largest round and the best config's re-run (default: the profile's epochs)")
-            sub.add_argument("--factor", type=_positive, default=3, help="Hyperband's reduction factor (default 3)")
+            sub.add_argument("--factor", type=positive, default=3, help="Hyperband's reduction factor (default 3)")
             sub.add_argument("--keep-models", choices=("best", "all", "none"), default="best",
                              help="save best_model.keras (seed 0; 'all': every re-run seed) next to the report")
         if name in ("run", "search"):
             sub.add_argument("--fresh", action="store_true", help="discard stored trials and start over")
             sub.add_argument("--plain", action="store_true",
                              help="plain fit loop (no XLA, one step per execution), for comparison")
-            sub.add_argument("--workers", type=_positive, default=1,
+            sub.add_argument("--workers", type=positive, default=1,
                              help="worker processes on this machine, one oracle (default 1)")
         if name == "run":
             sub.add_argument("--role", choices=("chief", "worker"), default=None,
                              help="multi-machine mode: serve the oracle, or work for a chief")
-            sub.add_argument("--oracle-ip", default=None, help="chief address (bind address for --role chief)")
-            sub.add_argument("--oracle-port", type=_positive, default=None, help="chief port")
+            sub.add_argument("--oracle-ip", type=address, default=None,
+                             help="chief address (bind address for --role chief)")
+            sub.add_argument("--oracle-port", type=port, default=None, help="chief port (1..65535)")
             sub.add_argument("--worker-id", default=None, help="this worker's name (default host-pid)")
         if name == "search":  # only the local launcher starts search workers
             sub.add_argument("--role", choices=("worker",), default=None, help=argparse.SUPPRESS)
@@ -142,14 +141,19 @@ def _plan(args):
 
     study = find_study(args.study)
     profile = args.profile or DEFAULT_PROFILE
-    return expand(study, profile, args.dataset, args.seeds, parse_overrides(args.overrides))
+    return expand(study, profile, args.dataset, args.seeds, parse_overrides(args.overrides),
+                  backend=os.environ["KERAS_BACKEND"], deterministic=args.deterministic)
 
 
 def _results_dir(args, plan) -> Path:
-    from suite.study import DEFAULT_PROFILE
+    """results/<study>[/<profile>]; a selection other than the profile's own (seeds, --set,
+    --dataset, backend, determinism) gets a subdirectory named by it, so it never overwrites the
+    profile's report. An explicit --results-dir is used as given."""
+    from suite.selection import results_path
 
-    out = args.results_dir / plan.study.name
-    return out if plan.profile == DEFAULT_PROFILE else out / plan.profile
+    explicit = args.results_dir is not None
+    root = args.results_dir if explicit else Path(os.environ.get("SUITE_RESULTS_DIR", "results"))
+    return results_path(root, plan, args.seeds, by_selection=not explicit)
 
 
 def _check_writable(directory: Path) -> None:
@@ -177,12 +181,27 @@ def _list() -> int:
     return 0
 
 
+def _keys() -> int:
+    from suite.config import describe
+
+    rows = describe()
+    print(f"{len(rows)} trial-config keys; set with --set KEY=VALUE unless another flag is named "
+          f"(values are Python literals)")
+    for row in rows:
+        print(f"\n{row['key']} ({row['type']}, default {row['default']}; {row['set by']})")
+        print(f"  allowed: {row['allowed']}")
+        print(f"  {row['meaning']}")
+    return 0
+
+
 def _search(args, argv: list[str]) -> int:
     from suite import artifacts, runner, search, tuning
     from suite.report import write_search_report
 
     tuning.register_objective(args.objective)
     plan = _plan(args)
+    runner.validate(plan)  # before anything is written
+    search.search_space(plan)  # a study without one is refused before anything is written
     store, best_store = search.stores(plan, args.runs_dir, args.tuner)
     out = _results_dir(args, plan) / f"search-{args.tuner}"
     _check_writable(out)
@@ -196,8 +215,7 @@ def _search(args, argv: list[str]) -> int:
     if args.role == "worker":
         return 0
     best = search.best_plan(plan, oracle, len(plan.trials), epochs=args.max_epochs)
-    print(f"[{plan.study.name}] best: {best.overrides}; re-running it over {len(best.trials)} seeds",
-          file=sys.stderr)
+    say(f"[{plan.study.name}] best: {best.overrides}; re-running it over {plural(len(best.trials), 'seed')}")
     keeper = artifacts.ModelKeeper(out, args.keep_models, len(best.trials))
     runner.run_plan(best, best_store, fast=not args.plain, on_model=keeper if keeper.wanted else None)
     keeper.fill_missing(best, fast=not args.plain)
@@ -229,6 +247,7 @@ def _run_started(args, argv: list[str], train: bool, started) -> int:
     from suite.report import write_report
 
     plan = _plan(args)
+    runner.validate(plan)  # before anything is tuned, trained or written
     if not plan.axes:
         raise UserError(f"study '{plan.study.name}' has no axes to compare; it is a search: "
                         f"run `suite search {plan.study.name}`")
@@ -238,8 +257,8 @@ def _run_started(args, argv: list[str], train: bool, started) -> int:
                                 fresh=getattr(args, "fresh", False) and getattr(args, "role", None) is None)
     store = runner.store_for(plan, args.runs_dir)
     out = _results_dir(args, plan)
-    _check_writable(out)
     if train:
+        _check_writable(out)
         _check_writable(args.runs_dir)
         if args.role == "chief":
             if args.oracle_port is None:
@@ -251,6 +270,7 @@ def _run_started(args, argv: list[str], train: bool, started) -> int:
         if args.role == "worker":
             return 0
     records = runner.stored_records(plan, store)
+    _check_writable(out)
     write_report(plan, records, out, searches=search.nuisance_records(plan, args.runs_dir),
                  figure_formats=args.figure_format)
     counts = {status: sum(r["status"] == status for r in records) for status in ("done", "diverged", "failed")}
@@ -259,7 +279,7 @@ def _run_started(args, argv: list[str], train: bool, started) -> int:
           f"{counts['failed']} failed, {missing} missing)")
     if counts["failed"]:
         failed = [r for r in records if r["status"] == "failed"]
-        print(f"[{plan.study.name}] {len(failed)} trial(s) failed, first: {failed[0]['key']}: "
+        print(f"[{plan.study.name}] {plural(len(failed), 'trial')} failed, first: {failed[0]['key']}: "
               f"{failed[0]['error']}; rerun to retry them", file=sys.stderr)
         return 1
     return 0
@@ -267,8 +287,19 @@ def _run_started(args, argv: list[str], train: bool, started) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--version"]:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"suite {version('suite')}")
+        except PackageNotFoundError:
+            print("suite (not installed: run from a checkout)")
+        return 0
     try:
         args = _parser().parse_args(argv)
+        if getattr(args, "quiet", False):
+            os.environ["SUITE_QUIET"] = "1"  # read by the progress lines; workers inherit it
+        hide_library_noise(getattr(args, "verbose", False))
         if args.command == "list":
             return _list()
         from suite.commands import COMMANDS, main as command_main
@@ -283,7 +314,10 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "deterministic", False):
             # Read by TensorFlow at import and by suite.train; workers inherit them.
             os.environ.update(SUITE_DETERMINISTIC="1", TF_DETERMINISTIC_OPS="1", TF_ENABLE_ONEDNN_OPTS="0")
-        _choose_backend(args.backend)
+        _choose_backend(getattr(args, "backend", "auto"))
+        hide_library_noise(getattr(args, "verbose", False), load_tensorflow=True)
+        if args.command == "keys":
+            return _keys()
         if args.command == "search":
             return _search(args, argv)
         return _run(args, argv, train=args.command == "run")

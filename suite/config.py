@@ -12,6 +12,7 @@ options (``suite.options``); it builds no model and no schedule.
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 from typing import Annotated, Any
 
@@ -215,16 +216,9 @@ def check_trial(config: dict) -> None:
         table = registry(name)
         if table is not None:
             lookup(table, config[name], kind(name))
-    for name in FIELDS:
-        selector = extra(name).get("options_for")
-        if selector:
-            entry = registry(selector)[config[selector]]
-            options.check(entry, kind(selector), config[selector], config[name], config, name)
     builder = registry("model")[config["model"]]
-    import inspect
-
     needed = [p.name for p in inspect.signature(builder).parameters.values()
-              if p.kind is p.KEYWORD_ONLY and p.default is p.empty and p.name not in FIELDS and p.name != "l2"]
+              if p.kind is p.KEYWORD_ONLY and p.default is p.empty and p.name not in {*FIELDS, "l2"}]
     if needed:
         raise UserError(f"model '{config['model']}' needs keys {needed} that no config has; declare them "
                         f"in suite.config.TrialConfig")
@@ -237,6 +231,11 @@ def check_trial(config: dict) -> None:
     if config["probe_examples"] and config["model"] != "mlp":
         raise UserError(f"probe_examples works on the mlp model (Dense layers in sequence), not "
                         f"'{config['model']}'; set probe_examples=0")
+    for name in FIELDS:
+        selector = extra(name).get("options_for")
+        if selector:
+            entry = registry(selector)[config[selector]]
+            options.check(entry, kind(selector), config[selector], config[name], config, name)
 
 
 def check_data(config: dict, splits) -> None:

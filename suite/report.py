@@ -10,6 +10,7 @@ import pandas as pd
 
 from suite import analysis, plots, related, tables, verdicts
 from suite.analysis import is_percent
+from suite.console import plural
 from suite.errors import lookup
 from suite.store import atomic_write_text
 from suite.study import DEFAULTS, Plan, overlays
@@ -67,7 +68,7 @@ def results_table(plan: Plan, summary: pd.DataFrame, trials: pd.DataFrame | None
 
 
 def _evidence_lines(evidence: list[dict]) -> list[str]:
-    return [f"- {item['rule']}: {item['verdict']} ({item.get('detail') or item.get('why')})"
+    return [f"- {item['rule']}: {item['verdict'].replace('_', ' ')} ({item.get('detail') or item.get('why')})"
             for item in evidence]
 
 
@@ -86,7 +87,8 @@ def _environment(records: list[dict]) -> list[str]:
     commits = sorted({str(r["environment"].get("git_commit")) for r in records})
     total = sum(r["wall_time_s"] for r in records)
     packages = ", ".join(f"{k} {v}" for k, v in env["packages"].items())
-    return [f"- backend: {env['backend']}; device: {env['device']}; {env['cpu_count']} CPUs; "
+    backends = ", ".join(sorted({str(r["environment"].get("backend")) for r in records}))
+    return [f"- backend{'s' if ',' in backends else ''}: {backends}; device: {env['device']}; {env['cpu_count']} CPUs; "
             f"python {env['python']}", f"- packages: {packages}",
             f"- git commit(s): {', '.join(commits)}",
             f"- total training wall time: {total / 60:.1f} min over {len(records)} trials "
@@ -236,7 +238,7 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[
         "## Setup", "",
         f"- profile `{plan.profile}`; dataset `{config['dataset']}` "
         f"({', '.join(f'{k} {v}' for k, v in splits.items())}); "
-        f"{len({r['seed'] for r in records})} seeds{axes_text}",
+        f"{plural(len({r['seed'] for r in records}), 'seed')}{axes_text}",
         *([] if axes_text else _axes_lines(plan)),
         f"- config (beyond the suite defaults): `{json.dumps(changed, sort_keys=True)}`",
         f"- command-line overrides: `{json.dumps(plan.overrides, sort_keys=True)}`",
@@ -301,13 +303,14 @@ def write_search_report(plan: Plan, tuner: str, objective: str, records: list[di
         f"# Search `{plan.study.name}` ({tuner})", "", f"{plan.study.claim}", "",
         "## Setup", "",
         f"- tuner `{tuner}` (keras-tuner oracle), objective `{objective}` = {metric} "
-        f"({direction}imize, on the dev split); {len(trials)} trials ({counts})",
+        f"({direction}imize, on the dev split); {len(trials)} trials "
+        f"({', '.join(f'{n} {status}' for status, n in counts.items())})",
         f"- profile `{plan.profile}`, dataset `{plan.trials[0].config['dataset']}`, base config "
         f"overrides `{json.dumps(plan.overrides, sort_keys=True)}`; every search trial uses seed 0",
         "- search space:", *space_lines, "",
         "## Best configuration", "",
         f"`{json.dumps(best.overrides, sort_keys=True)}`, re-run with the full epoch budget over "
-        f"{len(best_records)} seeds; the test split is used only here.", "",
+        f"{plural(len(best_records), 'seed')}; the test split is used only here.", "",
         results_table(best, rerun), "",
         "## Top trials", "", top.drop(columns=["key", "finished_at"]).to_markdown(index=False), "",
         *figure_lines, "",

@@ -21,7 +21,7 @@ import keras_tuner
 from keras_tuner.src.engine import base_tuner
 
 from suite import config as config_schema
-from suite import datasets, parallel, train
+from suite import console, datasets, parallel, train
 from suite.errors import UserError
 from suite.provenance import environment
 from suite.store import FINISHED, TrialStore
@@ -112,26 +112,33 @@ def validate(plan: Plan) -> None:
 class Progress:
     """Human-readable progress on stderr: trial k of n, epoch metrics, elapsed and remaining."""
 
-    def __init__(self, prefix: str, total: int, count_stored, stream=None):
-        self.prefix, self.total, self.count_stored = prefix, total, count_stored
+    def __init__(self, prefix: str, total: int, count_stored=None, stream=None):
+        """``count_stored()``: trials of the plan finished so far, this run's and earlier ones (a
+        shared store counts other workers' too); None counts the trials this process handled."""
+        self.prefix, self.total, self.handled = prefix, total, 0
+        self.count_stored = count_stored or (lambda: self.handled)
         self.stream = stream or sys.stderr
         self.started, self.finished_now = time.perf_counter(), 0
         self.live = self.stream.isatty()
 
     def epoch(self, label: str, epochs: int, row: dict) -> None:
-        if self.live:
+        if self.live and not console.quiet():
             self.stream.write(f"\r  {label} epoch {row['epoch']}/{epochs} loss {row['loss']:.4f} "
                               f"acc {row['accuracy']:.4f} dev {row['dev_accuracy']:.4f}   ")
             self.stream.flush()
 
     def trial_end(self, label: str, record: dict, replayed: bool = False) -> None:
         self.finished_now += not replayed
+        self.handled += 1
+        if console.quiet():
+            return
         stored = self.count_stored()  # other workers finish trials too: ask the shared store
         elapsed = time.perf_counter() - self.started
         remaining = elapsed / max(self.finished_now, 1) * max(self.total - stored, 0)
         metrics = record["metrics"]
-        result = (f"dev {metrics['best_dev_accuracy']:.4f} test {metrics['test_accuracy']:.4f}"
-                  if "test_accuracy" in metrics else record["status"])
+        result = record["status"] if "best_dev_accuracy" not in metrics else (
+            f"dev {console.percent(metrics['best_dev_accuracy'])}"
+            + (f" test {console.percent(metrics['test_accuracy'])}" if "test_accuracy" in metrics else ""))
         timing = "stored earlier" if replayed else f"{record['wall_time_s']:.1f}s"
         self.stream.write(f"{chr(13) if self.live else ''}{self.prefix} trial {stored}/{self.total} "
                           f"{label}: {result} ({timing}; elapsed {_clock(elapsed)}, "
@@ -140,9 +147,11 @@ class Progress:
 
 
 def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress: Progress,
-              worker: str, on_model=None) -> dict:
+              worker: str, on_model=None, evaluate_test: bool = True) -> dict:
     """Train one trial and store its record; an exception is a failed trial, not a crash.
     ``on_model(record, model)`` receives each trained model (the caller saves what it wants).
+
+    ``evaluate_test=False`` for trials selected on the dev split (searches): the test split stays unseen.
 
     Returns ``{"status": "claimed"}`` without training while another process trains it, and the
     stored record when another process finished it since the oracle handed it out.
@@ -159,6 +168,7 @@ def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress:
         try:
             validate_config(trial.config)
             outcome = train.train(trial.config, fast=fast, keep_model=on_model is not None,
+                                  evaluate_test=evaluate_test,
                                   progress=lambda row: progress.epoch(label, trial.config["epochs"], row))
         except Exception as exc:  # one broken trial must not end the study
             outcome = {"status": "failed", "history": [], "metrics": {}, "wall_time_s": 0.0,
@@ -212,12 +222,14 @@ def run_plan(plan: Plan, store: TrialStore, fresh: bool = False, fast: bool = Tr
     if fresh:
         for trial in plan.trials:
             store.path(trial.key).unlink(missing_ok=True)
-    finished = sum(store.is_finished(trial.key) for trial in plan.trials)
+    stored = Counter(record["status"] for record in store.load(t.key for t in plan.trials))
+    finished = sum(stored[status] for status in FINISHED)
     tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "")
     if not tuner_id:
-        print(f"[{plan.study.name}] profile {plan.profile}: {len(plan.trials)} trials, {finished} "
-              f"already stored in {store.root}" + (f"; {workers} workers" if workers > 1 else ""),
-              file=sys.stderr)
+        console.say(f"[{plan.study.name}] profile {plan.profile}: {console.plural(len(plan.trials), 'trial')}: "
+                    f"{finished} finished earlier, {stored['failed']} failed earlier (retried), "
+                    f"{len(plan.trials) - finished - stored['failed']} to run; store {store.root}"
+                    + (f"; {workers} workers" if workers > 1 else ""))
     if finished < len(plan.trials):
         if workers > 1:
             oracle = make_oracle(plan, store)
@@ -273,8 +285,19 @@ def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str, oracle=None,
     """Train the oracle's trials until it has none left: its own oracle (one worker), the chief's
     over gRPC (a worker process), or ``oracle`` itself (the launcher working as worker0)."""
     by_point = {_point_id(trial.point): trial for trial in plan.trials}
+    # Trial k of n counts what was finished before this run plus every record written since it
+    # began (by any worker): a retried failed trial counts once, when it is written again.
+    began = time.time()
+    earlier = {trial.key for trial in plan.trials if store.is_finished(trial.key)}
+
+    def written_since(path) -> bool:
+        try:
+            return path.stat().st_mtime >= began
+        except OSError:
+            return False
+
     progress = Progress(f"[{plan.study.name}{' ' + tuner_id if tuner_id else ''}]", len(plan.trials),
-                        lambda: sum(store.path(trial.key).exists() for trial in plan.trials))
+                        lambda: sum(t.key in earlier or written_since(store.path(t.key)) for t in plan.trials))
     meta = {"study": plan.study.name, "profile": plan.profile, "overrides": plan.overrides}
 
     def execute(point: dict, worker: str) -> dict:

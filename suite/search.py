@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 
-from suite import runner, tuning
+from suite import console, runner, tuning
 from suite.errors import UserError
 from suite.store import FINISHED, TrialStore
 from suite.study import Plan, Trial, trial_key
@@ -17,7 +16,8 @@ def stores(plan: Plan, runs_dir, tuner: str) -> tuple[TrialStore, TrialStore]:
     return TrialStore(root), TrialStore(root / "best")
 
 
-def _space(plan: Plan) -> dict:
+def search_space(plan: Plan) -> dict:
+    """The study's search space; a UserError for a study without one."""
     if not plan.study.search:
         raise UserError(f"study '{plan.study.name}' declares no search space; "
                         f"choose a study with one (see `suite list`)")
@@ -29,7 +29,7 @@ def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objec
                max_epochs: int | None = None, factor: int = 3):
     """Run (or resume) the search; returns the oracle, which knows the best trials.
     ``max_epochs`` (default: the plan's epochs) and ``factor`` shape Hyperband's rounds."""
-    space = _space(plan)
+    space = search_space(plan)
     runner.validate(plan)
     base = {**plan.trials[0].config, "seed": tuning.SEARCH_SEED}
     oracle = tuning.build_oracle(tuner, space, objective, max_trials, max_epochs or base["epochs"], factor)
@@ -42,8 +42,10 @@ def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objec
         runner.serve_workers(oracle, workers, worker_argv)
         return oracle
     tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "")
+    # Counts the trials this process handled, replayed ones included: a resumed search counts
+    # 1, 2, ... again instead of showing the store's total for every replayed trial.
     progress = runner.Progress(f"[{plan.study.name} {tuner} search{' ' + tuner_id if tuner_id else ''}]",
-                               max_trials, lambda: len(list(store.trials_dir.glob("*.json"))))
+                               max_trials)
     meta = {"study": plan.study.name, "profile": plan.profile, "overrides": plan.overrides,
             "search": {"tuner": tuner, "objective": objective}}
 
@@ -56,11 +58,14 @@ def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objec
             progress.trial_end(runner.point_label(overrides), record, replayed=True)
             return record
         return runner.run_trial(trial, {**meta, "values": values}, store, fast, progress,
-                                tuner_id or "local")
+                                tuner_id or "local", evaluate_test=False)  # selected on dev only
 
     search_tuner = tuning.SearchTuner(oracle, space, execute, directory=str(store.root),
                                       project_name=f"tuner-{tuner_id or 'local'}", overwrite=True)
     search_tuner.search(verbose=0)
+    if progress.handled < max_trials:
+        console.say(f"[{plan.study.name}] the {tuner} search space is exhausted after "
+                    f"{console.plural(progress.handled, 'trial')} of the --max-trials {max_trials}")
     return search_tuner.oracle
 
 
@@ -112,8 +117,8 @@ def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True, f
         if train:
             sub = Plan(dataclasses.replace(study, search=study.nuisance), plan.profile, plan.overrides,
                        [trials[0]])
-            print(f"[{study.name}] tuning {', '.join(study.nuisance)} for {label} "
-                  f"({budget['tuner']}, {budget['max_trials']} trials)", file=sys.stderr)
+            console.say(f"[{study.name}] tuning {', '.join(study.nuisance)} for {label} "
+                        f"({budget['tuner']}, {console.plural(budget['max_trials'], 'trial')})")
             run_search(sub, store, budget["tuner"], budget["max_trials"], "val_accuracy", fast)
         best = _best_stored(store)
         if best is None:

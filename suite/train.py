@@ -49,6 +49,10 @@ class EpochLog(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
+        # The rate this epoch's steps use: read before its first step (a step-driven schedule read
+        # at the epoch's end is already the next epoch's first rate), after the callbacks that set
+        # it (ReduceLROnPlateau changes it at the previous epoch's end).
+        self._rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -57,7 +61,7 @@ class EpochLog(keras.callbacks.Callback):
                "accuracy": float(logs.get("sparse_categorical_accuracy", math.nan)),
                "dev_loss": float(logs.get("val_loss", math.nan)),
                "dev_accuracy": float(logs.get("val_sparse_categorical_accuracy", math.nan)),
-               "learning_rate": float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)),
+               "learning_rate": self._rate,
                "wall_time_s": time.perf_counter() - self._start}
         self.rows.append(row)
         if not (math.isfinite(row["loss"]) and math.isfinite(row["dev_loss"])):
@@ -180,11 +184,14 @@ def _enable_determinism() -> None:
 
 
 def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bool = True,
-          keep_model: bool = False) -> dict:
+          keep_model: bool = False, evaluate_test: bool = True) -> dict:
     """Run one trial described by ``config``; return its outcome (status, history, metrics).
 
     ``keep_model``: the outcome also holds ``model``, the trained ``keras.Model`` with the kept
     weights, for the caller to save before the next trial (which may reuse the compiled model).
+
+    ``evaluate_test=False`` (search and nuisance trials, selected on the dev split) leaves the
+    test split unseen: no ``test_accuracy`` / ``test_loss`` in the metrics.
     """
     started = time.perf_counter()
     _enable_determinism()
@@ -231,14 +238,15 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
         outcome["status"] = "diverged"
     else:
         best = max(log.rows, key=lambda row: row["dev_accuracy"])
-        test_loss, test_accuracy = model.evaluate(splits.x_test, splits.y_test,
-                                                  batch_size=eval_batch, verbose=0)
+        if evaluate_test:
+            test_loss, test_accuracy = model.evaluate(splits.x_test, splits.y_test,
+                                                      batch_size=eval_batch, verbose=0)
         # The kept weights on the (possibly corrupted) training set, without augmentation.
         train_loss, train_accuracy = model.evaluate(splits.x_train, splits.y_train,
                                                     batch_size=eval_batch, verbose=0)
         last = log.rows[-1]
         outcome["metrics"] = {
-            "test_accuracy": float(test_accuracy), "test_loss": float(test_loss),
+            **({"test_accuracy": float(test_accuracy), "test_loss": float(test_loss)} if evaluate_test else {}),
             "train_accuracy": float(train_accuracy), "train_loss": float(train_loss),
             "best_dev_accuracy": best["dev_accuracy"], "best_epoch": best["epoch"],
             "min_dev_loss": min(row["dev_loss"] for row in log.rows),

@@ -97,6 +97,8 @@ def test_a_search_with_two_workers_runs_the_declared_space(tmp_path):
          "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")],
         capture_output=True, text=True, timeout=300)
     assert search.returncode == 0, search.stderr
+    # the workers' start-up prints no library banners: every line is the suite's own
+    assert all(line.startswith("[mlp_search") for line in search.stderr.splitlines()), search.stderr
     records = [json.loads(path.read_text()) for path in
                (tmp_path / "runs" / "mlp_search" / "smoke" / "search-random" / "trials").glob("*.json")]
     assert len(records) == 4 and len({record["key"] for record in records}) == 4

@@ -155,6 +155,8 @@ def test_same_seed_same_machine_gives_bit_identical_histories(backend, switch, t
                 "--runs-dir", str(tmp_path / f"runs{attempt}"), "--results-dir", str(tmp_path / "results")]
         result = subprocess.run(argv + ([switch] if switch else []), capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
+        # only the suite's own lines: no TensorFlow/absl banners, cuInit errors or warnings
+        assert all(line.startswith("[depth]") for line in result.stderr.splitlines()), result.stderr
         stored = tmp_path / f"runs{attempt}" / "depth" / "smoke" / "trials"
         runs.append({p.name: json.loads(p.read_text()) for p in stored.glob("*.json")})
     assert runs[0].keys() == runs[1].keys()

@@ -115,7 +115,7 @@ def test_schedule_and_transforms_reach_training(tiny_config):
     config = {**tiny_config, "epochs": 3, "lr_schedule": "exponential",
               "lr_schedule_options": {"decay_rate": 0.5}}
     rates = [row["learning_rate"] for row in train(config)["history"]]
-    assert rates == pytest.approx([0.05, 0.025, 0.0125])  # the rate after each epoch's steps
+    assert rates == pytest.approx([0.1, 0.05, 0.025])  # the rate each epoch's steps used
     random = {**config, "label_corruption": 1.0, "input_transform": "shuffled_pixels"}
     first, again = train(random), train(random)
     assert [r["loss"] for r in first["history"]] == [r["loss"] for r in again["history"]]

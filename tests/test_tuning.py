@@ -1,4 +1,5 @@
 import json
+import re
 from collections import Counter
 
 import keras_tuner
@@ -51,7 +52,7 @@ def test_every_tuner_searches_on_smoke(name, tuner, tmp_path):
         assert (out / png).stat().st_size > 0
 
 
-def test_a_rerun_replays_the_search_from_the_store(tmp_path, monkeypatch):
+def test_a_rerun_replays_the_search_from_the_store(tmp_path, monkeypatch, capsys):
     calls = Counter()
     real = train.train
 
@@ -66,8 +67,17 @@ def test_a_rerun_replays_the_search_from_the_store(tmp_path, monkeypatch):
     first = sum(calls.values())
     out = tmp_path / "results" / SEARCH_STUDIES[0] / "smoke" / "search-random" / "trials.csv"
     before = pd.read_csv(out)
+    capsys.readouterr()
     assert main(argv) == 0
     assert sum(calls.values()) == first  # nothing retrained: every trial came from the store
+    # a resumed search counts its replayed trials 1..4, not 4/4 each time
+    assert re.findall(r"trial (\d)/4 .*stored earlier", capsys.readouterr().err) == ["1", "2", "3", "4"]
+    # search trials are selected on the dev split and never see the test split; the best re-run does
+    root = tmp_path / "runs" / SEARCH_STUDIES[0] / "smoke" / "search-random"
+    searched = [json.loads(p.read_text()) for p in (root / "trials").glob("*.json")]
+    rerun = [json.loads(p.read_text()) for p in (root / "best" / "trials").glob("*.json")]
+    assert searched and all("test_accuracy" not in r["metrics"] for r in searched if r["status"] == "done")
+    assert rerun and all("test_accuracy" in r["metrics"] for r in rerun if r["status"] == "done")
     pd.testing.assert_frame_equal(pd.read_csv(out).drop(columns="finished_at"),
                                   before.drop(columns="finished_at"))
 
