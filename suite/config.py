@@ -63,7 +63,8 @@ class TrialConfig(BaseModel):
     activation: str = key("sigmoid", "hidden-layer activation", registry="suite.models:ACTIVATIONS")
     output_activation: str = key("softmax", "output nonlinearity (sets the loss)",
                                  registry="suite.models:OUTPUT_LOSSES", kind="output activation")
-    kernel_initializer: str = key("glorot_uniform", "weight initializer", registry="suite.models:INITIALIZERS", kind="initializer")
+    kernel_initializer: str = key("glorot_uniform", "weight initializer", registry="suite.models:INITIALIZERS",
+                                  kind="initializer")
     bias_initializer: str = key("zeros", "bias initializer", registry="suite.models:INITIALIZERS", kind="initializer")
     dropout: float = key(0.0, "dropout rate after each hidden activation", ge=0, lt=1)
     conv_filters: list[Size] = key([16, 32], "cnn: filters of each convolution block", max_length=100)
@@ -82,7 +83,8 @@ class TrialConfig(BaseModel):
     optimizer_options: dict[str, Any] = key({}, "extra arguments of the Keras optimizer",
                                             options_for="optimizer")
     # schedules
-    lr_schedule: str = key("constant", "learning-rate schedule over the steps", registry="suite.optim:SCHEDULES", kind="learning-rate schedule")
+    lr_schedule: str = key("constant", "learning-rate schedule over the steps", registry="suite.optim:SCHEDULES",
+                           kind="learning-rate schedule")
     lr_schedule_options: dict[str, Any] = key({}, "options of the learning-rate schedule",
                                               options_for="lr_schedule")
     momentum_schedule: str = key("constant", "momentum schedule over the steps (SGD family)",

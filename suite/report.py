@@ -88,8 +88,8 @@ def _environment(records: list[dict]) -> list[str]:
     total = sum(r["wall_time_s"] for r in records)
     packages = ", ".join(f"{k} {v}" for k, v in env["packages"].items())
     backends = ", ".join(sorted({str(r["environment"].get("backend")) for r in records}))
-    return [f"- backend{'s' if ',' in backends else ''}: {backends}; device: {env['device']}; {env['cpu_count']} CPUs; "
-            f"python {env['python']}", f"- packages: {packages}",
+    return [f"- backend{'s' if ',' in backends else ''}: {backends}; device: {env['device']}; "
+            f"{env['cpu_count']} CPUs; python {env['python']}", f"- packages: {packages}",
             f"- git commit(s): {', '.join(commits)}",
             f"- total training wall time: {total / 60:.1f} min over {len(records)} trials "
             f"(fast path: {records[0].get('fast_path')})"]

@@ -129,3 +129,20 @@ def test_option_declarations_describe_their_range():
     assert Option(str, "a", "x", choices=("a", "b")).problem("c") == "'c' is not one of 'a', 'b'"
     assert Option(float, 0.1, "x").problem(1) is None  # an int is a float's value
     assert Option(int, 1, "x").problem(1.0) == "1.0 is not an int"
+
+
+@pytest.mark.parametrize("name", sorted(models.MODELS))
+def test_every_model_reads_only_schema_keys(name):
+    """A builder declares the config keys it reads by its keyword-only parameters."""
+    parameters = inspect.signature(models.MODELS[name]).parameters.values()
+    read = {p.name for p in parameters if p.kind is p.KEYWORD_ONLY}
+    assert read and read <= set(config.FIELDS) | {"l2"}
+
+
+def test_the_page_lists_every_backend_present():
+    from suite.report import _environment
+
+    environment = {"backend": "jax", "device": "cpu", "cpu_count": 2, "python": "3.11", "packages": {}}
+    records = [{"environment": {**environment, "backend": backend}, "wall_time_s": 1.0}
+               for backend in ("jax", "tensorflow")]
+    assert "backends: jax, tensorflow;" in _environment(records)[0]
