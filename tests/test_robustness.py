@@ -89,7 +89,7 @@ def test_a_failing_trial_exits_1_with_a_summary_and_a_rerun_retries(tmp_path, ca
     argv = ["run", *SMOKE, "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")]
     assert main(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert "2 trial(s) failed" in err[-1] and "MemoryError: out of memory in a test" in err[-1]
+    assert "2 trials failed" in err[-1] and "MemoryError: out of memory in a test" in err[-1]
     monkeypatch.setattr(train, "train", real)
     assert main(argv) == 0
     assert all(r["status"] == "done" for r in records(tmp_path).values())
