@@ -40,7 +40,7 @@ STUDY = Study(
                   "target_dev_accuracy": 0.3, "seeds": 2,
                   "only": ({"activation": ["sigmoid", "relu", "selu"], "init": "recommended"},
                            {"init": "glorot", "activation": "relu", "network": "5x100"})},
-        "quick": {"dataset": "mnist_10k", "epochs": 10, "seeds": 3},
+        "quick": {"dataset": "mnist_10k", "epochs": 10, "seeds": 5},
         "paper": {"dataset": "mnist", "epochs": 20, "seeds": 3},
     },
     metrics=("test_accuracy", "mean_dev_accuracy", "epochs_to_target_dev", "grad_ratio_first_last",

@@ -2,13 +2,13 @@
 from suite.study import Reference, Related, Rule, Study
 
 ONE = "one hidden layer of 30 sigmoid units is far better than none"
-MORE = "more sigmoid layers (2-4) do not improve on one"
+MORE = "with more sigmoid layers (2-4) test accuracy stays about equal to one (within ±1 point)"
 LONG_EPOCHS = 90
 
 STUDY = Study(
     name="depth",
     claim="One hidden layer of 30 sigmoid units is far better than none; "
-          "adding more sigmoid layers (2-4) does not improve test accuracy.",
+          "with more sigmoid layers (2-4) test accuracy stays about equal (within ±1 point).",
     source="Nielsen, Neural Networks and Deep Learning, ch.5 (lecture deck 001, "
            "'Comparison of different depth for feed-forward architecture')",
     base={
@@ -19,7 +19,7 @@ STUDY = Study(
     axes={"depth": [0, 1, 2, 3, 4]},
     profiles={
         "smoke": {"dataset": "synthetic", "epochs": 2, "seeds": 2},
-        "quick": {"dataset": "mnist_10k", "epochs": 30, "seeds": 3},
+        "quick": {"dataset": "mnist_10k", "epochs": 30, "seeds": 5},
         # the budget question: 3x the updates of quick (63,000; the book's 30 epochs of 50,000 are 150,000)
         "long": {"dataset": "mnist_10k", "epochs": LONG_EPOCHS, "seeds": 3},
         "paper": {"dataset": "mnist", "epochs": 30, "seeds": 3},
@@ -32,12 +32,8 @@ STUDY = Study(
     rules=(
         Rule("better", a={"depth": 1}, b={"depth": 0}, metric="test_accuracy", margin=0.01,
              claim=ONE, says="one hidden layer beats none by more than 1 point"),
-        Rule("not_better", a={"depth": 2}, b={"depth": 1}, metric="test_accuracy", margin=0.01, claim=MORE,
-             says="2 hidden layers gain less than 1 point over 1"),
-        Rule("not_better", a={"depth": 3}, b={"depth": 1}, metric="test_accuracy", margin=0.01, claim=MORE,
-             says="3 hidden layers gain less than 1 point over 1"),
-        Rule("not_better", a={"depth": 4}, b={"depth": 1}, metric="test_accuracy", margin=0.01, claim=MORE,
-             says="4 hidden layers gain less than 1 point over 1"),
+        *(Rule("equivalent", a={"depth": depth}, b={"depth": 1}, metric="test_accuracy", margin=0.01, claim=MORE,
+               says=f"{depth} hidden layers test within ±1 point of 1") for depth in (2, 3, 4)),
     ),
     related=(Related("long", MORE, f"{LONG_EPOCHS} epochs (63,000 updates) instead of 30", {
         "supported": "Given the updates, depths 2-4 hold the one-hidden-layer level: wherever they fall short "

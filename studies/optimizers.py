@@ -38,7 +38,7 @@ STUDY = Study(
         "smoke": {"dataset": "synthetic", "widths": [16, 8], "epochs": 1, "seeds": 2,
                   "only": ({"optimizer": "sgd", "learning_rate": [1.0, 0.01], "rho": "none", "epsilon": "none"},
                            {**ADADELTA, "learning_rate": 1.0, "epsilon": ["1e-2", "1e-6"]})},
-        "quick": {"dataset": "mnist_10k", "seeds": 3},
+        "quick": {"dataset": "mnist_10k", "seeds": 5},
         "paper": {"dataset": "mnist", "seeds": 3},
     },
     metrics=("test_accuracy", "final_train_accuracy"),

@@ -3,22 +3,105 @@ from __future__ import annotations
 
 import json
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from suite.study import Study
+from suite import outcomes
 
+if TYPE_CHECKING:  # annotations only: the study imports the verdicts, which import this module
+    from suite.study import Study
+
+# The one confidence level of every interval and decision on a results page: tables print
+# two-sided CONFIDENCE intervals, and a verdict rule decides when such an interval lies beyond
+# its margin, i.e. each one-sided test runs at level ALPHA = (1 - CONFIDENCE) / 2.
 CONFIDENCE = 0.95
-# Trials whose metrics count: a diverged trial keeps those measured before it blew up (the layer
-# probe at initialization); its accuracies are absent, so they average over finished trials only.
-MEASURED = ("done", "diverged")
+ALPHA = round((1 - CONFIDENCE) / 2, 12)
+# Up to this many seeds per point the tables list every seed's value beside the mean.
+LIST_SEEDS_UP_TO = 5
+
+# The range each metric lives in, by name (first match wins; the default is unbounded):
+# accuracies, error rates and fractions in [0, 1]; losses, norms, epochs, ratios, spreads and
+# times >= 0. Intervals are computed on a scale that respects the range (``interval``).
+METRIC_RANGES = (
+    (("accuracy", "error", "fraction"), (0.0, 1.0)),
+    (("loss", "norm", "epoch", "ratio", "std", "time", "n_params"), (0.0, math.inf)),
+)
+UNBOUNDED = (-math.inf, math.inf)
+
+
+def metric_range(metric: str) -> tuple[float, float]:
+    """(low, high) bounds of ``metric``'s values, from ``METRIC_RANGES`` (default unbounded)."""
+    return next((bounds for words, bounds in METRIC_RANGES if any(word in metric for word in words)),
+                UNBOUNDED)
 
 
 def is_percent(metric: str) -> bool:
     """Accuracies and error rates are shown in percent (points for differences)."""
     return "accuracy" in metric or "error" in metric
+
+
+def _link(metric: str):
+    """The scale the interval is built on, as (g, dg/dx, inverse of g): logit of the position
+    within a [low, high] range, log of the distance above a lower bound, identity otherwise."""
+    low, high = metric_range(metric)
+    if math.isfinite(low) and math.isfinite(high):
+        width = high - low
+        return (lambda x: math.log((x - low) / (high - x)),
+                lambda x: width / ((x - low) * (high - x)),
+                lambda y: low + width / (1 + math.exp(-y)) if y > -700 else low)
+    if math.isfinite(low):
+        return (lambda x: math.log(x - low), lambda x: 1 / (x - low),
+                lambda y: low + math.exp(min(y, 700)))
+    return (lambda x: x, lambda x: 1.0, lambda y: y)
+
+
+def _interior(metric: str, value: float) -> bool:
+    low, high = metric_range(metric)
+    return low < value < high
+
+
+def t_on_scale(values, metric: str = "", null: float | None = None) -> dict:
+    """The mean of ``values`` with its t-statistic on the metric's scale (``_link``).
+
+    Delta method: on the scale g, the mean's standard error is g'(mean) x s / sqrt(n), and
+    g(mean) +- t(n - 1) x that error, mapped back, is a two-sided interval for the mean that stays
+    inside the metric's range (the logit interval for a proportion, the log interval for a
+    positive quantity: Agresti, Categorical Data Analysis, 3rd ed., sec. 1.4; on the identity
+    scale it is the usual t-interval). With ``null`` it adds the one-sided p-values of
+    mean < null (``p_less``) and mean > null (``p_greater``). Returns NaNs where undefined
+    (fewer than 2 values).
+    """
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    mean = float(values.mean()) if n else math.nan
+    result = {"n": n, "mean": mean, "std": math.nan, "low": math.nan, "high": math.nan,
+              "p_less": math.nan, "p_greater": math.nan}
+    if n < 2:
+        return result
+    std = float(values.std(ddof=1))
+    result["std"] = std
+    q = stats.t.ppf(1 - ALPHA, n - 1)
+    g, dg, inverse = _link(metric)
+    if std == 0 or not _interior(metric, mean):  # every seed alike (or on the range's edge)
+        result["low"] = result["high"] = mean
+        if null is not None:
+            result["p_less"], result["p_greater"] = float(mean >= null), float(mean <= null)
+        return result
+    se = dg(mean) * std / math.sqrt(n)
+    centre = g(mean)
+    result["low"], result["high"] = inverse(centre - q * se), inverse(centre + q * se)
+    if null is not None:
+        low, high = metric_range(metric)
+        if null <= low or null >= high:  # a bound on the range's edge: no mean can pass it
+            result["p_less"], result["p_greater"] = float(null <= low), float(null >= high)
+        else:
+            t_value = (centre - g(null)) / se
+            result["p_less"] = float(stats.t.cdf(t_value, n - 1))
+            result["p_greater"] = float(stats.t.sf(t_value, n - 1))
+    return result
 
 
 def _varying_config(records: list[dict], exclude) -> list[str]:
@@ -44,13 +127,13 @@ def sort_points(frame: pd.DataFrame, axes) -> pd.DataFrame:
 
 def trials_frame(records: list[dict], axes, config_keys=()) -> pd.DataFrame:
     """One row per trial: axis values, the config keys that vary (and ``config_keys``), seed,
-    status, metrics, wall time."""
+    status (the outcome class, ``suite.outcomes``, recomputed from the record), metrics, wall time."""
     varying = list(dict.fromkeys([*_varying_config(records, set(axes)), *config_keys]))
     rows = []
     for record in records:
         row = {axis: record["point"][axis] for axis in axes}
         row.update({key: _scalar(record["config"].get(key)) for key in varying})
-        row.update(seed=record["seed"], status=record["status"],
+        row.update(seed=record["seed"], status=outcomes.classify_record(record),
                    diverged_epoch=record.get("diverged_epoch"), **record.get("metrics", {}),
                    epochs_run=len(record.get("history", [])), wall_time_s=record["wall_time_s"],
                    backend=record["environment"]["backend"], key=record["key"],
@@ -83,40 +166,48 @@ def select(frame: pd.DataFrame, where: dict) -> pd.DataFrame:
     return frame[mask]
 
 
-def mean_ci(values) -> tuple[float, float, float, float]:
-    """Mean, sample std and the t-based 95% confidence interval of the mean."""
-    values = np.asarray(values, dtype=float)
-    n = len(values)
-    if n == 0:
-        return (math.nan,) * 4
-    mean = float(values.mean())
-    if n == 1:
-        return mean, math.nan, math.nan, math.nan
-    std = float(values.std(ddof=1))
-    half = stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * std / math.sqrt(n)
-    return mean, std, mean - half, mean + half
+def mean_ci(values, metric: str = "") -> tuple[float, float, float, float]:
+    """Mean, sample std and the two-sided ``CONFIDENCE`` interval of the mean on the metric's
+    scale (``t_on_scale``; the plain t-interval for a metric without a range)."""
+    result = t_on_scale(values, metric)
+    return result["mean"], result["std"], result["low"], result["high"]
+
+
+def counted(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The rows whose value of ``metric`` counts (``outcomes.counts_for``): learned runs, and
+    collapsed or diverged ones for metrics measured at initialization."""
+    if metric not in frame:
+        return frame.iloc[:0]
+    mask = frame.status.map(lambda status: outcomes.counts_for(status, metric)).astype(bool)
+    return frame[mask]
 
 
 def summarize_by(trials: pd.DataFrame, by: list[str], metrics) -> pd.DataFrame:
-    """One row per group (in order of appearance): n (finished), and mean/std/CI of each metric
-    over the trials that measured it (``MEASURED``); ``{metric}_n`` counts the finite values (an
-    epoch never reached is NaN)."""
+    """One row per group (in order of appearance): how many seeds are ``done`` (finished and
+    learned: ``n``), ``n_collapsed``, ``n_diverged``, ``n_failed``; for each metric the mean, std
+    and ``CONFIDENCE`` interval over the runs that count for it (``counted``), ``{metric}_n`` the
+    finite values among them (an epoch never reached is NaN), ``{metric}_seeds`` those values in
+    seed order and ``{metric}_excluded`` the values of the collapsed or diverged runs left out."""
     rows = []
     for values, group in trials.groupby(by, sort=False):
         values = values if isinstance(values, tuple) else (values,)
-        measured = group[group.status.isin(MEASURED)]
         row = dict(zip(by, values), n=int((group.status == "done").sum()),
+                   n_collapsed=int((group.status == "collapsed").sum()),
                    n_diverged=int((group.status == "diverged").sum()), n_failed=int((group.status == "failed").sum()))
         for metric in metrics:
-            column = measured[metric].dropna() if metric in measured else []
+            column = counted(group, metric)[metric].dropna() if metric in group else pd.Series(dtype=float)
+            left_out = group[~group.index.isin(column.index) & group.status.isin(outcomes.FINISHED)]
             row[f"{metric}_n"] = len(column)
             row[f"{metric}_mean"], row[f"{metric}_std"], row[f"{metric}_ci_low"], \
-                row[f"{metric}_ci_high"] = mean_ci(column)
+                row[f"{metric}_ci_high"] = mean_ci(column, metric)
+            row[f"{metric}_seeds"] = [float(v) for v in column]
+            row[f"{metric}_excluded"] = ([float(v) for v in left_out[metric].dropna()]
+                                         if metric in left_out else [])
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def summarize(trials: pd.DataFrame, study: Study) -> pd.DataFrame:
+def summarize(trials: pd.DataFrame, study: "Study") -> pd.DataFrame:
     """One row per scientific value (point), in the study's order, with the published numbers."""
     axes = list(study.axes)
     summary = summarize_by(sort_points(trials, study.levels), axes, study.metrics)

@@ -10,6 +10,7 @@ from pathlib import Path
 from suite.arguments import address, output_flags, port, positive
 from suite.console import hide_library_noise, plural, say
 from suite.errors import UserError
+from suite.outcomes import STATUSES, classify_record
 
 BACKENDS = ("auto", "tensorflow", "jax")
 FIGURE_FORMATS = ("png", "svg", "pdf")  # the matplotlib writers a report uses
@@ -273,10 +274,11 @@ def _run_started(args, argv: list[str], train: bool, started) -> int:
     _check_writable(out)
     write_report(plan, records, out, searches=search.nuisance_records(plan, args.runs_dir),
                  figure_formats=args.figure_format)
-    counts = {status: sum(r["status"] == status for r in records) for status in ("done", "diverged", "failed")}
+    classes = [classify_record(r) for r in records]  # old records classify too
+    counts = {status: classes.count(status) for status in STATUSES}
     missing = len(plan.trials) - len(records)
-    print(f"[{plan.study.name}] wrote {out}/ ({counts['done']} done, {counts['diverged']} diverged, "
-          f"{counts['failed']} failed, {missing} missing)")
+    print(f"[{plan.study.name}] wrote {out}/ ({', '.join(f'{n} {status}' for status, n in counts.items())}, "
+          f"{missing} missing)")
     if counts["failed"]:
         failed = [r for r in records if r["status"] == "failed"]
         print(f"[{plan.study.name}] {plural(len(failed), 'trial')} failed, first: {failed[0]['key']}: "

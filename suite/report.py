@@ -9,7 +9,6 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from suite import analysis, plots, related, tables, verdicts
-from suite.analysis import is_percent
 from suite.console import plural
 from suite.errors import lookup
 from suite.store import atomic_write_text
@@ -22,64 +21,6 @@ WEIGHTS_KEPT = {
             "once with them",
 }
 
-
-
-def _cell(row: pd.Series, metric: str) -> str:
-    count, total = int(row.get(f"{metric}_n", row["n"])), int(row["n"] + row["n_diverged"])
-    # an epochs_to_* threshold left empty by a finished run was never reached within the budget
-    never = int(row["n"] - count) if metric.startswith("epochs_to") else 0
-    if count == 0:
-        if row["n"] == 0:
-            return "diverged" if row["n_diverged"] else "failed" if row["n_failed"] else "missing"
-        return f"never reached (0 of {never} seeds)" if never else f"n/a (0 of {int(row['n'])} seeds)"
-    mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
-    # accuracies in % with 2 decimals, counts and ratios from 1 up with 1; below 1 (a loss, a
-    # gradient norm) 3 significant digits
-    scale, form = (100, ".2f") if is_percent(metric) else (1, ".1f" if abs(mean) >= 1 else ".3g")
-    text = f"{scale * mean:{form}}" + (f" ± {scale * std:{form}}" if not math.isnan(std) else "")
-    if not math.isnan(row[f"{metric}_ci_low"]):
-        text += f" [{scale * row[f'{metric}_ci_low']:{form}}, {scale * row[f'{metric}_ci_high']:{form}}]"
-    if never:
-        text += f" ({count} of {total} seeds; {never} never reached it)"
-    elif count < total:
-        text += f" ({count} of {total} seeds)"
-    return text
-
-
-def results_table(plan: Plan, summary: pd.DataFrame, trials: pd.DataFrame | None = None) -> str:
-    """Markdown: one row per scientific value, metrics as mean ± std [95% CI] (accuracies in %)."""
-    table = summary[list(plan.axes)].copy()
-    for key in plan.study.nuisance or {}:  # the values tuned for each scientific value
-        tuned = trials.groupby(plan.axes)[key].first()
-        values = [tuned.loc[point if len(point) > 1 else point[0]]
-                  for point in summary[list(plan.axes)].itertuples(index=False, name=None)]
-        table[f"tuned {key}"] = [f"{v:.4g}" if isinstance(v, float) else v for v in values]
-    table["seeds (done/diverged/failed)"] = [
-        f"{r.n}/{r.n_diverged}/{r.n_failed}" for r in summary.itertuples()]
-    for metric in plan.study.metrics:
-        unit = " %" if is_percent(metric) else ""
-        table[f"{metric}{unit}"] = [_cell(row, metric) for _, row in summary.iterrows()]
-        reference = f"reference_{metric}"
-        if reference in summary:
-            table[f"published {metric}{unit}"] = [
-                "" if math.isnan(v) else f"{100 * v:.2f}" if is_percent(metric) else f"{v:g}"
-                for v in summary[reference]]
-    return table.to_markdown(index=False)
-
-
-def _evidence_lines(evidence: list[dict]) -> list[str]:
-    return [f"- {item['rule']}: {item['verdict'].replace('_', ' ')} ({item.get('detail') or item.get('why')})"
-            for item in evidence]
-
-
-def _verdict_lines(verdict: dict) -> list[str]:
-    lines = [f"**Verdict: {verdict['verdict'].replace('_', ' ')}.**", ""]
-    if "claims" not in verdict:
-        return lines + _evidence_lines(verdict["evidence"])
-    for number, claim in enumerate(verdict["claims"], 1):
-        lines += [f"{number}. **{claim['claim']}**: {claim['verdict'].replace('_', ' ')}.", "",
-                  *(f"   {line}" for line in _evidence_lines(claim["evidence"])), ""]
-    return lines[:-1]
 
 
 def _environment(records: list[dict]) -> list[str]:
@@ -186,6 +127,12 @@ def _axes_lines(plan: Plan) -> list[str]:
     return lines
 
 
+def _search_seed() -> int:
+    from suite.tuning import SEARCH_SEED  # keras-tuner loads only where a search is reported
+
+    return SEARCH_SEED
+
+
 def save_figures(figures: dict, out_dir: Path, formats=("png",)) -> list[str]:
     """Write each ``name.png`` -> Figure in every format of ``formats`` (png, svg, pdf)
     and close it; return the markdown lines: each PNG, with links to its vector copies."""
@@ -232,7 +179,7 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[
                  if len(plan.axes) == 1 and not isinstance(study.axes[plan.axes[0]], dict) else "")
     lines = [
         f"# Study `{study.name}`", "", f"**Claim.** {study.claim}", "", f"**Source.** {study.source}",
-        "", *_verdict_lines(verdict), "",
+        "", *tables.verdict_lines(verdict), "",
         *related.related_lines(study, plan.profile, verdict, trials,
                                related.load_others(study, plan.profile, out_dir), out_dir),
         "## Setup", "",
@@ -248,15 +195,15 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[
         lines.append(f"- **{missing} of {len(plan.trials)} trials are not stored yet**: "
                      f"the numbers below cover the stored ones")
     if study.nuisance:
-        lines.append(f"- nuisance hyperparameters tuned on the dev split for each point (seed 0), then every "
-                     f"seed run with the chosen values: `{json.dumps(study.nuisance)}`, budget "
+        lines.append(f"- nuisance hyperparameters tuned on the dev split for each point (seed {_search_seed()}), then "
+                     f"every confirmation seed (disjoint from it) run with the chosen values: `{json.dumps(study.nuisance)}`, budget "
                      f"`{json.dumps(study.nuisance_budget, sort_keys=True)}` per point"
                      + (f"; {len(searches)} search trials in [nuisance_trials.csv](nuisance_trials.csv)"
                         if searches else ""))
     if study.notes:
         lines.append(f"- {study.notes}")
-    lines += ["", "## Results", "", "Accuracies in %: mean ± std over seeds [95% t-interval].", "",
-              results_table(plan, summary, trials), "", *tables.table_lines(study, summary)]
+    lines += ["", "## Results", "", *tables.results_legend(), "",
+              tables.results_table(plan, summary, trials), "", *tables.table_lines(study, summary)]
     for citation in dict.fromkeys(reference.citation for reference in study.references):
         lines += [f"Published numbers: {citation}.", ""]
     lines += figure_lines
@@ -306,12 +253,13 @@ def write_search_report(plan: Plan, tuner: str, objective: str, records: list[di
         f"({direction}imize, on the dev split); {len(trials)} trials "
         f"({', '.join(f'{n} {status}' for status, n in counts.items())})",
         f"- profile `{plan.profile}`, dataset `{plan.trials[0].config['dataset']}`, base config "
-        f"overrides `{json.dumps(plan.overrides, sort_keys=True)}`; every search trial uses seed 0",
+        f"overrides `{json.dumps(plan.overrides, sort_keys=True)}`; every search trial uses seed "
+        f"{_search_seed()}, the re-run of the best uses other seeds",
         "- search space:", *space_lines, "",
         "## Best configuration", "",
         f"`{json.dumps(best.overrides, sort_keys=True)}`, re-run with the full epoch budget over "
         f"{plural(len(best_records), 'seed')}; the test split is used only here.", "",
-        results_table(best, rerun), "",
+        tables.results_table(best, rerun), "",
         "## Top trials", "", top.drop(columns=["key", "finished_at"]).to_markdown(index=False), "",
         *figure_lines, "",
         "Files: [trials.csv](trials.csv) (every search trial), [best_rerun.csv](best_rerun.csv), "

@@ -82,7 +82,7 @@ def best_plan(plan: Plan, oracle, seeds: int, epochs: int | None = None) -> Plan
     study = dataclasses.replace(plan.study, axes={"config": ["best"]}, rules=(), references=(),
                                 only=(), figures=(), nuisance=None)
     result = Plan(study, plan.profile, {**plan.overrides, **overrides})
-    for seed in range(seeds):
+    for seed in tuning.confirmation_seeds(seeds):  # disjoint from the search's seed
         point = {"config": "best", "seed": seed}
         config = {**plan.trials[0].config, **overrides, "seed": seed}
         result.trials.append(Trial(trial_key(point, config), point, config))
@@ -125,6 +125,7 @@ def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True, f
             raise UserError(f"no tuned nuisance values stored for {study.name} {label}; "
                             f"run `suite run {study.name}` first")
         chosen = {key: best["config"][key] for key in study.nuisance}
+        tuning.confirmation_seeds(len(trials))  # the seeds below never include the tuning seed
         for trial in trials:
             config = {**trial.config, **chosen}
             tuned.trials.append(Trial(trial_key(trial.point, config), trial.point, config))

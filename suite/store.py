@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from suite.errors import UserError
+from suite.outcomes import FINISHED  # a rerun skips these (done, collapsed, diverged); failed is retried
 
-FINISHED = ("done", "diverged")  # a rerun skips these; "failed" trials are retried
 CLAIM_GRACE_S = 10.0  # an empty claim younger than this is being written, not abandoned
 
 

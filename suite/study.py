@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from suite import config as config_schema
 from suite.errors import UserError, did_you_mean
+from suite.verdicts import RULES
 
 # Every trial config starts from the schema's defaults (suite.config: type, range and meaning of
 # each key); a study's ``base`` and profile override them and ``--set`` may change any of them.
@@ -30,11 +31,13 @@ class Reference:
 class Rule:
     """A verdict rule on ``metric`` over the finished trials matching ``a`` (partial points).
 
-    Kinds (``suite.analysis.RULES``): ``better`` / ``not_better``: mean(a) - mean(b) against
-    ``margin``; ``within``: mean(a) inside ``bounds`` = (low, high), None for an open end;
+    Kinds (``suite.verdicts.RULES``): ``better`` / ``not_better``: mean(a) - mean(b) against
+    ``margin`` (one-directional); ``equivalent``: |mean(a) - mean(b)| below ``margin`` (TOST);
+    ``within``: mean(a) inside ``bounds`` = (low, high), None for an open end;
     ``increasing``: the metric rises along ``along`` = (axis, ordered values) within ``a``, with a
     rank correlation above ``margin``; ``small_vs_gap``: |mean(a) - mean(b)| is below ``margin``
-    times the gap mean(c) - mean(d), ``gap`` = (c, d). ``claim`` groups the rules of a study that
+    times the gap mean(c) - mean(d), ``gap`` = (c, d). ``runs = "finished"`` lets runs that did not
+    learn count too (a claim that something fails to learn). ``claim`` groups the rules of a study that
     makes several claims; each claim gets its own verdict.
     """
     kind: str
@@ -47,6 +50,7 @@ class Rule:
     along: tuple = ()
     gap: tuple = ()
     claim: str = ""
+    runs: str = "learned"  # whose values count: "learned" (done) or "finished" (collapsed, diverged too)
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ class Study:
     curves: tuple = ("dev_accuracy", "loss")
     notes: str = ""
     search: dict | None = None  # a keras-tuner search space over config keys (see suite.tuning)
-    # Nuisance hyperparameters: a space tuned on the dev split for each scientific value (seed 0)
+    # Nuisance hyperparameters: a space tuned on the dev split for each scientific value (search seed)
     # before the seeds run, with this budget (the tuning playbook's protocol).
     nuisance: dict | None = None
     nuisance_budget: dict = field(default_factory=lambda: {"tuner": "random", "max_trials": 8})
@@ -155,8 +159,6 @@ def parse_overrides(pairs: list[str]) -> dict:
 
 def _check_study(study: Study, config: dict) -> None:
     """A study module is data: catch a malformed one before anything runs."""
-    from suite.verdicts import RULES  # verdicts imports this module: look it up late
-
     where = f"study '{study.name}' (studies/{study.name}.py)"
     scalar_axes = {name for name, values in study.axes.items() if not isinstance(values, dict)}
     settable = set(config_schema.SETTABLE)

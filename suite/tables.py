@@ -1,31 +1,150 @@
-"""Tables in a paper's layout: a study's ``Table`` specs as markdown pivots, ours beside published."""
+"""The results page's tables and verdict lines: the results table (one row per point), the
+verdict with its evidence, and a study's ``Table`` specs as markdown pivots in a paper's layout."""
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
 
-from suite.analysis import is_percent, select
+from suite import outcomes
+from suite.analysis import CONFIDENCE, LIST_SEEDS_UP_TO, is_percent, select
 from suite.errors import UserError
-from suite.study import Study, Table
+from suite.study import Plan, Study, Table
 
+
+def _format(metric: str, mean: float):
+    """Scale and format: accuracies in % with 2 decimals, counts and ratios from 1 up with 1,
+    below 1 (a loss, a gradient norm) 3 significant digits."""
+    return (100, ".2f") if is_percent(metric) else (1, ".1f" if abs(mean) >= 1 else ".3g")
+
+
+def _seed_list(values, scale: int, form: str) -> str:
+    return ", ".join(f"{scale * value:{form}}" for value in values)
+
+
+def _cell(row: pd.Series, metric: str) -> str:
+    """'62.10 ± 0.40 [61.11, 63.09] (seeds 61.9, 62.3; 1 of 3 collapsed: 11.25)': mean ± std
+    [interval] over the runs that count, each seed's value with few seeds, and the runs left out."""
+    finished = int(row["n"] + row.get("n_collapsed", 0) + row["n_diverged"])
+    count = int(row.get(f"{metric}_n", row["n"]))
+    # an epochs_to_* threshold left empty by a learned run was never reached within the budget
+    never = int(row["n"] - count) if metric.startswith("epochs_to") else 0
+    seeds, excluded = _as_list(row.get(f"{metric}_seeds")), _as_list(row.get(f"{metric}_excluded"))
+    left_out = [f"{int(row[f'n_{status}'])} of {finished} {status}"
+                for status in ("collapsed", "diverged") if row.get(f"n_{status}", 0)]
+    if count == 0:
+        if finished == 0:
+            return "failed" if row["n_failed"] else "missing"
+        if row["n"] == 0:  # no seed learned: the classes, then the values they reached
+            classes = [status for status in ("collapsed", "diverged") if row.get(f"n_{status}", 0)]
+            values = f": {_seed_list(excluded, *_format(metric, max(excluded, key=abs)))}" if excluded else ""
+            counts = " + ".join(str(int(row[f"n_{status}"])) for status in classes)
+            return f"{' / '.join(classes)} ({counts} of {finished}{values})"
+        return f"never reached (0 of {never} seeds)" if never else f"n/a (0 of {int(row['n'])} seeds)"
+    mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
+    scale, form = _format(metric, mean)
+    text = f"{scale * mean:{form}}" + (f" ± {scale * std:{form}}" if not math.isnan(std) else "")
+    if not math.isnan(row[f"{metric}_ci_low"]):
+        text += f" [{scale * row[f'{metric}_ci_low']:{form}}, {scale * row[f'{metric}_ci_high']:{form}}]"
+    notes = []
+    if 1 < len(seeds) <= LIST_SEEDS_UP_TO:
+        notes.append(f"seeds {_seed_list(seeds, scale, form)}")
+    if never:
+        notes.append(f"{count} of {int(row['n'])} seeds; {never} never reached it")
+    elif count < row["n"]:
+        notes.append(f"{count} of {int(row['n'])} seeds")
+    if left_out:
+        notes.append("; ".join(left_out) + (f": {_seed_list(excluded, scale, form)}" if excluded else ""))
+    return text + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def _as_list(value) -> list:
+    """A per-seed list from the summary (a list, or its text after a CSV round trip)."""
+    if isinstance(value, str):
+        return json.loads(value)
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def results_legend() -> list[str]:
+    """How to read the results table: outcome classes, the interval and its level (stated once)."""
+    return [f"Seeds: `done` = finished and learned; `collapsed` = finished without learning (training "
+            f"loss never below the chance loss, or training accuracy within {100 * outcomes.CHANCE_BAND:g} "
+            f"points of chance); `diverged` = NaN/inf loss or a final training loss above "
+            f"{outcomes.BLOWUP_FACTOR:g}x the chance loss; `failed` = an error. Means, std and intervals "
+            f"are over the `done` seeds (and, for numbers measured at initialization, the collapsed and "
+            f"diverged ones too); a cell names the seeds it leaves out and their values.",
+            "", f"Accuracies in %: mean ± std over seeds [two-sided {100 * CONFIDENCE:g}% interval "
+            f"of the mean, the confidence level of every interval and verdict on this page; computed on "
+            f"the logit scale for accuracies and fractions and on the log scale for losses, norms, "
+            f"epochs and ratios, so it stays inside the metric's range]; with up to "
+            f"{LIST_SEEDS_UP_TO} seeds each seed's value follows."]
+
+
+def results_table(plan: Plan, summary: pd.DataFrame, trials: pd.DataFrame | None = None) -> str:
+    """Markdown: one row per scientific value, metrics as mean ± std [interval] (accuracies in %)."""
+    table = summary[list(plan.axes)].copy()
+    for key in plan.study.nuisance or {}:  # the values tuned for each scientific value
+        tuned = trials.groupby(plan.axes)[key].first()
+        values = [tuned.loc[point if len(point) > 1 else point[0]]
+                  for point in summary[list(plan.axes)].itertuples(index=False, name=None)]
+        table[f"tuned {key}"] = [f"{v:.4g}" if isinstance(v, float) else v for v in values]
+    table["seeds (done/collapsed/diverged/failed)"] = [
+        f"{r.n}/{r.n_collapsed}/{r.n_diverged}/{r.n_failed}" for r in summary.itertuples()]
+    for metric in plan.study.metrics:
+        unit = " %" if is_percent(metric) else ""
+        table[f"{metric}{unit}"] = [_cell(row, metric) for _, row in summary.iterrows()]
+        reference = f"reference_{metric}"
+        if reference in summary:
+            table[f"published {metric}{unit}"] = [
+                "" if math.isnan(v) else f"{100 * v:.2f}" if is_percent(metric) else f"{v:g}"
+                for v in summary[reference]]
+    return table.to_markdown(index=False)
+
+
+def _evidence_lines(evidence: list[dict]) -> list[str]:
+    lines = []
+    for item in evidence:
+        line = f"- {item['rule']}: {item['verdict'].replace('_', ' ')} [{item.get('test', item['kind'])} test] " \
+               f"({item.get('detail') or item.get('why')})"
+        if item.get("power_note"):
+            line += f"; {item['power_note']}"
+        lines.append(line)
+    return lines
+
+
+def verdict_lines(verdict: dict) -> list[str]:
+    lines = [f"**Verdict: {verdict['verdict'].replace('_', ' ')}.**", ""]
+    if "claims" not in verdict:
+        lines += _evidence_lines(verdict["evidence"])
+    else:
+        for number, claim in enumerate(verdict["claims"], 1):
+            lines += [f"{number}. **{claim['claim']}**: {claim['verdict'].replace('_', ' ')}.", "",
+                      *(f"   {line}" for line in _evidence_lines(claim["evidence"])), ""]
+        lines = lines[:-1]
+    return lines + ["", f"How the verdict is decided: {verdict['rule']}."]
 
 
 def table_cell(row: pd.Series, spec: Table) -> str:
-    """'2.31 ± 0.05 (2.26)': ours mean ± std over finished seeds, the published number in
-    parentheses; 'diverged' when no seed finished and some diverged."""
+    """'2.31 ± 0.05 (2.26)': ours mean ± std over the learned seeds, the published number in
+    parentheses; 'diverged' / 'collapsed' when no seed learned, and the seeds left out named."""
     scale = 100 if is_percent(spec.metric) else 1
     flip = (lambda value: 1 - value) if spec.as_error else (lambda value: value)
     published = row.get(f"reference_{spec.metric}", math.nan)
     suffix = "" if pd.isna(published) else f" ({scale * flip(published):.2f})"
-    total = int(row["n"] + row["n_diverged"] + row["n_failed"])
+    collapsed = int(row.get("n_collapsed", 0))
+    total = int(row["n"] + collapsed + row["n_diverged"] + row["n_failed"])
     if row["n"] == 0 or pd.isna(row[f"{spec.metric}_mean"]):
-        text = "diverged" if row["n_diverged"] else "failed" if row["n_failed"] else "missing"
+        text = ("diverged" if row["n_diverged"] and not collapsed else "collapsed" if collapsed and not row["n_diverged"]
+                else f"{collapsed} collapsed, {int(row['n_diverged'])} diverged" if collapsed
+                else "failed" if row["n_failed"] else "missing")
         return text + suffix
     mean, std = scale * flip(row[f"{spec.metric}_mean"]), scale * row[f"{spec.metric}_std"]
     text = f"{mean:.2f}" + ("" if math.isnan(std) else f" ± {std:.2f}")
-    if row["n_diverged"]:
-        text += f" ({int(row['n_diverged'])} of {total} seeds diverged)"
+    left_out = [f"{count} of {total} seeds {status}" for status, count in
+                (("collapsed", collapsed), ("diverged", int(row["n_diverged"]))) if count]
+    if left_out:
+        text += f" ({', '.join(left_out)})"
     return text + suffix
 
 
@@ -59,6 +178,7 @@ def table_lines(study: Study, summary: pd.DataFrame) -> list[str]:
         what = spec.metric.replace("accuracy", "error") if spec.as_error else spec.metric
         unit = " (%)" if is_percent(spec.metric) else ""
         lines += [f"**{spec.name}.** {spec.caption}".rstrip(), "",
-                  f"Cells: ours, {what}{unit} mean ± std over seeds (published in parentheses).", "",
+                  f"Cells: ours, {what}{unit} mean ± std over the seeds that learned (published in "
+                  f"parentheses).", "",
                   render(study, summary, spec), ""]
     return lines

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import keras
 
-from suite import datasets, epoch_scan, plugins, probes
+from suite import datasets, epoch_scan, outcomes, plugins, probes
 from suite.errors import UserError, lookup
 from suite.models import MODELS, OUTPUT_LOSSES
 from suite.optim import build_lr_callback, build_momentum_schedule, build_optimizer, build_schedule
@@ -201,10 +201,14 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
                                 config["label_corruption"])
     steps = steps_per_epoch(len(splits.y_train), config["batch_size"])
     model = compiled_model(config, splits, fast)
+    eval_batch = min(EVAL_BATCH, len(splits.y_dev), len(splits.y_test))
+    # The loss before any step (on one evaluation batch of the training set, penalty included as
+    # in training): what "did not learn" and "blew up" are measured against (suite.outcomes).
+    initial_loss = float(model.evaluate(splits.x_train[:eval_batch], splits.y_train[:eval_batch],
+                                        batch_size=eval_batch, verbose=0)[0])
     # Building a new model draws from the global generators and reusing one does not: reseed so
     # the data order is the same either way.
     keras.utils.set_random_seed(config["seed"])
-    eval_batch = min(EVAL_BATCH, len(splits.y_dev), len(splits.y_test))
     log = EpochLog(progress)
     callbacks = [log]
     lookup(KEEP_WEIGHTS, config["keep_weights"], "keep_weights")
@@ -231,7 +235,8 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     )
     outcome = {"status": "done", "history": log.rows, "diverged_epoch": log.diverged_epoch,
                "metrics": {}, "n_params": int(model.count_params()), "splits": splits.sizes(),
-               "steps_per_epoch": steps}
+               "steps_per_epoch": steps, "num_classes": splits.num_classes,
+               "initial_loss": initial_loss}
     if probe is not None:
         outcome["probes"] = probe.rows
     if log.diverged_epoch is not None:
@@ -263,6 +268,8 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
                 math.nan)
     if probe is not None:  # a diverged run keeps what the probe measured before the blow-up
         outcome["metrics"].update(probes.summary_metrics(probe.rows, at_end=outcome["status"] == "done"))
+    outcome["status"] = outcomes.classify(outcome["status"], log.rows, outcome["metrics"], outcomes.classification_references(
+        splits.num_classes, config["output_activation"], initial_loss))
     outcome["wall_time_s"] = time.perf_counter() - started
     if keep_model and outcome["status"] == "done":
         outcome["model"] = model

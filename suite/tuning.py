@@ -18,7 +18,21 @@ OBJECTIVES = {  # suite metric behind each keras-tuner objective name
     "val_accuracy": ("best_dev_accuracy", "max"),
     "val_loss": ("min_dev_loss", "min"),
 }
-SEARCH_SEED = 0  # the seed every search trial trains with; the best config is then re-run over seeds
+# The seed every search (and nuisance-tuning) trial trains with. The chosen configuration is then
+# re-run over the confirmation seeds 0, 1, ..., which must not include it: a configuration picked
+# because it did well on one seed would otherwise report that lucky seed again.
+SEARCH_SEED = 10_000
+ORACLE_SEED = 1  # the oracles' own sampling seed (kept from when the search seed was 0)
+
+
+def confirmation_seeds(count: int) -> list[int]:
+    """The seeds a chosen configuration is re-run with: 0 .. count - 1, disjoint from
+    ``SEARCH_SEED`` (a UserError otherwise)."""
+    seeds = list(range(count))
+    if SEARCH_SEED in seeds:
+        raise UserError(f"--seeds {count}: the confirmation seeds would include the search seed "
+                        f"{SEARCH_SEED}; use fewer than {SEARCH_SEED} seeds")
+    return seeds
 
 
 def register_objective(text: str) -> str:
@@ -92,7 +106,7 @@ def build_oracle(tuner: str, space: dict, objective_name: str, max_trials: int, 
             max_epochs=max_epochs, factor=factor, hyperband_iterations=max_trials, **kw),
     }
     oracle = lookup(factories, tuner, "tuner")(dict(
-        objective=objective(objective_name), seed=SEARCH_SEED + 1,
+        objective=objective(objective_name), seed=ORACLE_SEED,
         max_consecutive_failed_trials=max_trials + 1))
     oracle.max_trials = max_trials
     oracle.verbose = 0

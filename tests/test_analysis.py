@@ -2,6 +2,7 @@ import math
 
 import pytest
 
+import frames
 from frames import GRID, LEVELS, TRIALS
 from studies import STUDIES
 from suite import analysis
@@ -51,3 +52,45 @@ def test_ratio_to_baseline_pairs_each_seed_with_its_own_baseline():
     by = ratios.set_index(["data", "seed"]).epochs_to_100
     assert by[("true", 1)] == 1.0 and by[("half", 1)] == pytest.approx(28 / 11)
     assert by[("random", 2)] == pytest.approx(70 / 12) and math.isnan(by[("random", 1)])
+
+
+@pytest.mark.parametrize("metric, values", [
+    ("test_accuracy", [1.0, 1.0, 0.98]), ("test_accuracy", [0.0, 0.0, 0.02]), ("test_accuracy", [0.11, 0.62, 0.63]),
+    ("dead_fraction", [0.0, 0.0, 0.3]), ("train_accuracy", [0.0, 1.0, 1.0]),
+    ("train_loss", [0.0, 0.0, 0.5]), ("grad_ratio_first_last", [0.01, 0.5, 3.0]), ("epochs_to_100", [1.0, 2.0, 40.0]),
+])
+def test_intervals_stay_in_the_metric_range(metric, values):
+    low_bound, high_bound = analysis.metric_range(metric)
+    mean, std, low, high = analysis.mean_ci(values, metric)
+    assert low_bound <= low <= mean <= high <= high_bound
+    # the same seeds on the unbounded t scale would leave the range: the transformed interval is not a clip
+    t_low, t_high = analysis.mean_ci(values)[2:]
+    assert t_low < low_bound or t_high > high_bound or (low, high) != (t_low, t_high)
+
+
+def test_intervals_at_the_range_edges_are_points():
+    assert analysis.mean_ci([1.0, 1.0, 1.0], "test_accuracy")[2:] == (1.0, 1.0)
+    assert analysis.mean_ci([0.0, 0.0], "dead_fraction")[2:] == (0.0, 0.0)
+
+
+def test_metric_ranges_by_name():
+    assert analysis.metric_range("final_train_accuracy") == (0.0, 1.0)
+    assert analysis.metric_range("saturated_fraction_init") == (0.0, 1.0)
+    assert analysis.metric_range("bias_grad_norm_2") == (0.0, math.inf)
+    assert analysis.metric_range("epochs_to_target_dev") == (0.0, math.inf)
+    assert analysis.metric_range("something_else") == (-math.inf, math.inf)
+
+
+def test_summary_counts_collapsed_seeds_apart_and_lists_every_seed():
+    trials = frames.frame([(4, 0, "done", 0.62), (4, 1, "done", 0.63), (4, 2, "collapsed", 0.11)])
+    row = analysis.summarize_by(trials, ["depth"], ["test_accuracy"]).iloc[0]
+    assert (row.n, row.n_collapsed, row.n_diverged, row.n_failed) == (2, 1, 0, 0)
+    assert row.test_accuracy_mean == pytest.approx(0.625)
+    assert row.test_accuracy_seeds == [0.62, 0.63] and row.test_accuracy_excluded == [0.11]
+
+
+def test_trials_frame_classifies_old_records():
+    record = {"key": "k", "point": {"depth": 4}, "seed": 0, "status": "done", "config": {"dataset": "synthetic"},
+              "history": [{"epoch": 1, "loss": 2.31, "accuracy": 0.1}], "metrics": {"train_accuracy": 0.11},
+              "wall_time_s": 1.0, "environment": {"backend": "jax"}}
+    assert analysis.trials_frame([record], ["depth"]).status.tolist() == ["collapsed"]

@@ -2,6 +2,7 @@
 nuisance-search frame (the features behind the optimizers studies)."""
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -70,12 +71,12 @@ def test_widths_default_keeps_stored_keys_and_sets_layer_sizes():
         expand(STUDIES["optimizers"], "quick", overrides={"widths": [500, 0]})
 
 
-def spread_trials(a_means, b_means, noise=0.001):
+def spread_trials(a_means, b_means, noise=0.001, seeds=5):
     rows = []
     for name, means in (("adadelta", a_means), ("sgd", b_means)):
         for index, mean in enumerate(means):
             rows += [{"optimizer": name, "setting": index, "seed": s, "status": "done",
-                      "test_accuracy": mean + noise * (s - 1)} for s in range(3)]
+                      "test_accuracy": mean + noise * (s - 2)} for s in range(seeds)]
     return pd.DataFrame(rows)
 
 
@@ -90,9 +91,19 @@ def test_less_spread_compares_the_spread_of_point_means(a_means, b_means, expect
     assert evidence["points_a"] == evidence["points_b"] == 3
 
 
-def test_less_spread_with_one_point_is_inconclusive():
+def test_less_spread_with_one_point_or_few_seeds_is_inconclusive():
     rule = Rule("less_spread", {"optimizer": "adadelta"}, {"optimizer": "sgd"}, margin=1.0, along=("setting",))
     assert verdicts.judge(rule, spread_trials([0.9], [0.9, 0.5]))["verdict"] == "inconclusive"
+    few = verdicts.judge(rule, spread_trials([0.97, 0.975, 0.972], [0.97, 0.90, 0.50], seeds=4))
+    assert few["verdict"] == "inconclusive" and "5 finished seeds per point" in few["why"]
+
+
+def test_less_spread_does_not_grow_with_the_number_of_points():
+    """The same spread of settings, sampled at 3 points on one side and 9 on the other, is not
+    'less' on the side with fewer points (the range of point means would be)."""
+    rule = Rule("less_spread", {"optimizer": "adadelta"}, {"optimizer": "sgd"}, margin=0.5, along=("setting",))
+    evidence = verdicts.judge(rule, spread_trials([0.90, 0.95, 1.0], list(np.linspace(0.90, 1.0, 9))))
+    assert evidence["verdict"] != "supported" and evidence["ratio"] > 0.5
 
 
 def test_nuisance_frame_marks_the_value_each_point_ran_with():

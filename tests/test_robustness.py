@@ -13,6 +13,7 @@ import pytest
 
 from suite import train
 from suite.cli import main
+from suite.store import FINISHED
 
 SMOKE = ["depth", "--profile", "smoke", "--seeds", "2", "--set", "epochs=1", "--set", "batch_size=100"]
 
@@ -44,7 +45,7 @@ def test_sigkill_at_random_points_then_rerun_completes_everything_once(tmp_path)
         process.send_signal(signal.SIGKILL)
         seen += trained(process.communicate()[1])
         for record in records(tmp_path).values():  # every stored file parses and is whole
-            assert record["status"] == "done" and record["history"]
+            assert record["status"] in FINISHED and record["history"]
         assert not list(trials_dir(tmp_path).glob("*.tmp")) if trials_dir(tmp_path).exists() else True
     final = start(tmp_path)
     _, err = final.communicate(timeout=300)
@@ -62,7 +63,7 @@ def test_two_processes_on_one_store_never_train_a_trial_twice(tmp_path):
     assert len(ran) == len(set(ran)) == 10
     assert len(records(tmp_path)) == 10
     assert not list(trials_dir(tmp_path).glob("*.claim"))
-    assert "10 done" in outputs[0][0] + outputs[1][0]  # whoever finished last reported everything
+    assert "0 failed, 0 missing" in outputs[0][0] + outputs[1][0]  # whoever finished last reported everything
 
 
 def test_divergence_is_a_cell_not_a_number(tmp_path, capsys):
@@ -92,7 +93,7 @@ def test_a_failing_trial_exits_1_with_a_summary_and_a_rerun_retries(tmp_path, ca
     assert "2 trials failed" in err[-1] and "MemoryError: out of memory in a test" in err[-1]
     monkeypatch.setattr(train, "train", real)
     assert main(argv) == 0
-    assert all(r["status"] == "done" for r in records(tmp_path).values())
+    assert all(r["status"] in FINISHED for r in records(tmp_path).values())
 
 
 BAD_INPUTS = [
