@@ -23,11 +23,11 @@ ALPHA = round((1 - CONFIDENCE) / 2, 12)
 LIST_SEEDS_UP_TO = 5
 
 # The range each metric lives in, by name (first match wins; the default is unbounded):
-# accuracies, error rates and fractions in [0, 1]; losses, norms, epochs, ratios, spreads and
-# times >= 0. Intervals are computed on a scale that respects the range (``interval``).
+# accuracies, error rates and fractions in [0, 1]; losses, norms, epochs, ratios, spreads,
+# drifts and times >= 0. Intervals are computed on a scale that respects the range (``t_on_scale``).
 METRIC_RANGES = (
     (("accuracy", "error", "fraction"), (0.0, 1.0)),
-    (("loss", "norm", "epoch", "ratio", "std", "time", "n_params"), (0.0, math.inf)),
+    (("loss", "norm", "epoch", "ratio", "std", "drift", "time", "n_params"), (0.0, math.inf)),
 )
 UNBOUNDED = (-math.inf, math.inf)
 

@@ -43,8 +43,8 @@ BLOWUP_FACTOR = 10.0
 
 # Metrics measured at initialization, before any training (the layer probe's epoch 0, see
 # ``suite.probes.summary_metrics``): they stay valid for a run that later collapsed or diverged.
-INIT_METRICS = ("grad_ratio_first_last", "activation_std_ratio", "backprop_std_ratio",
-                "saturated_fraction_init")
+INIT_METRICS = ("grad_ratio_first_last", "activation_std_ratio", "activation_std_drift",
+                "backprop_std_ratio", "saturated_fraction_init")
 INIT_PREFIXES = ("bias_grad_norm_",)
 
 

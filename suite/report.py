@@ -258,8 +258,8 @@ def write_search_report(plan: Plan, tuner: str, objective: str, records: list[di
         "- search space:", *space_lines, "",
         "## Best configuration", "",
         f"`{json.dumps(best.overrides, sort_keys=True)}`, re-run with the full epoch budget over "
-        f"{plural(len(best_records), 'seed')}; the test split is used only here.", "",
-        tables.results_table(best, rerun), "",
+        f"{plural(len(best_records), 'seed')} (none of them the search's seed); the test split is used only here.", "",
+        *tables.results_legend(), "", tables.results_table(best, rerun), "",
         "## Top trials", "", top.drop(columns=["key", "finished_at"]).to_markdown(index=False), "",
         *figure_lines, "",
         "Files: [trials.csv](trials.csv) (every search trial), [best_rerun.csv](best_rerun.csv), "

@@ -12,12 +12,12 @@ from suite.study import Rule, Study, expand
 ENVIRONMENT = {"backend": "jax", "device": "cpu", "cpu_count": 2, "python": "3", "packages": {}, "git_commit": "x"}
 
 
-def fake_records(plan, accuracy):
-    """Stored-trial records with made-up numbers: the report needs no training."""
+def fake_records(plan, accuracy, noise=0.003):
+    """Stored-trial records with made-up numbers (seed-to-seed std ``noise``): the report needs no training."""
     rng = np.random.default_rng(0)
     records = []
     for trial in plan.trials:
-        acc = accuracy(trial) + rng.normal(0, 0.003)
+        acc = accuracy(trial) + rng.normal(0, noise)
         history = [{"epoch": e, "loss": 2.0 / e, "accuracy": min(1.0, acc + 0.02 * e), "dev_loss": 1.0,
                     "dev_accuracy": acc, "wall_time_s": 0.1} for e in range(1, 4)]
         records.append({"key": trial.key, "point": trial.point, "seed": trial.config["seed"],
@@ -135,7 +135,7 @@ def test_figures_in_every_requested_format_linked_from_the_readme(tmp_path):
 
 
 def test_an_epoch_threshold_cell_says_how_many_seeds_never_reached_it():
-    from suite.report import _cell
+    from suite.tables import _cell
 
     row = pd.Series({"n": 5, "n_diverged": 0, "n_failed": 0, "epochs_to_100_n": 1, "epochs_to_100_mean": 100.0,
                      "epochs_to_100_std": math.nan, "epochs_to_100_ci_low": math.nan, "epochs_to_100_ci_high": math.nan})
