@@ -43,7 +43,8 @@ RULES = {
                        "'better' (one-directional Welch t-test): mean(a) - mean(b) exceeds the margin"),
     "not_better": RuleKind(difference, "one-directional",
                            "'not_better' (one-directional Welch t-test): mean(a) - mean(b) stays below the "
-                           "margin; a collapsed a cannot refute it, so claims of 'about equal' use 'equivalent'"),
+                           "margin (a side that fails to train makes it hold for the wrong reason, so claims of 'about "
+                           "equal' use 'equivalent')"),
     "equivalent": RuleKind(difference, "equivalence",
                            "'equivalent' (equivalence, two one-sided Welch tests, TOST): mean(a) - mean(b) lies "
                            "within ± the margin, over every finished seed; never supported when a seed of "
@@ -143,6 +144,8 @@ def rule_text(rules) -> str:
             f"contradicted when the two-sided {100 * CONFIDENCE:g}% interval lies beyond its margin, the "
             f"level of every interval on this page); "
             + "; ".join(RULES[kind].text for kind in kinds if kind in RULES)
+            + ". Runs that collapsed or diverged decide no rule: a rule counting only the runs that "
+            "learned holds (or fails) only where it also does with those runs counted"
             + f". The p-values are corrected for the {len(rules)} rules of the study with Holm's method, "
             f"the support and the contradiction p-values each as one family. A claim is supported when "
             f"every rule holds, not supported when any is contradicted, inconclusive otherwise; an "
