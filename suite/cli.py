@@ -192,6 +192,8 @@ def _keys() -> int:
         print(f"\n{row['key']} ({row['type']}, default {row['default']}; {row['set by']})")
         print(f"  allowed: {row['allowed']}")
         print(f"  {row['meaning']}")
+        for entry, declared in row["options"].items():
+            print(f"    {entry}: {declared}")
     return 0
 
 

@@ -250,8 +250,19 @@ def check_data(config: dict, splits) -> None:
                         f"e.g. --set train_size=1000")
 
 
+def declared_options(name: str) -> dict[str, str]:
+    """For an options key: registry entry -> its declared options as 'option=default' text."""
+    selector = extra(name).get("options_for")
+    if not selector:
+        return {}
+    return {entry: ", ".join(f"{option}={spec.default!r}" for option, spec in
+                             getattr(factory, "options", {}).items()) or "none"
+            for entry, factory in sorted(registry(selector).items())}
+
+
 def describe() -> list[dict]:
-    """Every key as a row: key, type, default, allowed values, how it is set, meaning."""
+    """Every key as a row: key, type, default, allowed values, how it is set, meaning, and for an
+    options key the options each registry entry declares."""
     return [{"key": name, "type": type_name(name), "default": json.dumps(DEFAULTS[name]),
              "allowed": allowed(name), "set by": extra(name).get("flag") or "--set",
-             "meaning": FIELDS[name].description} for name in FIELDS]
+             "meaning": FIELDS[name].description, "options": declared_options(name)} for name in FIELDS]
