@@ -9,7 +9,7 @@ from pathlib import Path
 
 from suite.arguments import address, output_flags, port, positive
 from suite.console import hide_library_noise, plural, say
-from suite.errors import UserError
+from suite.errors import GaveUp, UserError
 from suite.outcomes import STATUSES, classify_record
 
 BACKENDS = ("auto", "tensorflow", "jax")
@@ -27,6 +27,16 @@ def _figure_formats(text: str) -> tuple[str, ...]:
     if unknown or "png" not in formats:
         raise argparse.ArgumentTypeError(f"'{text}': give png plus any of svg, pdf, comma-separated (e.g. png,svg,pdf)")
     return formats
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds: '{text}'") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be > 0 seconds, got {text}")
+    return value
 
 
 def _worker_argv(argv: list[str]) -> list[str]:
@@ -50,8 +60,28 @@ def _join_chief(args) -> None:
         return
     import socket
 
+    from suite.addresses import check_chief_address
+
+    check_chief_address(args.oracle_ip, args.oracle_port)
     os.environ.update(KERASTUNER_ORACLE_IP=args.oracle_ip, KERASTUNER_ORACLE_PORT=str(args.oracle_port),
                       KERASTUNER_TUNER_ID=args.worker_id or f"worker-{socket.gethostname()}-{os.getpid()}")
+
+
+def _cluster_settings(args) -> None:
+    """Lease and wait bounds into the environment (local workers inherit them); the chief's
+    address checked before anything starts."""
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # gRPC's own INFO lines ("Got goaway") are noise here
+    for flag, variable in (("lease_seconds", "SUITE_LEASE_S"), ("wait_seconds", "SUITE_WAIT_S")):
+        if getattr(args, flag, None) is not None:
+            os.environ[variable] = repr(getattr(args, flag))
+    if getattr(args, "role", None) == "chief":
+        from suite.addresses import check_bind
+
+        if args.oracle_port is None:
+            raise UserError("--role chief needs --oracle-port (and --oracle-ip to bind, default 0.0.0.0)")
+        if args.workers > 1:
+            raise UserError("--role chief trains nothing itself; drop --workers, start workers with --role worker")
+        check_bind(args.oracle_ip or "0.0.0.0", args.oracle_port)
 
 
 def _choose_backend(requested: str) -> None:
@@ -121,15 +151,19 @@ def _parser() -> argparse.ArgumentParser:
                              help="plain fit loop (no XLA, one step per execution), for comparison")
             sub.add_argument("--workers", type=positive, default=1,
                              help="worker processes on this machine, one oracle (default 1)")
-        if name == "run":
+        if name in ("run", "search"):
             sub.add_argument("--role", choices=("chief", "worker"), default=None,
                              help="multi-machine mode: serve the oracle, or work for a chief")
             sub.add_argument("--oracle-ip", type=address, default=None,
                              help="chief address (bind address for --role chief)")
             sub.add_argument("--oracle-port", type=port, default=None, help="chief port (1..65535)")
             sub.add_argument("--worker-id", default=None, help="this worker's name (default host-pid)")
-        if name == "search":  # only the local launcher starts search workers
-            sub.add_argument("--role", choices=("worker",), default=None, help=argparse.SUPPRESS)
+            sub.add_argument("--lease-seconds", type=_seconds, default=None,
+                             help="a trial's claim expires this long after its worker last renewed it "
+                                  "(default $SUITE_LEASE_S or 120)")
+            sub.add_argument("--wait-seconds", type=_seconds, default=None,
+                             help="longest wait for a chief or for workers before giving up with exit 3 "
+                                  "(default $SUITE_WAIT_S or 600)")
     from suite.commands import register
 
     register(commands)  # site, export, show, compare, clean
@@ -212,9 +246,10 @@ def _search(args, argv: list[str]) -> int:
     if args.fresh and args.role is None:
         for path in [*store.trials_dir.glob("*.json"), *best_store.trials_dir.glob("*.json")]:
             path.unlink()
+    chief_at = (args.oracle_ip or "0.0.0.0", args.oracle_port) if args.role == "chief" else None
     oracle = search.run_search(plan, store, args.tuner, args.max_trials, args.objective,
                                fast=not args.plain, workers=args.workers, worker_argv=_worker_argv(argv),
-                               max_epochs=args.max_epochs, factor=args.factor)
+                               max_epochs=args.max_epochs, factor=args.factor, chief_at=chief_at)
     if args.role == "worker":
         return 0
     best = search.best_plan(plan, oracle, len(plan.trials), epochs=args.max_epochs)
@@ -264,8 +299,6 @@ def _run_started(args, argv: list[str], train: bool, started) -> int:
         _check_writable(out)
         _check_writable(args.runs_dir)
         if args.role == "chief":
-            if args.oracle_port is None:
-                raise UserError("--role chief needs --oracle-port (and --oracle-ip to bind, default 0.0.0.0)")
             runner.serve_chief(plan, store, args.oracle_ip or "0.0.0.0", args.oracle_port)
         else:
             runner.run_plan(plan, store, fresh=args.fresh, fast=not args.plain,
@@ -310,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.command in COMMANDS:  # no Keras backend needed
             return command_main(args)
+        _cluster_settings(args)
         if getattr(args, "role", None) == "worker":
             from suite import parallel
 
@@ -328,6 +362,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"suite: error: {exc}", file=sys.stderr)
         return 2
+    except GaveUp as exc:
+        print(f"suite: gave up: {exc}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print("suite: interrupted; rerun the same command to resume where it stopped", file=sys.stderr)
         return 130

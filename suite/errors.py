@@ -1,4 +1,4 @@
-"""The one exception type the CLI turns into a one-line message and exit code 2."""
+"""The exceptions the CLI turns into a one-line message: UserError (exit 2), GaveUp (exit 3)."""
 from __future__ import annotations
 
 import difflib
@@ -27,3 +27,8 @@ def lookup(registry: Mapping[str, T], name: str, kind: str) -> T:
 def _raise_unknown(registry: Mapping[str, T], name: object, kind: str) -> T:
     hint = did_you_mean(str(name), registry)
     raise UserError(f"unknown {kind} '{name}'{hint}; choose one of: {', '.join(sorted(registry))}")
+
+
+class GaveUp(Exception):
+    """A bounded wait ran out: no chief answered, or no worker came; the CLI prints the message
+    (what it waited for and the fix) on one line and exits with code 3."""

@@ -14,8 +14,9 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from concurrent import futures
+
+from suite.errors import UserError
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "MKL_NUM_THREADS",
                     "OPENBLAS_NUM_THREADS")
@@ -31,21 +32,21 @@ def serve(oracle, host: str, port: int):
     """Start keras-tuner's oracle gRPC service in this process; returns (server, servicer)."""
     import grpc
     from keras_tuner.src import protos
-    from keras_tuner.src.distribute.oracle_chief import OracleServicer
+
+    from suite.cluster import TrackingServicer
 
     # One thread, as in keras-tuner's own chief: the oracle's methods are synchronized anyway.
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
-    servicer = OracleServicer(oracle)
+    # No SO_REUSEPORT (gRPC's default), so a second chief on a busy port fails instead of sharing it.
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1), options=[("grpc.so_reuseport", 0)])
+    servicer = TrackingServicer(oracle)
     protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
-    server.add_insecure_port(f"{host}:{port}")
+    try:
+        server.add_insecure_port(f"{host}:{port}")
+    except RuntimeError:
+        raise UserError(f"cannot serve on {host}:{port} (address not on this host, or port in use); "
+                        f"choose another --oracle-ip / --oracle-port") from None
     server.start()
     return server, servicer
-
-
-def wait_until_search_ends(oracle, servicer, poll_s: float = 1.0) -> None:
-    """What keras-tuner's chief waits for, polled every second instead of every 20."""
-    while not (servicer.stop_triggered and not oracle.ongoing_trials):
-        time.sleep(poll_s)
 
 
 def cpu_shares(workers: int) -> list[list[int]]:

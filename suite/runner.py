@@ -21,8 +21,8 @@ import keras_tuner
 from keras_tuner.src.engine import base_tuner
 
 from suite import config as config_schema
-from suite import console, datasets, parallel, train
-from suite.errors import UserError
+from suite import cluster, console, datasets, parallel, train
+from suite.errors import GaveUp, UserError
 from suite.provenance import environment
 from suite.store import FINISHED, TrialStore
 from suite.study import Plan, Trial
@@ -33,14 +33,15 @@ OBJECTIVE = keras_tuner.Objective("dev_accuracy", direction="max")
 class StudyGridOracle(keras_tuner.Oracle):
     """Enumerates a fixed list of points, skipping those the store already holds as finished."""
 
-    def __init__(self, points: list[dict], is_finished, **kwargs):
+    def __init__(self, points: list[dict], is_finished, is_claimed=lambda point: False, **kwargs):
         hyperparameters = keras_tuner.HyperParameters()
         for name in points[0]:
             hyperparameters.Choice(name, sorted({point[name] for point in points}, key=str))
         super().__init__(objective=OBJECTIVE, hyperparameters=hyperparameters,
                          max_consecutive_failed_trials=len(points) + 1, **kwargs)
         self.points = points
-        self.is_finished = is_finished
+        self.is_finished, self.is_claimed = is_finished, is_claimed
+        self.served = False  # set when served over gRPC: then workers, not this process, wait
         self._last_config: dict = {}  # tuner id -> the configuration it was handed last
 
     @keras_tuner.synchronized
@@ -50,9 +51,14 @@ class StudyGridOracle(keras_tuner.Oracle):
 
     def populate_space(self, trial_id):
         handed_out = {self._compute_values_hash(t.hyperparameters.values) for t in self.trials.values()}
-        waiting = [point for point in self.points
-                   if self._compute_values_hash(point) not in handed_out and not self.is_finished(point)]
+        unfinished = [point for point in self.points
+                      if self._compute_values_hash(point) not in handed_out and not self.is_finished(point)]
+        waiting = [point for point in unfinished if not self.is_claimed(point)]
         if not waiting:
+            if unfinished:  # leased by a process of another run: wait for it to store or expire
+                if not self.served:
+                    time.sleep(1.0)  # a local oracle: keras-tuner asks again at once
+                return {"status": keras_tuner.engine.trial.TrialStatus.IDLE, "values": None}
             return {"status": keras_tuner.engine.trial.TrialStatus.STOPPED, "values": None}
         # Keep each worker on one configuration while it has seeds left, and others off it: the
         # seeds after the first reuse that worker's compiled model instead of compiling their own.
@@ -77,7 +83,10 @@ class StudyTuner(base_tuner.BaseTuner):
         self.execute = execute
 
     def run_trial(self, trial, *args, **kwargs):
-        record = self.execute(trial.hyperparameters.values, self.tuner_id)
+        try:
+            record = self.execute(trial.hyperparameters.values, self.tuner_id)
+        except (UserError, GaveUp) as exc:
+            raise cluster.Fatal(exc) from None
         if record["status"] == "failed":
             raise keras_tuner.errors.FailedTrialError(record["error"])
         return {OBJECTIVE.name: record["metrics"].get("best_dev_accuracy", 0.0)}
@@ -157,8 +166,13 @@ def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress:
     stored record when another process finished it since the oracle handed it out.
     """
     label = point_label(trial.point)
-    if not store.claim(trial.key):
-        print(f"{progress.prefix} {label}: being trained by another process, skipped", file=sys.stderr)
+    note = lambda line: print(f"{progress.prefix} {label}: {line}", file=sys.stderr)  # noqa: E731
+    if not store.claim(trial.key, worker, notes=note):
+        held = store.inspect_claim(trial.key)
+        note(f"held by another process ({held.describe() if held else 'released since'}"
+             f"{f', lease renewed until {held.expires_in():.0f} s from now' if held and held.owner else ''}); "
+             f"skipped. If that process is gone, its lease expires by itself and a rerun takes the "
+             f"trial over; to clear it at once delete the claim file")
         return {"status": "claimed", "metrics": {}}
     try:
         finished = store.get(trial.key)
@@ -167,9 +181,10 @@ def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress:
         started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         try:
             validate_config(trial.config)
-            outcome = train.train(trial.config, fast=fast, keep_model=on_model is not None,
-                                  evaluate_test=evaluate_test,
-                                  progress=lambda row: progress.epoch(label, trial.config["epochs"], row))
+            with store.hold(trial.key, notes=note):
+                outcome = train.train(trial.config, fast=fast, keep_model=on_model is not None,
+                                      evaluate_test=evaluate_test,
+                                      progress=lambda row: progress.epoch(label, trial.config["epochs"], row))
         except Exception as exc:  # one broken trial must not end the study
             outcome = {"status": "failed", "history": [], "metrics": {}, "wall_time_s": 0.0,
                        "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(limit=5)}
@@ -195,11 +210,9 @@ def _clock(seconds: float) -> str:
 
 def make_oracle(plan: Plan, store: TrialStore) -> StudyGridOracle:
     by_point = {_point_id(trial.point): trial for trial in plan.trials}
-    def taken(point: dict) -> bool:
-        key = by_point[_point_id(point)].key
-        return store.is_finished(key) or store.claimed_elsewhere(key)
-
-    oracle = StudyGridOracle([t.point for t in plan.trials], taken)
+    oracle = StudyGridOracle([t.point for t in plan.trials],
+                             lambda point: store.is_finished(by_point[_point_id(point)].key),
+                             lambda point: store.claimed_elsewhere(by_point[_point_id(point)].key))
     oracle._set_project_dir(str(store.root), "tuner-chief")  # what a served oracle saves into
     oracle.verbose = 0  # the workers print the suite's own progress lines
     return oracle
@@ -230,6 +243,9 @@ def run_plan(plan: Plan, store: TrialStore, fresh: bool = False, fast: bool = Tr
                     f"{finished} finished earlier, {stored['failed']} failed earlier (retried), "
                     f"{len(plan.trials) - finished - stored['failed']} to run; store {store.root}"
                     + (f"; {workers} workers" if workers > 1 else ""))
+    elif finished == len(plan.trials):
+        console.say(f"[{plan.study.name} {tuner_id}] all {finished} trials already stored in {store.root}; "
+                    f"nothing to do")
     if finished < len(plan.trials):
         if workers > 1:
             oracle = make_oracle(plan, store)
@@ -270,13 +286,28 @@ def serve_workers(oracle, workers: int, worker_argv: list[str], work_here=None, 
 
 
 def serve_chief(plan: Plan, store: TrialStore, host: str, port: int) -> None:
-    """Multi-machine mode: serve the oracle until the search ends; workers run elsewhere."""
+    """Multi-machine mode: serve the oracle until every trial is stored; workers run elsewhere.
+
+    Bounded (``suite.cluster.Chief``): raises GaveUp when no worker asks or holds a lease for the
+    wait bound; returns at once when every trial is stored already."""
     validate(plan)
+    keys = [trial.key for trial in plan.trials]
+    left = lambda: sum(not store.is_finished(key) for key in keys)  # noqa: E731
+    label = f"[{plan.study.name} chief]"
+    if not left():
+        print(f"{label} all {len(keys)} trials already stored in {store.root}; nothing to hand out",
+              file=sys.stderr)
+        return
     oracle = make_oracle(plan, store)
+    oracle.served = True
     server, servicer = parallel.serve(oracle, host, port)
-    print(f"[{plan.study.name}] chief serving {len(plan.trials)} trials on {host}:{port}", file=sys.stderr)
+    print(f"{label} serving {left()} of {len(keys)} trials on {host}:{port} (lease {store.lease_s:.0f} s)",
+          file=sys.stderr)
+    by_point = {_point_id(trial.point): trial.key for trial in plan.trials}
     try:
-        parallel.wait_until_search_ends(oracle, servicer)
+        cluster.Chief(label, oracle, servicer, store, lambda values: by_point[_point_id(values)],
+                      lambda record: {OBJECTIVE.name: record["metrics"].get("best_dev_accuracy", 0.0)},
+                      left, f"{host}:{port}").serve()
     finally:
         server.stop(grace=None)
 
@@ -303,11 +334,14 @@ def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str, oracle=None,
     def execute(point: dict, worker: str) -> dict:
         return run_trial(by_point[_point_id(point)], meta, store, fast, progress, worker, on_model)
 
-    # Each process keeps keras-tuner's bookkeeping in its own folder: workers share ``store``.
-    tuner = StudyTuner(oracle or make_oracle(plan, store), execute, directory=str(store.root),
-                       project_name=f"tuner-{tuner_id or 'local'}", overwrite=True)
-    tuner.tuner_id = tuner_id or tuner.tuner_id
-    tuner.search(verbose=0)
+    def make_tuner():
+        # Each process keeps keras-tuner's bookkeeping in its own folder: workers share ``store``.
+        tuner = StudyTuner(oracle or make_oracle(plan, store), execute, directory=str(store.root),
+                           project_name=f"tuner-{tuner_id or 'local'}", overwrite=True)
+        tuner.tuner_id = tuner_id or tuner.tuner_id
+        return tuner
+
+    cluster.search_until_done(make_tuner, progress.prefix)
 
 
 def point_label(point: dict) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from suite import console, runner, tuning
+from suite import cluster, console, parallel, runner, tuning
 from suite.errors import UserError
 from suite.store import FINISHED, TrialStore
 from suite.study import Plan, Trial, trial_key
@@ -26,20 +26,32 @@ def search_space(plan: Plan) -> dict:
 
 def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objective: str,
                fast: bool = True, workers: int = 1, worker_argv: list[str] | None = None,
-               max_epochs: int | None = None, factor: int = 3):
+               max_epochs: int | None = None, factor: int = 3,
+               chief_at: tuple[str, int] | None = None):
     """Run (or resume) the search; returns the oracle, which knows the best trials.
-    ``max_epochs`` (default: the plan's epochs) and ``factor`` shape Hyperband's rounds."""
+    ``max_epochs`` (default: the plan's epochs) and ``factor`` shape Hyperband's rounds.
+
+    ``chief_at`` = (host, port): serve the oracle there to workers on other machines (bounded,
+    ``suite.cluster.Chief``); when the store already holds the whole budget, replay it here."""
     space = search_space(plan)
     runner.validate(plan)
     base = {**plan.trials[0].config, "seed": tuning.SEARCH_SEED}
     oracle = tuning.build_oracle(tuner, space, objective, max_trials, max_epochs or base["epochs"], factor)
     oracle._set_project_dir(str(store.root), "tuner-chief")
-    if workers > 1:
+    stored = sum(store.is_finished(path.stem) for path in store.trials_dir.glob("*.json"))
+    if chief_at and stored >= max_trials:
+        console.say(f"[{plan.study.name} chief] all {max_trials} search trials already stored; nothing "
+                    f"to hand out, replaying them here")
+        chief_at = None
+    elif workers > 1 or chief_at:
         # As keras-tuner's own chief does: building a tuner on the oracle declares the search space
         # in it (conditional scopes included); the workers' tuners declare it only in their copies.
         tuning.SearchTuner(oracle, space, execute=None, directory=str(store.root),
                            project_name="tuner-chief", overwrite=True)
-        runner.serve_workers(oracle, workers, worker_argv)
+        if chief_at:
+            _serve_chief(plan, store, oracle, base, space, objective, *chief_at)
+        else:
+            runner.serve_workers(oracle, workers, worker_argv)
         return oracle
     tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "")
     # Counts the trials this process handled, replayed ones included: a resumed search counts
@@ -50,23 +62,49 @@ def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objec
             "search": {"tuner": tuner, "objective": objective}}
 
     def execute(values: dict, trial_id: str) -> dict:
-        overrides = tuning.overrides_of(values)
-        config = {**base, **overrides}
-        trial = Trial(trial_key(overrides, config), overrides, config)
+        trial = _trial_of(base, values, space)
         record = store.get(trial.key)
         if record is not None and record["status"] in FINISHED:  # replayed on a rerun, not retrained
-            progress.trial_end(runner.point_label(overrides), record, replayed=True)
+            progress.trial_end(runner.point_label(trial.point), record, replayed=True)
             return record
         return runner.run_trial(trial, {**meta, "values": values}, store, fast, progress,
                                 tuner_id or "local", evaluate_test=False)  # selected on dev only
 
-    search_tuner = tuning.SearchTuner(oracle, space, execute, directory=str(store.root),
-                                      project_name=f"tuner-{tuner_id or 'local'}", overwrite=True)
-    search_tuner.search(verbose=0)
+    search_tuner = cluster.search_until_done(
+        lambda: tuning.SearchTuner(oracle, space, execute, directory=str(store.root),
+                                   project_name=f"tuner-{tuner_id or 'local'}", overwrite=True),
+        progress.prefix)
     if progress.handled < max_trials:
         console.say(f"[{plan.study.name}] the {tuner} search space is exhausted after "
                     f"{console.plural(progress.handled, 'trial')} of the --max-trials {max_trials}")
     return search_tuner.oracle
+
+
+def _trial_of(base: dict, values: dict, space: dict) -> Trial:
+    """The suite trial of a tuner trial's values, its key independent of the order the values
+    arrive in (a worker receives them over gRPC in another order than the chief holds them)."""
+    order = list(space)
+    overrides = tuning.overrides_of(values)
+    overrides = dict(sorted(overrides.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+    config = {**base, **overrides}
+    return Trial(trial_key(overrides, config), overrides, config)
+
+
+def _serve_chief(plan: Plan, store: TrialStore, oracle, base: dict, space: dict, objective: str,
+                 host: str, port: int) -> None:
+    """Serve the search's oracle to workers on other machines until its budget is spent (bounded)."""
+    metric, direction = tuning.OBJECTIVES[objective]
+    worst = 0.0 if direction == "max" else 1e30
+    server, servicer = parallel.serve(oracle, host, port)
+    label = f"[{plan.study.name} chief]"
+    console.say(f"{label} serving a {oracle.max_trials}-trial search on {host}:{port} "
+                f"(lease {store.lease_s:.0f} s)")
+    try:
+        cluster.Chief(label, oracle, servicer, store, lambda values: _trial_of(base, values, space).key,
+                      lambda record: {objective: record["metrics"].get(metric, worst)},
+                      lambda: None, f"{host}:{port}").serve()
+    finally:
+        server.stop(grace=None)
 
 
 def best_plan(plan: Plan, oracle, seeds: int, epochs: int | None = None) -> Plan:

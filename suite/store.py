@@ -2,31 +2,20 @@
 
 A record appears whole or not at all (temp file + fsync + rename), so a kill at any moment loses
 at most the trial in flight, and a reader never sees half a record. A trial in flight holds a
-claim file (created with O_EXCL) naming its process, so two processes running the same study
-into one store never train the same trial at once; a claim whose process has died is taken over.
+claim file, a lease (``suite.leases``), so processes on one or several machines running the same
+study into one store never train the same trial at once, and a trial whose owner died is retried.
 """
 from __future__ import annotations
 
 import json
 import os
-import socket
 import tempfile
-import time
 from pathlib import Path
 
+from suite import leases
 from suite.errors import UserError
 from suite.outcomes import FINISHED  # a rerun skips these (done, collapsed, diverged); failed is retried
 
-CLAIM_GRACE_S = 10.0  # an empty claim younger than this is being written, not abandoned
-
-
-def _process_identity(pid: int) -> str | None:
-    """Host, pid and start time: a pid reused by a later process does not look like the claimant."""
-    try:
-        start = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-    return f"{socket.gethostname()} {pid} {start}"
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -46,9 +35,10 @@ def atomic_write_text(path: Path, text: str) -> None:
 class TrialStore:
     """Trial records of one study and profile under ``root``."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, lease_s: float | None = None):
         self.root = Path(root)
         self.trials_dir = self.root / "trials"
+        self.lease_s = leases.lease_seconds() if lease_s is None else lease_s
 
     def path(self, key: str) -> Path:
         return self.trials_dir / f"{key}.json"
@@ -83,44 +73,35 @@ class TrialStore:
     def _claim_path(self, key: str) -> Path:
         return self.trials_dir / f"{key}.claim"
 
-    def _claim_alive(self, path: Path) -> bool:
-        try:
-            owner = path.read_text().split()
-            age = time.time() - path.stat().st_mtime
-        except OSError:
-            return False
-        if len(owner) != 3:
-            return age < CLAIM_GRACE_S
-        host, pid, _ = owner
-        if host != socket.gethostname():
-            return True  # another machine's process: nothing here can tell, so trust it
-        return _process_identity(int(pid)) == " ".join(owner)
+    def inspect_claim(self, key: str) -> leases.Claim | None:
+        """The claim on ``key`` as it stands (None when unclaimed); see ``suite.leases``."""
+        return leases.inspect(self._claim_path(key))
 
     def claimed_elsewhere(self, key: str) -> bool:
-        path = self._claim_path(key)
-        return path.exists() and self._claim_alive(path) and \
-            path.read_text().strip() != _process_identity(os.getpid())
+        """Whether another process holds a live lease on ``key``."""
+        claim = self.inspect_claim(key)
+        return claim is not None and claim.live and not claim.mine
 
-    def claim(self, key: str) -> bool:
-        """Take the trial for this process; False when a live process (another one) holds it."""
-        path = self._claim_path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        me = _process_identity(os.getpid())
-        for _ in range(3):
-            try:
-                handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                if self._claim_alive(path):
-                    return path.read_text().strip() == me
-                path.unlink(missing_ok=True)  # abandoned by a dead process; O_EXCL settles races
-                continue
-            with os.fdopen(handle, "w") as stream:
-                stream.write(me)
-            return True
-        return False
+    def claim(self, key: str, worker: str = "", notes=None) -> bool:
+        """Take the trial for this process; False while another process holds a live lease on it.
+
+        A stale claim (malformed, expired, or its process on this host gone) is taken over, and
+        ``notes`` (a callable taking one line) hears whose it was and why it was stale.
+        """
+        return leases.acquire(self._claim_path(key), worker, self.lease_s, notes)
+
+    def hold(self, key: str, notes=None) -> leases.Heartbeat:
+        """A context manager renewing this process's lease on ``key`` while it trains."""
+        return leases.Heartbeat(self._claim_path(key), self.lease_s, notes)
 
     def release(self, key: str) -> None:
-        self._claim_path(key).unlink(missing_ok=True)
+        """Give up this process's claim on ``key`` (a claim taken over by another stays)."""
+        leases.release(self._claim_path(key))
+
+    def claims(self) -> list[leases.Claim]:
+        """Every claim in the store, live or stale, by file name."""
+        found = [leases.inspect(path) for path in sorted(self.trials_dir.glob("*.claim"))]
+        return [claim for claim in found if claim is not None]
 
     def load(self, keys) -> list[dict]:
         """The stored records among ``keys``, in that order."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 import keras_tuner
 from keras_tuner.src.engine import base_tuner
 
-from suite.errors import UserError, lookup
+from suite import cluster
+from suite.errors import GaveUp, UserError, lookup
 
 OBJECTIVES = {  # suite metric behind each keras-tuner objective name
     "val_accuracy": ("best_dev_accuracy", "max"),
@@ -122,7 +123,10 @@ class SearchTuner(base_tuner.BaseTuner):
 
     def run_trial(self, trial, *args, **kwargs):
         values = dict(trial.hyperparameters.values)
-        record = self.execute(values, trial.trial_id)
+        try:
+            record = self.execute(values, trial.trial_id)
+        except (UserError, GaveUp) as exc:  # end the search, not just this trial
+            raise cluster.Fatal(exc) from None
         if record["status"] == "failed":
             raise keras_tuner.errors.FailedTrialError(record["error"])
         metric, direction = OBJECTIVES[self.oracle.objective.name]
