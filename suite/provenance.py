@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 import subprocess
 from functools import lru_cache
 from importlib import metadata
@@ -61,6 +62,7 @@ def environment() -> dict:
     return {
         "backend": keras.backend.backend(),
         "device": device(),
+        "host": socket.gethostname(),  # with the record's worker id: who trained it, for the report
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -33,7 +34,15 @@ def _environment(records: list[dict]) -> list[str]:
             f"{env['cpu_count']} CPUs; python {env['python']}", f"- packages: {packages}",
             f"- git commit(s): {', '.join(commits)}",
             f"- total training wall time: {total / 60:.1f} min over {len(records)} trials "
-            f"(fast path: {records[0].get('fast_path')})"]
+            f"(fast path: {records[0].get('fast_path')})", _hosts(records)]
+
+
+def _hosts(records: list[dict]) -> str:
+    """Which host (and worker) trained how many of the trials."""
+    counts = Counter((r.get("host") or r.get("environment", {}).get("host") or "unknown host",
+                      r.get("worker") or "local") for r in records)
+    hosts = "; ".join(f"{host} ({worker}): {n}" for (host, worker), n in sorted(counts.items()))
+    return f"- trained on (host (worker): trials): {hosts}"
 
 
 def _label(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
