@@ -56,8 +56,12 @@ class StudyGridOracle(keras_tuner.Oracle):
         waiting = [point for point in unfinished if not self.is_claimed(point)]
         if not waiting:
             if unfinished:  # leased by a process of another run: wait for it to store or expire
-                if not self.served:
-                    time.sleep(1.0)  # a local oracle: keras-tuner asks again at once
+                if not self.served:  # a local oracle: keras-tuner asks again at once
+                    if time.monotonic() >= getattr(self, "_idle_note", 0.0):
+                        self._idle_note = time.monotonic() + 30
+                        print(f"waiting for {len(unfinished)} trial(s) another process holds (it stores "
+                              f"them, or its lease expires and this run takes them over)", file=sys.stderr)
+                    time.sleep(1.0)
                 return {"status": keras_tuner.engine.trial.TrialStatus.IDLE, "values": None}
             return {"status": keras_tuner.engine.trial.TrialStatus.STOPPED, "values": None}
         # Keep each worker on one configuration while it has seeds left, and others off it: the
