@@ -29,6 +29,8 @@ def check_bind(host: str, port: int) -> None:
         raise UserError(f"--oracle-ip {host!r} is not an IP address; give one of this host's "
                         f"addresses (see `ip addr`) or 0.0.0.0 for all of them") from None
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As gRPC binds: a port left in TIME_WAIT by a chief that just died is free, a listener is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:

@@ -205,7 +205,9 @@ class BoundedClient(oracle_client.OracleClient):
     def __init__(self, oracle, label: str, wait_s: float | None = None, stream=None):
         self._oracle = oracle
         self.address = f"{os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']}"
-        self.channel = grpc.insecure_channel(self.address)
+        # Reconnect within seconds of a chief coming back (gRPC's default backoff grows to 2 min).
+        self.channel = grpc.insecure_channel(self.address, options=[
+            ("grpc.initial_reconnect_backoff_ms", 500), ("grpc.max_reconnect_backoff_ms", 5000)])
         self.stub = protos.get_service_grpc().OracleStub(self.channel)
         self.tuner_id = os.environ["KERASTUNER_TUNER_ID"]
         self.multi_worker, self.should_report = False, True
@@ -213,7 +215,7 @@ class BoundedClient(oracle_client.OracleClient):
         self.stream = stream or sys.stderr
 
     def _gave_up(self, waited: float) -> GaveUp:
-        return GaveUp(f"no chief answered at {self.address} for {waited:.0f} s; start the chief "
+        return ChiefGone(f"no chief answered at {self.address} for {waited:.0f} s; start the chief "
                       f"(`suite run|search STUDY --role chief --oracle-port PORT`) or fix --oracle-ip / "
                       f"--oracle-port, or raise --wait-seconds")
 
@@ -244,7 +246,7 @@ class BoundedClient(oracle_client.OracleClient):
                 if code == grpc.StatusCode.UNKNOWN and name in ("UpdateTrial", "EndTrial", "GetTrial"):
                     raise ChiefRestarted(f"the chief at {self.address} does not know this worker's trial "
                                          f"(it was restarted)") from None
-                raise GaveUp(f"the chief at {self.address} failed: {code.name}: {exc.details()}; "
+                raise ChiefGone(f"the chief at {self.address} failed: {code.name}: {exc.details()}; "
                              f"see the chief's output and rerun") from None
 
     def get_space(self):
@@ -265,7 +267,7 @@ class BoundedClient(oracle_client.OracleClient):
             self._idle_since = getattr(self, "_idle_since", None) or now
             if now >= getattr(self, "_idle_note", 0.0):
                 self._idle_note = now + note_every(self.wait_s)
-                print(f"{self.label} waiting for work: the chief has no trial to hand out while others' "
+                print(f"{self.label} waiting for work: nothing to hand out while other workers' trials "
                       f"are in flight ({now - self._idle_since:.0f} s so far); a lost one comes back "
                       f"when its lease expires", file=self.stream, flush=True)
             time.sleep(1.0)  # ask again, politely
@@ -288,6 +290,10 @@ class BoundedClient(oracle_client.OracleClient):
     def get_best_trials(self, num_trials=1):
         response = self._call("GetBestTrials", protos.get_service().GetBestTrialsRequest(num_trials=num_trials))
         return [trial_module.Trial.from_proto(trial) for trial in response.trials]
+
+
+class ChiefGone(GaveUp, keras_tuner.errors.FatalError):
+    """GaveUp raised through keras-tuner's trial loop (a FatalError is not taken for a failed trial)."""
 
 
 class ChiefRestarted(keras_tuner.errors.FatalError):

@@ -239,6 +239,7 @@ def run_plan(plan: Plan, store: TrialStore, fresh: bool = False, fast: bool = Tr
     if fresh:
         for trial in plan.trials:
             store.path(trial.key).unlink(missing_ok=True)
+    check_claims(plan, store)
     stored = Counter(record["status"] for record in store.load(t.key for t in plan.trials))
     finished = sum(stored[status] for status in FINISHED)
     tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "")
@@ -289,12 +290,20 @@ def serve_workers(oracle, workers: int, worker_argv: list[str], work_here=None, 
                   f"rerun the same command to finish it", file=sys.stderr)
 
 
+def check_claims(plan: Plan, store: TrialStore) -> None:
+    """Before training anything: a claim path that is a directory or unreadable is a UserError
+    (naming it and the fix), so such a run changes nothing."""
+    for trial in plan.trials:
+        store.inspect_claim(trial.key)
+
+
 def serve_chief(plan: Plan, store: TrialStore, host: str, port: int) -> None:
     """Multi-machine mode: serve the oracle until every trial is stored; workers run elsewhere.
 
     Bounded (``suite.cluster.Chief``): raises GaveUp when no worker asks or holds a lease for the
     wait bound; returns at once when every trial is stored already."""
     validate(plan)
+    check_claims(plan, store)
     keys = [trial.key for trial in plan.trials]
     left = lambda: sum(not store.is_finished(key) for key in keys)  # noqa: E731
     label = f"[{plan.study.name} chief]"

@@ -30,8 +30,11 @@ def dead_pid() -> int:
     return child.pid
 
 
+RANDOM = bytes(range(128, 256))  # not UTF-8, let alone a claim
+
+
 @pytest.mark.parametrize("content, why", [
-    (os.urandom(64), "malformed"),
+    (RANDOM, "malformed"),
     (b"hostB notapid x", "malformed"),
     (b"", "malformed"),
     ({"host": "hostB", "pid": "12"}, "malformed"),  # fields missing, pid a string
@@ -124,3 +127,30 @@ def test_claims_name_host_pid_and_worker(tmp_path):
     content = json.loads(store._claim_path("k").read_text())
     assert (content["host"], content["pid"], content["worker"]) == (socket.gethostname(), os.getpid(), "w1")
     assert [c.path.name for c in store.claims()] == ["k.claim"]
+
+
+@pytest.mark.parametrize("claim, code", [(RANDOM, 0), (b"hostB notapid x", 0), ("dir", 2)],
+                         ids=["random-bytes", "not-a-pid", "directory"])
+def test_a_run_takes_over_damaged_claims_and_refuses_a_directory(tmp_path, capsys, claim, code):
+    from suite.cli import main
+
+    argv = ["run", "depth", "--profile", "smoke", "--seeds", "1", "--set", "epochs=1",
+            "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")]
+    trials = tmp_path / "runs" / "depth" / "smoke" / "trials"
+    trials.mkdir(parents=True)
+    from suite.cli import _parser, _plan
+
+    key = _plan(_parser().parse_args(argv)).trials[0].key
+    if claim == "dir":
+        (trials / f"{key}.claim").mkdir()
+    else:
+        (trials / f"{key}.claim").write_bytes(claim)
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    if code == 2:
+        assert err.strip().splitlines()[-1].startswith(f"suite: error: claim {trials / key}.claim is a directory")
+        assert not list(trials.glob("*.json")) and not list((tmp_path / "results").rglob("*.*"))
+    else:
+        assert "took over the stale claim" in err and "malformed" in err
+        assert (trials / f"{key}.json").exists() and not list(trials.glob("*.claim"))
