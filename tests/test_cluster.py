@@ -149,4 +149,4 @@ def test_a_worker_outlives_a_dead_chief_and_recovers_with_a_new_one(tmp_path, cl
         server.stop(grace=None)
     assert worker.returncode == 0, err
     assert len(list(store.trials_dir.glob("*.json"))) == 10 and not list(store.trials_dir.glob("*.claim"))
-    assert "restarted" in err and "Traceback" not in err
+    assert "Traceback" not in err  # it either waited in a call or was told of an unknown trial
