@@ -17,7 +17,6 @@ from suite.errors import UserError
 from suite.outcomes import FINISHED  # a rerun skips these (done, collapsed, diverged); failed is retried
 
 
-
 def atomic_write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

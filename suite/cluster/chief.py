@@ -14,6 +14,7 @@ from keras_tuner.src.engine.oracle import LOCKS, THREADS
 
 from suite.cluster.settings import IDLE, POLL_S, RUNNING, STOPPED, note_every, wait_seconds
 from suite.errors import GaveUp
+from suite.store import FINISHED
 
 LINGER_S = 3.0  # a chief that is done still answers this long, so late workers hear "stop"
 
@@ -108,7 +109,7 @@ class Chief:
                     continue
                 record = self.store.get(key)
                 del self.oracle.ongoing_trials[tuner_id]
-                if record is not None and record["status"] in ("done", "diverged"):
+                if record is not None and record["status"] in FINISHED:
                     self.oracle.update_trial(trial.trial_id, self.objective_of(record))
                     trial.status = trial_module.TrialStatus.COMPLETED
                     self.oracle.ongoing_trials[tuner_id] = trial  # end_trial pops it by trial id
