@@ -1,11 +1,12 @@
 """The study registry: one module per lecture experiment."""
-from studies import (activations, depth, gradient_norms, initializers, memorization, mlp_search, optimizers,
-                     optimizers_tuned, schedules)
+from studies import (activations, depth, gradient_norms, hpo_algorithms, initializers, memorization, mlp_search,
+                     optimizers, optimizers_tuned, schedules)
 
 STUDIES = {
     "activations": activations.STUDY,
     "depth": depth.STUDY,
     "gradient_norms": gradient_norms.STUDY,
+    "hpo_algorithms": hpo_algorithms.STUDY,
     "initializers": initializers.STUDY,
     "memorization": memorization.STUDY,
     "mlp_search": mlp_search.STUDY,

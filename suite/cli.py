@@ -281,7 +281,7 @@ def _run(args, argv: list[str], train: bool) -> int:
 
 
 def _run_started(args, argv: list[str], train: bool, started) -> int:
-    from suite import runner, search
+    from suite import hpo, runner, search
     from suite.report import write_report
 
     plan = _plan(args)
@@ -293,6 +293,9 @@ def _run_started(args, argv: list[str], train: bool, started) -> int:
     plan = search.tune_nuisance(plan, args.runs_dir, fast=not getattr(args, "plain", False),
                                 train=train and getattr(args, "role", None) != "worker",
                                 fresh=getattr(args, "fresh", False) and getattr(args, "role", None) is None)
+    plan = hpo.run_comparison(plan, args.runs_dir, fast=not getattr(args, "plain", False),
+                              train=train and getattr(args, "role", None) is None,
+                              fresh=getattr(args, "fresh", False) and getattr(args, "role", None) is None)
     store = runner.store_for(plan, args.runs_dir)
     out = _results_dir(args, plan)
     if train:
@@ -305,10 +308,10 @@ def _run_started(args, argv: list[str], train: bool, started) -> int:
                             workers=args.workers, worker_argv=_worker_argv(argv), started=started)
         if args.role == "worker":
             return 0
-    records = runner.stored_records(plan, store)
+    records, comparison = hpo.report_parts(plan, runner.stored_records(plan, store), args.runs_dir)
     _check_writable(out)
     write_report(plan, records, out, searches=search.nuisance_records(plan, args.runs_dir),
-                 figure_formats=args.figure_format)
+                 figure_formats=args.figure_format, comparison=comparison)
     classes = [classify_record(r) for r in records]  # old records classify too
     counts = {status: classes.count(status) for status in STATUSES}
     missing = len(plan.trials) - len(records)

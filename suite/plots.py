@@ -368,3 +368,23 @@ def schedule_curves(frame: pd.DataFrame, hue: str, title: str = "", order: list 
         panels["momentum"].set_ylabel("momentum")
     axes[-1][0].set_xlabel(LABELS["step"])
     return fig
+
+
+def anytime_bands(band: pd.DataFrame, title: str = "") -> plt.Figure:
+    """Best dev accuracy found so far against the training epochs spent, one step line per tuner
+    (its mean over repetitions) with its band (a t-interval over the repetitions; frame from
+    ``suite.anytime.band``: tuner, epochs_spent, mean, low, high)."""
+    fig, ax = plt.subplots(figsize=(7.2, 4.2))
+    tuners = list(dict.fromkeys(band.tuner))
+    colors = palette(tuners, numeric=False)
+    for number, tuner in enumerate(tuners):
+        data = band[band.tuner == tuner].dropna(subset=["mean"])
+        ax.step(data.epochs_spent, data["mean"], where="post", color=colors[tuner], label=tuner,
+                marker=MARKERS[number], markevery=max(len(data) // 8, 1), markersize=4)
+        ax.fill_between(data.epochs_spent, data.low, data.high, step="post", color=colors[tuner], alpha=0.2)
+    ax.set_xlabel("training epochs spent by the search")
+    ax.set_ylabel("best dev accuracy so far")
+    ax.set_title(title or "anytime performance of each tuner")
+    legend_outside(ax, extra=(Patch(alpha=0.2, color="0.5",
+                                    label=f"band: {CONFIDENCE:.0%} CI over repetitions (tuner seeds)"),), title="tuner")
+    return fig

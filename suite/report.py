@@ -159,9 +159,10 @@ def save_figures(figures: dict, out_dir: Path, formats=("png",)) -> list[str]:
 
 
 def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[dict] | None = None,
-                 figure_formats=("png",)) -> Path:
+                 figure_formats=("png",), comparison: dict | None = None) -> Path:
     """``searches``: the nuisance searches' stored trials (``suite.search.nuisance_records``);
-    ``figure_formats``: the files written per figure (png first, svg, pdf)."""
+    ``figure_formats``: the files written per figure (png first, svg, pdf); ``comparison``: a
+    search comparison's parts (``suite.hpo.report_parts``: anytime curves, setup and results lines)."""
     study = plan.study
     out_dir.mkdir(parents=True, exist_ok=True)
     trials = analysis.trials_frame(records, study.levels, tuple(study.nuisance or ()))
@@ -175,12 +176,16 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[
     search_frame_ = analysis.nuisance_frame(searches, list(study.nuisance)) if searches else None
     if search_frame_ is not None:
         atomic_write_text(out_dir / "nuisance_trials.csv", search_frame_.to_csv(index=False))
+    if comparison is not None:  # the search figures draw on every repetition's anytime curve
+        search_frame_ = comparison["curves"]
+        atomic_write_text(out_dir / "search_trials.csv", search_frame_.to_csv(index=False))
 
     figure_lines = save_figures(_figures(plan, trials, summary, history, records, search_frame_), out_dir,
                                 figure_formats)
 
     varied = {key for table in overlays(study).values() for overrides in table.values() for key in overrides}
-    config = {k: v for k, v in plan.trials[0].config.items() if k not in (*varied, *(study.nuisance or ()), "seed")}
+    chosen_by_search = (*(study.nuisance or ()), *(study.search or () if study.comparison else ()))
+    config = {k: v for k, v in plan.trials[0].config.items() if k not in (*varied, *chosen_by_search, "seed")}
     changed = {k: v for k, v in config.items() if DEFAULTS.get(k) != v}
     splits = records[0].get("splits", {})
     missing = len(plan.trials) - len(records)
@@ -209,10 +214,14 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[
                      f"`{json.dumps(study.nuisance_budget, sort_keys=True)}` per point"
                      + (f"; {len(searches)} search trials in [nuisance_trials.csv](nuisance_trials.csv)"
                         if searches else ""))
+    if comparison is not None:
+        lines += [*comparison["setup"], "- search trials: [search_trials.csv](search_trials.csv) (one row per "
+                  "trial of every repetition, with the epochs spent and the best dev accuracy so far)"]
     if study.notes:
         lines.append(f"- {study.notes}")
     lines += ["", "## Results", "", *tables.results_legend(), "",
-              tables.results_table(plan, summary, trials), "", *tables.table_lines(study, summary)]
+              tables.results_table(plan, summary, trials), "", *tables.table_lines(study, summary),
+              *(comparison["results"] if comparison is not None else [])]
     for citation in dict.fromkeys(reference.citation for reference in study.references):
         lines += [f"Published numbers: {citation}.", ""]
     lines += figure_lines
@@ -288,9 +297,21 @@ def _nuisance_figure(spec, study, searches):
     return None if data.empty else plots.nuisance_sensitivity(data, spec.x, spec.metric, spec.hue, spec.title)
 
 
-# Figure kinds drawn from the nuisance searches' trials: f(spec, study, searches frame or None).
-# ``nuisance_vs``: each search trial's dev ``metric`` against the nuisance key ``x``, a panel per ``hue``.
-SEARCH_FIGURE_KINDS = {"nuisance_vs": _nuisance_figure}
+def _anytime_figure(spec, study, curves):
+    from suite import anytime
+
+    if curves is None or curves.empty:
+        return None
+    gridded = anytime.on_grid(curves, int(curves.epochs_spent.max()))
+    data = analysis.sort_points(anytime.band(gridded), {"tuner": study.levels.get("tuner")})
+    return plots.anytime_bands(data, spec.title)
+
+
+# Figure kinds drawn from the nuisance searches' trials or a comparison's anytime curves:
+# f(spec, study, searches frame or None). ``nuisance_vs``: each search trial's dev ``metric``
+# against the nuisance key ``x``, a panel per ``hue``; ``anytime``: best dev accuracy so far
+# against epochs spent, a band per tuner over its repetitions.
+SEARCH_FIGURE_KINDS = {"nuisance_vs": _nuisance_figure, "anytime": _anytime_figure}
 
 
 def _lr_schedule_figure(spec, study, trials, history, records):

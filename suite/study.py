@@ -116,6 +116,9 @@ class Study:
     figures: tuple = ()  # Figure specs; empty = the default plots
     tables: tuple = ()  # Table specs: extra README tables in a paper's layout
     related: tuple = ()  # Related specs: other profiles whose verdicts these pages report
+    # A search-algorithm comparison (suite.hpo.Comparison): the axis ``tuner`` names keras-tuner
+    # tuners and the seeds are each tuner's repetitions; each point's config is chosen by its search.
+    comparison: object = None
 
     @property
     def levels(self) -> dict:

@@ -95,9 +95,10 @@ class SpaceModel(keras_tuner.HyperModel):
 
 
 def build_oracle(tuner: str, space: dict, objective_name: str, max_trials: int, max_epochs: int,
-                 factor: int = 3):
+                 factor: int = 3, seed: int | None = None):
     """keras-tuner's oracle for ``tuner``; Hyperband (Li et al., JMLR 2018) trains its rounds for
-    ``max_epochs`` / ``factor``^k epochs and keeps the best 1 / ``factor`` of each round."""
+    ``max_epochs`` / ``factor``^k epochs and keeps the best 1 / ``factor`` of each round.
+    ``seed``: the oracle's own sampling seed (>= 1: keras-tuner draws a random one for 0)."""
     factories = {
         "random": lambda kw: keras_tuner.oracles.RandomSearchOracle(max_trials=max_trials, **kw),
         "bayesian": lambda kw: keras_tuner.oracles.BayesianOptimizationOracle(max_trials=max_trials, **kw),
@@ -107,7 +108,7 @@ def build_oracle(tuner: str, space: dict, objective_name: str, max_trials: int, 
             max_epochs=max_epochs, factor=factor, hyperband_iterations=max_trials, **kw),
     }
     oracle = lookup(factories, tuner, "tuner")(dict(
-        objective=objective(objective_name), seed=ORACLE_SEED,
+        objective=objective(objective_name), seed=ORACLE_SEED if seed is None else seed,
         max_consecutive_failed_trials=max_trials + 1))
     oracle.max_trials = max_trials
     oracle.verbose = 0
