@@ -42,7 +42,7 @@ STUDY = Study(
         factor=2),
     profiles={
         "smoke": {"dataset": "synthetic", "epochs": 2, "seeds": 2, "target_dev_accuracy": 0.5},
-        "quick": {"dataset": "mnist_10k", "epochs": 4, "seeds": 3, "target_dev_accuracy": 0.95},
+        "quick": {"dataset": "mnist_10k", "epochs": 4, "seeds": 3, "target_dev_accuracy": 0.93},
         "paper": {"dataset": "mnist", "epochs": 27, "seeds": 10, "target_dev_accuracy": 0.98},
     },
     metrics=("test_accuracy", "best_dev_at_budget", "best_dev_after_trials", "epochs_to_target"),
@@ -70,6 +70,9 @@ STUDY = Study(
           "profile, 3 repetitions per tuner (the papers average 10 or more). Hyperband trials train from "
           "scratch for their rounds' epochs (keras-tuner's `tuner/epochs`; no checkpoint hand-over), which "
           "is what its budget counts. keras-tuner's Bayesian oracle starts from 3 random points (its "
-          "default: 3 per hyperparameter, 9, more than the budget). A repetition that never reaches the "
-          "target has no epochs_to_target and counts in that rule only as missing (the table says how many).",
+          "default: 3 per hyperparameter, 9, more than the budget). Every tuner's repetition r draws its random "
+          "configurations from the same oracle seed (paired: random and Hyperband sample the same configurations; "
+          "Bayesian optimization starts from random's first 3). The quick target of 93% dev accuracy was set "
+          "after a first quick run in which no search reached 95% within 4-epoch trials. A repetition that never "
+          "reaches the target has no epochs_to_target and counts in that rule only as missing (the table says how many).",
 )
