@@ -58,11 +58,11 @@ def epochs_to_target(frame: pd.DataFrame, target: float) -> float:
 
 def repetition_metrics(frame: pd.DataFrame, budget: int, target: float, trials: int) -> dict:
     """The per-repetition metrics a study's rules and tables use:
-    ``best_dev_at_budget`` (best dev accuracy within ``budget`` epochs), ``best_dev_after_trials``
+    ``best_dev_accuracy_at_budget`` (best dev accuracy within ``budget`` epochs), ``best_dev_accuracy_after_trials``
     (within the first ``trials`` trials), ``epochs_to_target`` (NaN: never), ``search_trials`` and
     ``search_epochs`` (what the repetition spent)."""
-    return {"best_dev_at_budget": best_at(frame, epochs=budget),
-            "best_dev_after_trials": best_at(frame, trials=trials),
+    return {"best_dev_accuracy_at_budget": best_at(frame, epochs=budget),
+            "best_dev_accuracy_after_trials": best_at(frame, trials=trials),
             "epochs_to_target": epochs_to_target(frame, target) if target else math.nan,
             "search_trials": int(len(frame)), "search_epochs": int(frame.epochs.sum())}
 

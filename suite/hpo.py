@@ -202,7 +202,7 @@ def chosen_table(plan: Plan, records: list[dict]) -> str:
     space = plan.study.search
     rows = [{"tuner": r["point"]["tuner"], "repetition": r["point"]["seed"],
              **{k: (f"{r['config'][k]:.4g}" if isinstance(r["config"][k], float) else r["config"][k]) for k in space},
-             **{m: r["metrics"].get(m, math.nan) for m in ("search_trials", "search_epochs", "best_dev_at_budget",
+             **{m: r["metrics"].get(m, math.nan) for m in ("search_trials", "search_epochs", "best_dev_accuracy_at_budget",
                                                            "epochs_to_target", "test_accuracy")}}
             for r in records]
     return pd.DataFrame(rows).sort_values(["tuner", "repetition"]).to_markdown(index=False, floatfmt=".4g")

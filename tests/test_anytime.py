@@ -33,7 +33,7 @@ def test_anytime_metrics_on_a_constructed_curve(frame):
     assert anytime.best_at(frame, trials=3) == 0.90
     assert math.isnan(anytime.best_at(frame, epochs=0))
     metrics = anytime.repetition_metrics(frame, budget=7, target=0.9, trials=2)
-    assert metrics == {"best_dev_at_budget": 0.90, "best_dev_after_trials": 0.60, "epochs_to_target": 7.0,
+    assert metrics == {"best_dev_accuracy_at_budget": 0.90, "best_dev_accuracy_after_trials": 0.60, "epochs_to_target": 7.0,
                        "search_trials": 4, "search_epochs": 8}
 
 
