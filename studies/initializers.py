@@ -45,6 +45,7 @@ STUDY = Study(
                says=f"{act}: {other}'s activation scale drifts more over the 5 layers than {best}'s")
           for act, best, others in MATCH for other in others),
         *(Rule("better", at(best, act), at(other, act), metric="mean_dev_accuracy", margin=0.0, claim=FASTER,
+               runs="finished",
                says=f"{act}: {best} learns faster than {other} (mean dev accuracy over the epochs)")
           for act, best, others in MATCH for other in others),
         Rule("within", at("large_normal", "relu"), metric="activation_std_ratio", bounds=(10.0, None),
@@ -53,7 +54,7 @@ STUDY = Study(
         Rule("within", at("large_normal", "tanh"), metric="saturated_fraction_init", bounds=(0.5, None),
              claim="too-large initialization explodes or saturates",
              says="large_normal (std 1), tanh: over half the hidden units saturated (|a| > 0.99)"),
-        Rule("better", at("glorot_normal", "tanh"), at("large_normal", "tanh"), margin=0.01,
+        Rule("better", at("glorot_normal", "tanh"), at("large_normal", "tanh"), margin=0.01, runs="finished",
              claim="too-large initialization explodes or saturates",
              says="tanh: glorot_normal tests more than 1 point above large_normal"),
     ),

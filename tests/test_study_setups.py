@@ -73,6 +73,8 @@ def test_schedules_study_judges_the_decks_default_schedulers_only():
 def test_depth_long_profile_gives_three_times_the_updates_of_quick():
     quick, long = (expand(STUDIES["depth"], p).trials[0].config for p in ("quick", "long"))
     assert long["epochs"] == 3 * quick["epochs"] and long["dataset"] == quick["dataset"]
+    profiles = STUDIES["depth"].profiles
+    assert profiles["long"]["seeds"] == profiles["quick"]["seeds"]
     assert [r.profile for r in STUDIES["depth"].related] == ["long"]
 
 
@@ -86,3 +88,8 @@ def test_optimizers_study_centres_its_inputs_on_the_training_split():
     assert config["input_transform"] == "center"
     splits = datasets.transform(datasets.load("synthetic"), 0, config["input_transform"])
     np.testing.assert_allclose(splits.x_train.mean(axis=0), 0.0, atol=1e-6)
+
+
+def test_a_sigmoid_net_that_never_trains_within_the_budget_counts_as_losing_with_depth():
+    rule = next(r for r in STUDIES["activations"].rules if r.kind == "better" and r.metric == "test_accuracy")
+    assert rule.b == {"activation": "sigmoid", "network": "5x100", "init": "recommended"} and rule.runs == "finished"
