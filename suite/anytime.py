@@ -13,9 +13,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-
-from suite.analysis import CONFIDENCE
+from suite.analysis import t_on_scale
 
 OBJECTIVE = "best_dev_accuracy"
 CURVE_COLUMNS = ["tuner", "repetition", "order", "epochs", "epochs_spent", "status", OBJECTIVE, "best_so_far"]
@@ -84,15 +82,16 @@ def on_grid(curves: pd.DataFrame, budget: int, step: int = 1) -> pd.DataFrame:
 
 
 def band(gridded: pd.DataFrame) -> pd.DataFrame:
-    """Mean and ``CONFIDENCE`` t-interval of best_so_far over repetitions per tuner and epoch
-    (Student's t on the repetitions that had a result by then, clipped to [0, 1]); columns
-    tuner, epochs_spent, mean, low, high, n."""
+    """Mean and 95% (``analysis.CONFIDENCE``) interval of best_so_far over repetitions per tuner and epoch, on
+    the repetitions that had a result by then (``analysis.t_on_scale``: a logit t-interval, inside
+    [0, 1]; a single repetition or identical values give the mean itself); columns tuner,
+    epochs_spent, mean, low, high, n."""
     def summarize(values: pd.Series) -> pd.Series:
-        values = values.dropna()
-        n = len(values)
-        mean = values.mean() if n else math.nan
-        half = (stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * values.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
-        return pd.Series({"mean": mean, "low": max(mean - half, 0.0), "high": min(mean + half, 1.0), "n": n})
+        interval = t_on_scale(values.dropna().to_numpy(), OBJECTIVE)
+        mean, low, high = interval["mean"], interval["low"], interval["high"]
+        if math.isnan(low) or math.isnan(high):
+            low = high = mean
+        return pd.Series({"mean": mean, "low": low, "high": high, "n": interval["n"]})
 
     grouped = gridded.groupby(["tuner", "epochs_spent"], sort=False)["best_so_far"].apply(summarize)
     return grouped.unstack().reset_index()
