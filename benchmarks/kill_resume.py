@@ -25,6 +25,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=None, help="append a markdown section here")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     runs = Path(tempfile.mkdtemp(prefix="suite-kill-"))
@@ -56,8 +57,20 @@ def main():
     assert not list(trials.glob("*.claim")), "a claim outlived its run"
     # A kill between creating and renaming a temporary file leaves it behind; it is never read.
     leftovers = len(list(trials.glob(".*.tmp")))
-    print(json.dumps({"kills": kills, "attempts": args.kills, "record_reads_after_kills": parsed,
-                      "trials_after_final_rerun": len(stored), "unread_temporary_files": leftovers}))
+    summary = {"kills": kills, "attempts": args.kills, "record_reads_after_kills": parsed,
+               "trials_after_final_rerun": len(stored), "duplicated": len(stored) - len(set(stored)),
+               "lost": GRID - len(set(stored)), "claims_left": len(list(trials.glob("*.claim"))),
+               "unread_temporary_files": leftovers}
+    print(json.dumps(summary))
+    if args.out:
+        with args.out.open("a") as stream:
+            stream.write("\n".join([
+                f"## SIGKILL soak, {kills} kills", "",
+                f"`python benchmarks/kill_resume.py --kills {args.kills}` on {os.cpu_count()} CPUs: `suite run "
+                f"{' '.join(PLAN)}` ({GRID} trials), alternating 1 and 2 workers, the process group killed "
+                f"after a random 3-15 s, then one final rerun.", "",
+                "| " + " | ".join(summary) + " |", "|" + "---|" * len(summary),
+                "| " + " | ".join(str(v) for v in summary.values()) + " |", "", ""]))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib.util
 import os
 import sys
@@ -192,14 +193,9 @@ def _results_dir(args, plan) -> Path:
 
 
 def _check_writable(directory: Path) -> None:
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        probe = directory / ".write-probe"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise UserError(f"cannot write to {directory} ({exc.strerror}); choose another directory "
-                        f"with --results-dir / --runs-dir") from None
+    from suite.files import writable
+
+    writable(directory)
 
 
 def _list() -> int:
@@ -242,11 +238,12 @@ def _search(args, argv: list[str]) -> int:
     store, best_store = search.stores(plan, args.runs_dir, args.tuner)
     out = _results_dir(args, plan) / f"search-{args.tuner}"
     _check_writable(out)
-    _check_writable(store.root)
+    _check_writable(store.trials_dir)
     if args.fresh and args.role is None:
         for path in [*store.trials_dir.glob("*.json"), *best_store.trials_dir.glob("*.json")]:
             path.unlink()
     chief_at = (args.oracle_ip or "0.0.0.0", args.oracle_port) if args.role == "chief" else None
+    best_store.check_all()  # read only after the search: a damaged record must stop it before
     oracle = search.run_search(plan, store, args.tuner, args.max_trials, args.objective,
                                fast=not args.plain, workers=args.workers, worker_argv=_worker_argv(argv),
                                max_epochs=args.max_epochs, factor=args.factor, chief_at=chief_at)
@@ -289,6 +286,8 @@ def _run_started(args, argv: list[str], train: bool, started) -> int:
     if not plan.axes:
         raise UserError(f"study '{plan.study.name}' has no axes to compare; it is a search: "
                         f"run `suite search {plan.study.name}`")
+    if train:  # before anything trains, nuisance searches included
+        _check_writable(runner.store_for(plan, args.runs_dir).trials_dir)
     # Workers tune nothing: they receive the tuned plan's points from the oracle.
     plan = search.tune_nuisance(plan, args.runs_dir, fast=not getattr(args, "plain", False),
                                 train=train and getattr(args, "role", None) != "worker",
@@ -300,7 +299,7 @@ def _run_started(args, argv: list[str], train: bool, started) -> int:
     out = _results_dir(args, plan)
     if train:
         _check_writable(out)
-        _check_writable(args.runs_dir)
+        _check_writable(store.trials_dir)
         if args.role == "chief":
             runner.serve_chief(plan, store, args.oracle_ip or "0.0.0.0", args.oracle_port)
         else:
@@ -326,6 +325,8 @@ def _run_started(args, argv: list[str], train: bool, started) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from suite import interrupt
+
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--version"]:
         from importlib.metadata import PackageNotFoundError, version
@@ -335,6 +336,19 @@ def main(argv: list[str] | None = None) -> int:
         except PackageNotFoundError:
             print("suite (not installed: run from a checkout)")
         return 0
+    with interrupt.handled():
+        try:
+            code = _main(argv)
+            interrupt.check()  # a stop whose KeyboardInterrupt was swallowed after the last check
+            return code
+        except KeyboardInterrupt:
+            if not os.environ.get("SUITE_LOCAL_WORKER"):  # the launcher speaks for its workers
+                print(f"suite: {interrupt.NAMES.get(interrupt.received(), 'interrupted')}; finished "
+                      f"trials are kept, rerun the same command to resume where it stopped", file=sys.stderr)
+            return interrupt.exit_code()
+
+
+def _main(argv: list[str]) -> int:
     try:
         args = _parser().parse_args(argv)
         if getattr(args, "quiet", False):
@@ -368,13 +382,26 @@ def main(argv: list[str] | None = None) -> int:
     except GaveUp as exc:
         print(f"suite: gave up: {exc}", file=sys.stderr)
         return 3
-    except KeyboardInterrupt:
-        print("suite: interrupted; rerun the same command to resume where it stopped", file=sys.stderr)
-        return 130
+    except OSError as exc:
+        from suite.files import PATH_ERRNOS, describe
+
+        if exc.errno not in PATH_ERRNOS:
+            raise
+        print(f"suite: error: {describe(exc)}", file=sys.stderr)
+        return 2
 
 
 def console() -> None:
-    sys.exit(main())
+    code = main()
+    if code >= 128:
+        # Stopped by a signal: everything worth keeping is on disk (records are fsynced), and
+        # the interpreter's own shutdown (tearing down JAX or TensorFlow) takes seconds on a busy
+        # machine, so leave at once after the suite's own exit handlers.
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

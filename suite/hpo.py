@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from suite import anytime, runner, tuning
+from suite import anytime, cluster, runner, tuning
 from suite.errors import UserError
 from suite.store import FINISHED, TrialStore
 from suite.study import Plan, Trial, trial_key
@@ -102,9 +102,12 @@ def run_repetition(plan: Plan, trial: Trial, store: TrialStore, fast: bool = Tru
             search_tuner.oracle.max_trials = len(search_tuner.oracle.trials)
         return record
 
-    search_tuner = tuning.SearchTuner(oracle, space, execute, directory=str(store.root),
-                                      project_name="tuner-local", overwrite=True)
-    search_tuner.search(verbose=0)
+    search_tuner = tuning.SearchTuner(oracle, space, execute, directory=tuning.scratch(store.root),
+                                      project_name="local", overwrite=True)
+    try:
+        search_tuner.search(verbose=0)
+    except cluster.Fatal as exc:  # bad input or a full disk inside a trial: end the run, one line
+        raise exc.error from None
 
 
 def search_records(store: TrialStore) -> list[dict]:

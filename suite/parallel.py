@@ -67,7 +67,8 @@ def gpu_count() -> int:
 
 def worker_env(index: int, cpus: list[int], gpus: int, host: str, port: int) -> dict:
     env = dict(os.environ, KERASTUNER_TUNER_ID=f"worker{index}", KERASTUNER_ORACLE_IP=host,
-               KERASTUNER_ORACLE_PORT=str(port), SUITE_CPUS=",".join(map(str, cpus)))
+               KERASTUNER_ORACLE_PORT=str(port), SUITE_CPUS=",".join(map(str, cpus)),
+               SUITE_LOCAL_WORKER="1")
     if gpus:  # several workers may share a GPU: allocate memory as needed, not all up front
         env.update(CUDA_VISIBLE_DEVICES=str(index % gpus), TF_FORCE_GPU_ALLOW_GROWTH="true",
                    XLA_PYTHON_CLIENT_PREALLOCATE="false")
@@ -107,6 +108,24 @@ def start(worker_argv: list[str], workers: int, host: str, port: int, first: int
             for i in range(first, workers)]
 
 
+
+
+def stop(processes, grace_s: float = 2.0) -> None:
+    """Tell the workers still running to stop (SIGINT: each ends its trial in flight unstored and
+    releases its claim), and kill those that have not ended after ``grace_s`` seconds."""
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
+        try:
+            process.send_signal(signal.SIGINT)
+        except OSError:
+            pass
+    deadline = time.monotonic() + grace_s
+    for process in running:
+        try:
+            process.wait(timeout=max(deadline - time.monotonic(), 0.01))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def pin_to_share(index: int, workers: int) -> set[int]:

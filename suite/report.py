@@ -12,6 +12,7 @@ import pandas as pd
 from suite import analysis, plots, related, tables, verdicts
 from suite.console import plural
 from suite.errors import lookup
+from suite.files import replaced_whole
 from suite.store import atomic_write_text
 from suite.study import DEFAULTS, Plan, overlays
 
@@ -58,7 +59,7 @@ def _default_figures(plan: Plan, trials: pd.DataFrame, summary: pd.DataFrame, hi
     if others:
         summary, trials = summary.assign(**{hue: _label(summary, others)}), trials.assign(**{hue: _label(trials, others)})
     figures = {f"{metric}_vs_{axis}.png": plots.metric_vs_axis(summary, axis, metric, trials, hue=hue)
-               for metric in study.metrics[:1]}
+               for metric in study.metrics[:1] if trials[metric].notna().any()}  # not when none measured it
     if not history.empty:
         curve_hue = ", ".join(plan.axes)
         if others:
@@ -75,6 +76,8 @@ def _curves_figure(spec, study, trials, history, records):
 
 def _summary_figure(spec, study, trials, history, records):
     data = analysis.select(trials, spec.where)
+    if not data[spec.metric].notna().any():  # every trial diverged or failed: nothing to draw
+        return None
     columns = [spec.hue, spec.x] if spec.hue else [spec.x]
     data = analysis.sort_points(data, {column: study.levels.get(column) for column in columns})
     line = spec.guide or None
@@ -158,14 +161,33 @@ def save_figures(figures: dict, out_dir: Path, formats=("png",)) -> list[str]:
     return lines
 
 
+def _with_metric_columns(trials: pd.DataFrame, study) -> pd.DataFrame:
+    """Every metric the study's tables, rules and summary figures read, as a column (NaN where no
+    trial measured it: every trial diverged or failed), so the report says so instead of crashing."""
+    names = [*study.metrics, *(rule.metric for rule in study.rules), *(spec.metric for spec in study.tables),
+             *(spec.metric for spec in study.figures if spec.kind in ("metric_vs", "ratio_vs"))]
+    missing = [name for name in dict.fromkeys(names) if name not in trials]
+    return trials.assign(**{name: math.nan for name in missing}) if missing else trials
+
+
 def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[dict] | None = None,
                  figure_formats=("png",), comparison: dict | None = None) -> Path:
     """``searches``: the nuisance searches' stored trials (``suite.search.nuisance_records``);
     ``figure_formats``: the files written per figure (png first, svg, pdf); ``comparison``: a
-    search comparison's parts (``suite.hpo.report_parts``: anytime curves, setup and results lines)."""
+    search comparison's parts (``suite.hpo.report_parts``: anytime curves, setup and results lines).
+    The report is written beside ``out_dir`` and replaces it whole, or not at all."""
+    with replaced_whole(out_dir) as staging:
+        _write_report_files(plan, records, staging, searches, figure_formats, comparison, out_dir)
+    return out_dir
+
+
+def _write_report_files(plan: Plan, records: list[dict], out_dir: Path, searches: list[dict] | None,
+                        figure_formats, comparison: dict | None, final_dir: Path) -> None:
+    """Write the report's files into ``out_dir`` (staging); ``final_dir`` is where it will lie."""
     study = plan.study
     out_dir.mkdir(parents=True, exist_ok=True)
-    trials = analysis.trials_frame(records, study.levels, tuple(study.nuisance or ()))
+    trials = _with_metric_columns(
+        analysis.trials_frame(records, study.levels, tuple(study.nuisance or ())), study)
     summary = analysis.summarize(trials, study)
     history = analysis.history_frame(records, plan.axes)
     verdict = verdicts.verdict(study, trials)
@@ -195,7 +217,7 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[
         f"# Study `{study.name}`", "", f"**Claim.** {study.claim}", "", f"**Source.** {study.source}",
         "", *tables.verdict_lines(verdict), "",
         *related.related_lines(study, plan.profile, verdict, trials,
-                               related.load_others(study, plan.profile, out_dir), out_dir),
+                               related.load_others(study, plan.profile, final_dir), final_dir),
         "## Setup", "",
         f"- profile `{plan.profile}`; dataset `{config['dataset']}` "
         f"({', '.join(f'{k} {v}' for k, v in splits.items())}); "
@@ -228,7 +250,6 @@ def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[
     lines += ["", "Files: [trials.csv](trials.csv) (one row per trial), [summary.csv](summary.csv), "
               "[verdict.json](verdict.json).", "", "## Environment", "", *_environment(records), ""]
     atomic_write_text(out_dir / "README.md", "\n".join(lines))
-    return out_dir
 
 
 def search_frame(records: list[dict], space: dict, objective_metric: str) -> pd.DataFrame:
@@ -243,6 +264,15 @@ def search_frame(records: list[dict], space: dict, objective_metric: str) -> pd.
 
 def write_search_report(plan: Plan, tuner: str, objective: str, records: list[dict], best: Plan,
                         best_records: list[dict], out_dir: Path, figure_formats=("png",)) -> Path:
+    """The search's report, written beside ``out_dir`` and swapped in whole."""
+    with replaced_whole(out_dir, keep=("*.keras",)) as staging:  # the models suite.artifacts kept
+        _write_search_files(plan, tuner, objective, records, best, best_records, staging, figure_formats,
+                            out_dir)
+    return out_dir
+
+
+def _write_search_files(plan: Plan, tuner: str, objective: str, records: list[dict], best: Plan,
+                        best_records: list[dict], out_dir: Path, figure_formats, final_dir: Path) -> None:
     from suite.tuning import OBJECTIVES
 
     metric, direction = OBJECTIVES[objective]
@@ -282,12 +312,11 @@ def write_search_report(plan: Plan, tuner: str, objective: str, records: list[di
         *figure_lines, "",
         "Files: [trials.csv](trials.csv) (every search trial), [best_rerun.csv](best_rerun.csv), "
         "[best_summary.csv](best_summary.csv)" + "".join(
-            f", [{path.name}]({path.name})" for path in sorted(out_dir.glob("best_model*.keras")))
-        + " (`keras.saving.load_model`)" * any(out_dir.glob("best_model*.keras")) + ".", "",
+            f", [{path.name}]({path.name})" for path in sorted(final_dir.glob("best_model*.keras")))
+        + " (`keras.saving.load_model`)" * any(final_dir.glob("best_model*.keras")) + ".", "",
         "## Environment", "", *_environment(records + best_records), "",
     ]
     atomic_write_text(out_dir / "README.md", "\n".join(lines))
-    return out_dir
 
 
 def _nuisance_figure(spec, study, searches):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import socket
 import sys
 import time
 import traceback
@@ -21,7 +22,7 @@ import keras_tuner
 from keras_tuner.src.engine import base_tuner
 
 from suite import config as config_schema
-from suite import cluster, console, datasets, parallel, train
+from suite import cluster, console, datasets, interrupt, parallel, train, tuning
 from suite.errors import GaveUp, UserError
 from suite.provenance import environment
 from suite.store import FINISHED, TrialStore
@@ -89,7 +90,7 @@ class StudyTuner(base_tuner.BaseTuner):
     def run_trial(self, trial, *args, **kwargs):
         try:
             record = self.execute(trial.hyperparameters.values, self.tuner_id)
-        except (UserError, GaveUp) as exc:
+        except (UserError, GaveUp, OSError) as exc:  # a full disk too: not a failed trial
             raise cluster.Fatal(exc) from None
         if record["status"] == "failed":
             raise keras_tuner.errors.FailedTrialError(record["error"])
@@ -169,9 +170,16 @@ def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress:
     Returns ``{"status": "claimed"}`` without training while another process trains it, and the
     stored record when another process finished it since the oracle handed it out.
     """
+    interrupt.check()  # between trials: a stop swallowed during the last one ends the run here
     label = point_label(trial.point)
     note = lambda line: print(f"{progress.prefix} {label}: {line}", file=sys.stderr)  # noqa: E731
-    if not store.claim(trial.key, worker, notes=note):
+    with interrupt.deferred():
+        claimed = store.claim(trial.key, worker, notes=note)
+    if interrupt.received():
+        if claimed:
+            store.release(trial.key)
+        interrupt.check()
+    if not claimed:
         held = store.inspect_claim(trial.key)
         note(f"held by another process ({held.describe() if held else 'released since'}"
              f"{f', lease renewed until {held.expires_in():.0f} s from now' if held and held.owner else ''}); "
@@ -190,12 +198,14 @@ def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress:
                                       evaluate_test=evaluate_test,
                                       progress=lambda row: progress.epoch(label, trial.config["epochs"], row))
         except Exception as exc:  # one broken trial must not end the study
+            interrupt.check()  # a stop that a library turned into another exception is no failure
             outcome = {"status": "failed", "history": [], "metrics": {}, "wall_time_s": 0.0,
                        "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(limit=5)}
         record = {"key": trial.key, **meta, "point": trial.point, "seed": trial.config["seed"],
                   "config": trial.config, "started_at": started_at,
                   "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds"),
-                  "worker": worker, "fast_path": fast, "environment": environment(), "error": None,
+                  "worker": worker, "process": {"host": socket.gethostname(), "pid": os.getpid(), "worker": worker},
+                  "fast_path": fast, "environment": environment(), "error": None,
                   **outcome}
         model = record.pop("model", None)
         store.put(record)
@@ -217,7 +227,7 @@ def make_oracle(plan: Plan, store: TrialStore) -> StudyGridOracle:
     oracle = StudyGridOracle([t.point for t in plan.trials],
                              lambda point: store.is_finished(by_point[_point_id(point)].key),
                              lambda point: store.claimed_elsewhere(by_point[_point_id(point)].key))
-    oracle._set_project_dir(str(store.root), "tuner-chief")  # what a served oracle saves into
+    oracle._set_project_dir(tuning.scratch(store.root), "chief")  # what a served oracle saves into
     oracle.verbose = 0  # the workers print the suite's own progress lines
     return oracle
 
@@ -279,8 +289,7 @@ def serve_workers(oracle, workers: int, worker_argv: list[str], work_here=None, 
                     os.sched_setaffinity(0, cpus)
             codes = [process.wait() for process in processes]
         except BaseException:
-            for process in processes:
-                process.kill()
+            parallel.stop(processes)
             raise
     finally:
         server.stop(grace=None)
@@ -349,8 +358,8 @@ def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str, oracle=None,
 
     def make_tuner():
         # Each process keeps keras-tuner's bookkeeping in its own folder: workers share ``store``.
-        tuner = StudyTuner(oracle or make_oracle(plan, store), execute, directory=str(store.root),
-                           project_name=f"tuner-{tuner_id or 'local'}", overwrite=True)
+        tuner = StudyTuner(oracle or make_oracle(plan, store), execute, directory=tuning.scratch(store.root),
+                           project_name=tuner_id or "local", overwrite=True)
         tuner.tuner_id = tuner_id or tuner.tuner_id
         return tuner
 

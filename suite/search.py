@@ -35,9 +35,10 @@ def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objec
     ``suite.cluster.Chief``); when the store already holds the whole budget, replay it here."""
     space = search_space(plan)
     runner.validate(plan)
+    store.check_all()  # a damaged record ends the search here, not as a failed trial inside it
     base = {**plan.trials[0].config, "seed": tuning.SEARCH_SEED}
     oracle = tuning.build_oracle(tuner, space, objective, max_trials, max_epochs or base["epochs"], factor)
-    oracle._set_project_dir(str(store.root), "tuner-chief")
+    oracle._set_project_dir(tuning.scratch(store.root), "chief")
     stored = sum(store.is_finished(path.stem) for path in store.trials_dir.glob("*.json"))
     if chief_at and stored >= max_trials:
         console.say(f"[{plan.study.name} chief] all {max_trials} search trials already stored; nothing "
@@ -46,8 +47,8 @@ def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objec
     elif workers > 1 or chief_at:
         # As keras-tuner's own chief does: building a tuner on the oracle declares the search space
         # in it (conditional scopes included); the workers' tuners declare it only in their copies.
-        tuning.SearchTuner(oracle, space, execute=None, directory=str(store.root),
-                           project_name="tuner-chief", overwrite=True)
+        tuning.SearchTuner(oracle, space, execute=None, directory=tuning.scratch(store.root),
+                           project_name="chief", overwrite=True)
         if chief_at:
             _serve_chief(plan, store, oracle, base, space, objective, *chief_at)
         else:
@@ -71,8 +72,8 @@ def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objec
                                 tuner_id or "local", evaluate_test=False)  # selected on dev only
 
     search_tuner = cluster.search_until_done(
-        lambda: tuning.SearchTuner(oracle, space, execute, directory=str(store.root),
-                                   project_name=f"tuner-{tuner_id or 'local'}", overwrite=True),
+        lambda: tuning.SearchTuner(oracle, space, execute, directory=tuning.scratch(store.root),
+                                   project_name=tuner_id or "local", overwrite=True),
         progress.prefix)
     if progress.handled < max_trials:
         console.say(f"[{plan.study.name}] the {tuner} search space is exhausted after "
@@ -159,10 +160,12 @@ def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True, f
                         f"({budget['tuner']}, {console.plural(budget['max_trials'], 'trial')})")
             run_search(sub, store, budget["tuner"], budget["max_trials"], "val_accuracy", fast)
         best = _best_stored(store)
-        if best is None:
+        if best is None and not any(store.trials_dir.glob("*.json")):
             raise UserError(f"no tuned nuisance values stored for {study.name} {label}; "
                             f"run `suite run {study.name}` first")
-        chosen = {key: best["config"][key] for key in study.nuisance}
+        # No search trial finished (all diverged or failed): the seeds run with the base values,
+        # and the report shows what became of them.
+        chosen = {key: (best or {"config": trials[0].config})["config"][key] for key in study.nuisance}
         tuning.confirmation_seeds(len(trials))  # the seeds below never include the tuning seed
         for trial in trials:
             config = {**trial.config, **chosen}

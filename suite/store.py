@@ -12,8 +12,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from suite import leases
+from suite import leases, records
 from suite.errors import UserError
+from suite.files import umask
 from suite.outcomes import FINISHED  # a rerun skips these (done, collapsed, diverged); failed is retried
 
 
@@ -25,6 +26,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(tmp, 0o666 & ~umask())  # mkstemp's 0600 would hide results from other users
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -43,19 +45,29 @@ class TrialStore:
         return self.trials_dir / f"{key}.json"
 
     def get(self, key: str) -> dict | None:
+        """The stored record of ``key``, None when there is none; a UserError naming the file and
+        the fix when it cannot be read or is not a whole trial record (``suite.records``)."""
         path = self.path(key)
         try:
-            text = path.read_text()
+            text = path.read_bytes().decode("utf-8")
         except FileNotFoundError:
             return None
+        except UnicodeDecodeError:
+            raise records.damaged(path, "not UTF-8 text") from None
+        except OSError as exc:
+            raise records.damaged(path, exc.strerror or type(exc).__name__) from None
         try:
             record = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise UserError(f"trial record {path} is corrupt ({exc.msg} at line {exc.lineno}); "
-                            f"move it away and rerun to train that trial again") from None
-        if not isinstance(record, dict) or record.get("key") != key or "status" not in record:
-            raise UserError(f"trial record {path} is not a trial of this study; move it away and rerun")
-        return record
+            raise records.damaged(path, f"{exc.msg} at line {exc.lineno}") from None
+        return records.validate(record, path, key)
+
+    def check_all(self) -> int:
+        """Read every stored record (UserError at the first damaged one); returns how many."""
+        paths = sorted(self.trials_dir.glob("*.json"))
+        for path in paths:
+            self.get(path.stem)
+        return len(paths)
 
     def is_finished(self, key: str) -> bool:
         record = self.get(key)
@@ -63,10 +75,8 @@ class TrialStore:
 
     def put(self, record: dict) -> Path:
         path = self.path(record["key"])
-        try:
-            atomic_write_text(path, json.dumps(record, indent=1, sort_keys=True, allow_nan=True))
-        except PermissionError:
-            raise UserError(f"cannot write to {path.parent}; choose a writable --runs-dir") from None
+        # An OSError (full disk, read-only directory) ends the run: the CLI names it in one line.
+        atomic_write_text(path, json.dumps(record, indent=1, sort_keys=True, allow_nan=True))
         return path
 
     def _claim_path(self, key: str) -> Path:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import keras
 
-from suite import datasets, epoch_scan, outcomes, plugins, probes
+from suite import datasets, epoch_scan, interrupt, outcomes, plugins, probes
 from suite.errors import UserError, lookup
 from suite.models import MODELS, OUTPUT_LOSSES
 from suite.optim import build_lr_callback, build_momentum_schedule, build_optimizer, build_schedule
@@ -69,6 +69,17 @@ class EpochLog(keras.callbacks.Callback):
             self.model.stop_training = True
         if self._progress:
             self._progress(row)
+
+
+class StopOnSignal(keras.callbacks.Callback):
+    """Ends the trial at the next epoch boundary after SIGINT or SIGTERM, also when the
+    KeyboardInterrupt raised at the signal was swallowed inside Keras or JAX (suite.interrupt)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        interrupt.check()
+
+    def on_epoch_end(self, epoch, logs=None):
+        interrupt.check()
 
 
 class StopAtTrainAccuracy(keras.callbacks.Callback):
@@ -210,7 +221,7 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     # the data order is the same either way.
     keras.utils.set_random_seed(config["seed"])
     log = EpochLog(progress)
-    callbacks = [log]
+    callbacks = [StopOnSignal(), log]
     lookup(KEEP_WEIGHTS, config["keep_weights"], "keep_weights")
     if config["keep_weights"] == "best_dev":
         callbacks.append(keras.callbacks.EarlyStopping(

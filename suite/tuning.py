@@ -9,11 +9,22 @@ seed and the results they are told). Hyperband trials train from scratch for ``t
 """
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import socket
+from pathlib import Path
+
 import keras_tuner
+from keras_tuner.src import config as keras_tuner_config
 from keras_tuner.src.engine import base_tuner
 
 from suite import cluster
 from suite.errors import GaveUp, UserError, lookup
+
+# keras-tuner prints the traceback of every failed trial to stderr; the suite stores it in the
+# trial's record and prints one summary line instead.
+keras_tuner_config.DEBUG = False
 
 OBJECTIVES = {  # suite metric behind each keras-tuner objective name
     "val_accuracy": ("best_dev_accuracy", "max"),
@@ -82,6 +93,31 @@ def declare(hp: keras_tuner.HyperParameters, space: dict) -> None:
             _declare_one(hp, name, spec)
 
 
+_SCRATCH: set[Path] = set()
+
+
+def scratch(root) -> str:
+    """This process's own directory for keras-tuner's bookkeeping under a store's ``root``.
+
+    A tuner made with ``overwrite=True`` deletes its project directory, so processes sharing one
+    store (concurrent runs, workers) each keep theirs apart (host and pid); the store, not these
+    files, says what is finished, so each is removed when the process exits."""
+    path = Path(root) / ".keras-tuner" / f"{socket.gethostname()}-{os.getpid()}"
+    if not _SCRATCH:
+        atexit.register(_remove_scratch)
+    _SCRATCH.add(path)
+    return str(path)
+
+
+def _remove_scratch() -> None:
+    for path in _SCRATCH:
+        shutil.rmtree(path, ignore_errors=True)
+        try:
+            path.parent.rmdir()  # only when no other process has one there
+        except OSError:
+            pass
+
+
 class SpaceModel(keras_tuner.HyperModel):
     """Declares the space so keras-tuner can activate every conditional scope; builds no model."""
 
@@ -126,7 +162,7 @@ class SearchTuner(base_tuner.BaseTuner):
         values = dict(trial.hyperparameters.values)
         try:
             record = self.execute(values, trial.trial_id)
-        except (UserError, GaveUp) as exc:  # end the search, not just this trial
+        except (UserError, GaveUp, OSError) as exc:  # end the search, not just this trial
             raise cluster.Fatal(exc) from None
         if record["status"] == "failed":
             raise keras_tuner.errors.FailedTrialError(record["error"])

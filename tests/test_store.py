@@ -7,7 +7,10 @@ from suite.store import TrialStore, atomic_write_text
 
 
 def record(key, status="done"):
-    return {"key": key, "status": status, "metrics": {"test_accuracy": 0.5}}
+    """The smallest record the schema (suite.records) accepts."""
+    return {"key": key, "status": status, "point": {"depth": 1}, "seed": 0, "config": {},
+            "metrics": {"test_accuracy": 0.5, "best_dev_accuracy": 0.5} if status == "done" else {},
+            "history": [], "wall_time_s": 0.0, "environment": {"backend": "jax"}}
 
 
 def test_round_trip_and_finished(tmp_path):
@@ -24,7 +27,7 @@ def test_round_trip_and_finished(tmp_path):
 
 def test_nan_metrics_survive(tmp_path):
     store = TrialStore(tmp_path)
-    store.put({**record("n"), "history": [{"loss": float("nan")}]})
+    store.put({**record("n"), "history": [{"epoch": 1, "loss": float("nan")}]})
     assert store.get("n")["history"][0]["loss"] != store.get("n")["history"][0]["loss"]
 
 

@@ -1,0 +1,166 @@
+"""Whole-or-nothing file system changes, and one-line messages for the file system's refusals.
+
+``replaced_whole`` writes a directory (a report) beside the old one and swaps it in only once it
+is complete, so a full disk, a kill or a crash half-way leaves the old report as it was.
+``writable`` checks a directory with a probe of its own (a unique temporary file), so concurrent
+processes never delete each other's probe. ``describe`` turns the OSErrors of a full disk, a
+read-only or foreign directory, or a file where a directory belongs into one line with the fix.
+"""
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from suite.errors import UserError
+
+# Refusals that name a fault of the place the user pointed us at, not a bug: reported in one line.
+PATH_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR,
+               errno.EISDIR, errno.EEXIST, errno.ENOENT, errno.ENAMETOOLONG, errno.ELOOP, errno.EMLINK}
+_FIXES = {errno.ENOSPC: "free some space", errno.EDQUOT: "free some space (disk quota exceeded)"}
+_RENAME_EXCHANGE = 2  # renameat2(2): swap two paths atomically (Linux >= 3.15)
+_AT_FDCWD = -100
+
+
+def umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _blocking_ancestor(path: Path) -> Path | None:
+    """The nearest ancestor of ``path`` that exists and is not a directory (ENOTDIR's cause)."""
+    for parent in [path, *path.parents]:
+        if parent.exists() or parent.is_symlink():
+            return None if parent.is_dir() else parent
+    return None
+
+
+def describe(exc: OSError, flags: str = "--runs-dir / --results-dir") -> str:
+    """One line naming the path, what is wrong with it and the fix."""
+    path = Path(exc.filename) if exc.filename else None
+    what = exc.strerror or type(exc).__name__
+    if path is not None and exc.errno == errno.EEXIST and path.exists() and not path.is_dir():
+        return f"cannot write to {path}: it is a file where a directory is needed; move it away or choose another {flags}"
+    if path is not None and exc.errno == errno.ENOTDIR:
+        blocker = _blocking_ancestor(path)
+        if blocker is not None:
+            return (f"cannot write to {blocker}: it is a file where a directory is needed; move it away or "
+                    f"choose another {flags}")
+    if path is not None and exc.errno == errno.EISDIR:
+        return f"cannot write to {path}: it is a directory where a file is needed; move it away or choose another {flags}"
+    fix = _FIXES.get(exc.errno, "fix its permissions")
+    where = f"{path}" if path is not None else "the file system"
+    return f"cannot write to {where} ({what}); {fix} or choose another {flags}"
+
+
+def writable(directory: Path, flags: str = "--runs-dir / --results-dir") -> None:
+    """Create ``directory`` if needed and prove a file can be written in it (UserError if not)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".write-probe-", delete=True) as probe:
+            probe.write(b"probe")
+            probe.flush()
+    except OSError as exc:
+        raise UserError(describe(exc, flags)) from None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one step; False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    done = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if done == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _is_staging(name: str) -> bool:
+    return name.startswith(".") and name.endswith((".tmp", ".old"))
+
+
+@contextmanager
+def replaced_whole(out_dir: Path, keep: tuple[str, ...] = ()) -> Iterator[Path]:
+    """Yield an empty directory beside ``out_dir``; when the block completes, it becomes
+    ``out_dir`` in one step. On any error (or an interrupt) it is removed and ``out_dir`` is left
+    exactly as it was.
+
+    Sub-directories of the old ``out_dir`` that the new one does not write (the reports of other
+    profiles and searches under ``results/<study>/``), and its files matching a glob pattern of
+    ``keep`` (what other steps write there, such as saved models), are moved into the new one
+    before the swap.
+    Raises UserError when the old directory holds a directory where the new one writes a file.
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"{out_dir} is a file where the report directory belongs; move it away or "
+                        f"choose another --results-dir")
+    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.", suffix=".tmp"))
+    try:
+        os.chmod(staging, 0o777 & ~umask())
+        yield staging
+        _sync_tree(staging)
+        if out_dir.is_dir():
+            written = {entry.name for entry in staging.iterdir()}
+            for entry in out_dir.iterdir():
+                if _is_staging(entry.name) or not entry.is_dir() or entry.is_symlink():
+                    continue
+                if entry.name in written:
+                    raise UserError(f"{entry} is a directory where the report writes a file; move it "
+                                    f"away and rerun (the old report is unchanged)")
+            for entry in out_dir.iterdir():
+                if _is_staging(entry.name) or entry.name in written:
+                    continue
+                if (entry.is_dir() and not entry.is_symlink()) or any(entry.match(p) for p in keep):
+                    os.rename(entry, staging / entry.name)
+            if _exchange(staging, out_dir):
+                shutil.rmtree(staging, ignore_errors=True)  # now the old report
+                return
+            old = out_dir.parent / f".{out_dir.name}.{os.getpid()}.old"
+            os.rename(out_dir, old)
+            os.rename(staging, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(staging, out_dir)
+        _fsync_dir(out_dir.parent)
+    except BaseException:
+        if staging.exists():
+            # Give back what was already moved over, then drop the half-written report.
+            for entry in list(staging.iterdir()) if out_dir.is_dir() else ():
+                if (entry.is_dir() or any(entry.match(p) for p in keep)) and not (out_dir / entry.name).exists():
+                    os.rename(entry, out_dir / entry.name)
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _fsync_dir(directory: Path) -> None:
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _sync_tree(directory: Path) -> None:
+    """Flush the new report's files to disk before it replaces the old one (a crash after the
+    swap must not leave empty files behind)."""
+    for entry in directory.iterdir():
+        if entry.is_file():
+            handle = os.open(entry, os.O_RDONLY)
+            try:
+                os.fsync(handle)
+            finally:
+                os.close(handle)
+    _fsync_dir(directory)
