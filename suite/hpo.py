@@ -144,7 +144,10 @@ def run_comparison(plan: Plan, runs_dir, fast: bool = True, train: bool = True, 
             print(f"[{study.name}] search {tuner}, repetition {repetition} (budget {budget(plan)} epochs)",
                   file=sys.stderr)
             run_repetition(plan, trial, store, fast)
-        chosen = chosen_values(search_records(store), space_for(study, tuner))
+        searched = search_records(store)
+        chosen = chosen_values(searched, space_for(study, tuner))
+        if chosen is None and searched:
+            chosen = {}  # every search trial diverged or failed: the base values, and the report says so
         if chosen is None:
             raise UserError(f"no finished search trial stored for {study.name} {tuner} repetition {repetition}; "
                             f"run `suite run {study.name} --profile {plan.profile}` first")
