@@ -29,6 +29,9 @@ def main():
     parser.add_argument("--attempts", type=int, default=30)
     parser.add_argument("--signal", default="INT", choices=("INT", "TERM"))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--min-delay", type=float, default=2.0)
+    parser.add_argument("--max-delay", type=float, default=14.0, help="raise on a busy machine, where "
+                        "start-up alone takes longer, so that signals also land mid-training")
     parser.add_argument("--out", type=Path, default=None, help="append a markdown section here")
     args = parser.parse_args()
     signum = getattr(signal, f"SIG{args.signal}")
@@ -42,16 +45,19 @@ def main():
     for index in range(args.attempts):
         workers = 2 if index % 2 else 1
         fresh = ["--fresh"] if len(list(trials.glob("*.json"))) >= 20 else []
+        at_start = 0 if fresh else len(list(trials.glob("*.json")))
         process = subprocess.Popen(command + ["--workers", str(workers)] + fresh, cwd=ROOT,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                    start_new_session=True)
-        delay = rng.uniform(2.0, 14.0)
+        delay = rng.uniform(args.min_delay, args.max_delay)
         time.sleep(delay)
         if process.poll() is not None:
-            rows.append({"attempt": index + 1, "workers": workers, "delay_s": delay, "code": process.returncode,
+            rows.append({"attempt": index + 1, "workers": workers, "delay_s": delay, "stored_before": None,
+                         "code": process.returncode,
                          "seconds": None, "lines": None, "note": "finished before the signal"})
             print(json.dumps(rows[-1]), flush=True)
             continue
+        stored_before = len(list(trials.glob("*.json"))) - at_start  # by this attempt, before the signal
         sent = time.monotonic()
         os.killpg(process.pid, signum)
         try:
@@ -62,7 +68,7 @@ def main():
         seconds = time.monotonic() - sent
         lines = [line for line in err.splitlines() if line.startswith("suite:") or "Traceback" in line]
         rows.append({"attempt": index + 1, "workers": workers, "delay_s": round(delay, 2),
-                     "code": process.returncode, "seconds": round(seconds, 2), "lines": len(lines),
+                     "stored_before": stored_before, "code": process.returncode, "seconds": round(seconds, 2), "lines": len(lines),
                      "traceback": "Traceback" in err, "note": lines[-1][:90] if lines else ""})
         print(json.dumps(rows[-1]), flush=True)
         time.sleep(0.3)
@@ -78,6 +84,7 @@ def main():
     summary = {"signal": f"SIG{args.signal}", "attempts": len(rows), "interrupted": len(hit),
                f"exit_{expected}_within_{LIMIT_S:g}s_one_line": len(good),
                "max_seconds": max((row["seconds"] for row in hit), default=None),
+               "mid_training": sum(row["stored_before"] > 0 for row in hit),
                "final_rerun_exit": final.returncode, "trials_after_rerun": stored, "claims_left": claims}
     print(json.dumps(summary))
     if args.out:
@@ -90,13 +97,15 @@ def _markdown(args, summary: dict, rows: list[dict]) -> str:
              f"`python benchmarks/interrupts.py --attempts {args.attempts} --signal {args.signal}` on "
              f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), `suite run "
              f"{' '.join(PLAN)}`, alternating 1 and 2 workers, signal to the process group after a "
-             f"random 2-14 s.", "",
+             f"random {args.min_delay:g}-{args.max_delay:g} s; "
+             f"`mid_training`: attempts with trials already stored (the rest hit start-up: imports, "
+             f"planning, the first compilation).", "",
              "| " + " | ".join(summary) + " |", "|" + "---|" * len(summary),
              "| " + " | ".join(str(value) for value in summary.values()) + " |", "",
-             "| attempt | workers | signal after s | exit code | exit after s | `suite:` lines | last line |",
-             "|---|---|---|---|---|---|---|"]
+             "| attempt | workers | signal after s | trials stored before | exit code | exit after s | `suite:` lines | last line |",
+             "|---|---|---|---|---|---|---|---|"]
     for row in rows:
-        lines.append(f"| {row['attempt']} | {row['workers']} | {row['delay_s']:.2f} | {row['code']} | "
+        lines.append(f"| {row['attempt']} | {row['workers']} | {row['delay_s']:.2f} | {row['stored_before']} | {row['code']} | "
                      f"{row['seconds'] if row['seconds'] is not None else '-'} | {row['lines'] if row['lines'] is not None else '-'} | "
                      f"{row['note']} |")
     return "\n".join(lines) + "\n\n"

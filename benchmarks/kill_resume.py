@@ -25,6 +25,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--min-delay", type=float, default=3.0)
+    parser.add_argument("--max-delay", type=float, default=15.0, help="raise on a busy machine, where "
+                        "start-up alone takes longer, so that kills also land mid-training")
     parser.add_argument("--out", type=Path, default=None, help="append a markdown section here")
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -32,15 +35,17 @@ def main():
     trials = runs / "depth" / "quick" / "trials"
     command = [sys.executable, "-m", "suite.cli", "run", *PLAN, "--runs-dir", str(runs),
                "--results-dir", str(runs / "results")]
-    parsed = kills = 0
+    parsed = kills = mid_training = 0
     for index in range(args.kills):
         workers = ["--workers", "2"] if index % 2 else []
         # Once the grid is complete, start over so that every attempt can land mid-run.
         fresh = ["--fresh"] if len(list(trials.glob("*.json"))) == GRID else []
+        stored_before = 0 if fresh else len(list(trials.glob("*.json")))
         process = subprocess.Popen(command + workers + fresh, cwd=ROOT, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(3.0, 15.0))
+        time.sleep(rng.uniform(args.min_delay, args.max_delay))
         if process.poll() is None:
+            mid_training += len(list(trials.glob("*.json"))) > stored_before
             os.killpg(process.pid, signal.SIGKILL)  # the launcher and its workers, mid-trial
             kills += 1
         process.wait()
@@ -57,7 +62,7 @@ def main():
     assert not list(trials.glob("*.claim")), "a claim outlived its run"
     # A kill between creating and renaming a temporary file leaves it behind; it is never read.
     leftovers = len(list(trials.glob(".*.tmp")))
-    summary = {"kills": kills, "attempts": args.kills, "record_reads_after_kills": parsed,
+    summary = {"kills": kills, "kills_after_a_trial_was_stored": mid_training, "attempts": args.kills, "record_reads_after_kills": parsed,
                "trials_after_final_rerun": len(stored), "duplicated": len(stored) - len(set(stored)),
                "lost": GRID - len(set(stored)), "claims_left": len(list(trials.glob("*.claim"))),
                "unread_temporary_files": leftovers}
@@ -68,7 +73,7 @@ def main():
                 f"## SIGKILL soak, {kills} kills", "",
                 f"`python benchmarks/kill_resume.py --kills {args.kills}` on {os.cpu_count()} CPUs: `suite run "
                 f"{' '.join(PLAN)}` ({GRID} trials), alternating 1 and 2 workers, the process group killed "
-                f"after a random 3-15 s, then one final rerun.", "",
+                f"after a random {args.min_delay:g}-{args.max_delay:g} s, then one final rerun.", "",
                 "| " + " | ".join(summary) + " |", "|" + "---|" * len(summary),
                 "| " + " | ".join(str(v) for v in summary.values()) + " |", "", ""]))
 

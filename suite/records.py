@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, 
 from suite.errors import UserError
 
 STATUSES = ("done", "collapsed", "diverged", "failed")
-# Measured by every trial that ran to its end (``done`` or ``collapsed``): tables, verdicts and
-# searches read them.
+# Measured by every trial that ran to its end (``done`` or ``collapsed``; a search trial has no
+# test accuracy): tables, verdicts and searches read them.
 REQUIRED_METRICS = ("test_accuracy", "best_dev_accuracy")
 Number = StrictInt | StrictFloat
 PointValue = StrictStr | StrictInt | StrictFloat | StrictBool | None | list | dict
@@ -55,8 +55,11 @@ class TrialRecord(_Model):
 
     @model_validator(mode="after")
     def _done_has_its_metrics(self):
-        if self.status in ("done", "collapsed"):  # both ran to the end and were tested
-            for name in REQUIRED_METRICS:
+        if self.status in ("done", "collapsed"):  # both ran to the end
+            # search and nuisance trials (``search`` in the record) leave the test split unseen
+            required = [name for name in REQUIRED_METRICS
+                        if name != "test_accuracy" or "search" not in (self.model_extra or {})]
+            for name in required:
                 value = self.metrics.get(name)
                 if value is None or not math.isfinite(value):
                     state = "missing" if value is None else f"{value}"
