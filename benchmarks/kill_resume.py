@@ -52,7 +52,7 @@ def main():
         time.sleep(0.5)
         for path in trials.glob("*.json"):
             record = json.loads(path.read_text())  # raises if any stored file is partial
-            assert record["status"] in ("done", "diverged") and record["key"] == path.stem
+            assert record["status"] in ("done", "collapsed", "diverged") and record["key"] == path.stem
             parsed += 1
         print(f"kill {index + 1}: {len(list(trials.glob('*.json')))} trials stored", flush=True)
     final = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)

@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import subprocess
+import time
 import sys
 from concurrent import futures
 
