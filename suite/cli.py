@@ -5,9 +5,11 @@ import argparse
 import atexit
 import importlib.util
 import os
+import signal
 import sys
 from pathlib import Path
 
+from suite import interrupt
 from suite.arguments import address, output_flags, port, positive
 from suite.console import hide_library_noise, plural, say
 from suite.errors import GaveUp, UserError
@@ -325,8 +327,6 @@ def _run_started(args, argv: list[str], train: bool, started) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from suite import interrupt
-
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--version"]:
         from importlib.metadata import PackageNotFoundError, version
@@ -393,15 +393,21 @@ def _main(argv: list[str]) -> int:
 
 def console() -> None:
     code = main()
-    if code >= 128:
-        # Stopped by a signal: everything worth keeping is on disk (records are fsynced), and
-        # the interpreter's own shutdown (tearing down JAX or TensorFlow) takes seconds on a busy
-        # machine, so leave at once after the suite's own exit handlers.
-        atexit._run_exitfuncs()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    sys.exit(code)
+    # The work is done and on disk (records are fsynced, reports swapped in whole). Leave without
+    # the interpreter's own shutdown: tearing down JAX or TensorFlow takes seconds on a busy
+    # machine, and during it CPython has reset SIGINT to SIG_DFL, so a Ctrl-C landing then killed
+    # the process with no line and a signal status instead of 130. From here a stop signal ends
+    # the exit at once with 128 + its number.
+    for signum in interrupt.SIGNALS:
+        signal.signal(signum, _exit_now)
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _exit_now(signum, frame) -> None:
+    os._exit(128 + signum)
 
 
 if __name__ == "__main__":

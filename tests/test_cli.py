@@ -66,3 +66,19 @@ def test_no_traceback_from_the_installed_command(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("suite: error: unknown study 'nope'")
+
+
+@pytest.mark.parametrize("code, expected", [(0, 0), (2, 2)])
+def test_console_exits_with_mains_code_and_a_stop_during_the_exit_gives_130(code, expected):
+    # The exit runs the atexit handlers, then leaves without the interpreter's teardown; a SIGINT
+    # arriving while it exits ends it with 130 (CPython's teardown would reset SIGINT to SIG_DFL
+    # and die of the signal with no status a shell reads as an interruption).
+    base = ("import atexit, os, signal, sys, time\n"
+            "from suite import cli\n"
+            f"cli.main = lambda argv=None: {code}\n")
+    done = subprocess.run([sys.executable, "-c", base + "cli.console()"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == expected, done.stderr
+    stopped = subprocess.run([sys.executable, "-c", base + "atexit.register(lambda: os.kill(os.getpid(), "
+                              "signal.SIGINT) or time.sleep(30))\ncli.console()"],
+                             capture_output=True, text=True, timeout=20)
+    assert stopped.returncode == 130, stopped.stderr
