@@ -1,6 +1,6 @@
 """The study registry: one module per lecture experiment."""
 from studies import (activations, depth, gradient_norms, hpo_algorithms, initializers, memorization, mlp_search,
-                     optimizers, optimizers_tuned, schedules)
+                     optimizers, optimizers_tuned, regularization, schedules, weight_decay)
 
 STUDIES = {
     "activations": activations.STUDY,
@@ -12,5 +12,7 @@ STUDIES = {
     "mlp_search": mlp_search.STUDY,
     "optimizers": optimizers.STUDY,
     "optimizers_tuned": optimizers_tuned.STUDY,
+    "regularization": regularization.STUDY,
     "schedules": schedules.STUDY,
+    "weight_decay": weight_decay.STUDY,
 }

@@ -26,6 +26,7 @@ LIST_SEEDS_UP_TO = 5
 # accuracies, error rates and fractions in [0, 1]; losses, norms, epochs, ratios, spreads,
 # drifts and times >= 0. Intervals are computed on a scale that respects the range (``t_on_scale``).
 METRIC_RANGES = (
+    (("generalization_gap",), (-1.0, 1.0)),  # train minus test accuracy
     (("accuracy", "error", "fraction"), (0.0, 1.0)),
     (("loss", "norm", "epoch", "ratio", "std", "drift", "time", "n_params"), (0.0, math.inf)),
 )
@@ -40,7 +41,7 @@ def metric_range(metric: str) -> tuple[float, float]:
 
 def is_percent(metric: str) -> bool:
     """Accuracies and error rates are shown in percent (points for differences)."""
-    return "accuracy" in metric or "error" in metric
+    return "accuracy" in metric or "error" in metric or "generalization_gap" in metric
 
 
 def _link(metric: str):

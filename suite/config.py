@@ -74,8 +74,21 @@ class TrialConfig(BaseModel):
     # regularization
     l2_lambda: float = key(0.0, "Nielsen's L2: cost += lambda / (2 n) * sum(w^2), n = training-set size",
                            ge=0, le=1e6)
-    weight_decay: float = key(0.0, "Zhang et al.'s weight decay: each step adds wd * w to the gradients",
+    weight_decay: float = key(0.0, "Zhang et al.'s weight decay: each step adds wd * w to the gradients "
+                                              "(L2; with decoupled_weight_decay, AdamW's decay instead)",
                               ge=0, le=1e3)
+    # regularizers of Srivastava et al. 2014 and Loshchilov & Hutter 2019 (issue 16: regularization, weight_decay)
+    l1: float = key(0.0, "mlp: L1 penalty on every kernel, cost += l1 * sum(|w|) (keras.regularizers.L1; "
+                         "with l2_lambda or weight_decay, L1L2)", ge=0, le=1e3)
+    max_norm: float = key(0.0, "mlp: cap on the L2 norm of each unit's incoming weights, applied after every "
+                               "update (keras.constraints.MaxNorm); 0 = off", ge=0, le=1e6)
+    input_dropout: float = key(0.0, "mlp: dropout rate on the input pixels (the 'input' placement; dropout is "
+                                    "the 'hidden' one)", ge=0, lt=1)
+    early_stopping_patience: int = key(0, "end training after this many epochs without a better dev accuracy "
+                                          "(keras.callbacks.EarlyStopping); 0 = train every epoch", ge=0, le=100_000)
+    decoupled_weight_decay: bool = key(False, "adamw: apply weight_decay as Loshchilov & Hutter's decoupled decay, "
+                                              "w -= weight_decay * (rate / learning_rate) * w each step on the "
+                                              "kernels, instead of adding weight_decay * w to the gradients")
     # optimizer
     optimizer: str = key("sgd", "Keras optimizer", registry="suite.optim:OPTIMIZERS")
     learning_rate: float = key(0.1, "learning rate (the peak rate of a schedule)", gt=0, le=1e4)
@@ -233,11 +246,26 @@ def check_trial(config: dict) -> None:
     if config["probe_examples"] and config["model"] != "mlp":
         raise UserError(f"probe_examples works on the mlp model (Dense layers in sequence), not "
                         f"'{config['model']}'; set probe_examples=0")
+    _check_regularizers(config)
     for name in FIELDS:
         selector = extra(name).get("options_for")
         if selector:
             entry = registry(selector)[config[selector]]
             options.check(entry, kind(selector), config[selector], config[name], config, name)
+
+
+def _check_regularizers(config: dict) -> None:
+    """The regularizer keys need the model and optimizer they act on (issue 16)."""
+    for name in ("l1", "max_norm", "input_dropout"):
+        if config[name] and config["model"] != "mlp":
+            raise UserError(f"{name} works on the mlp model, not '{config['model']}'; set {name}=0")
+    if config["decoupled_weight_decay"]:
+        if config["optimizer"] != "adamw":
+            raise UserError(f"decoupled_weight_decay is AdamW's decay; it needs optimizer=adamw, not "
+                            f"'{config['optimizer']}' (without it weight_decay is added to the gradients: L2)")
+        if "weight_decay" in config["optimizer_options"]:
+            raise UserError("decoupled_weight_decay sets AdamW's weight_decay option from the weight_decay key; "
+                            "drop 'weight_decay' from optimizer_options")
 
 
 def check_data(config: dict, splits) -> None:

@@ -37,27 +37,49 @@ def initializer(name: str):
     return lookup(INITIALIZERS, name, "initializer")()
 
 
+def weight_penalty(l1: float, l2: float):
+    """The Keras penalty on a kernel: ``keras.regularizers.L1`` (cost += l1 * sum|w|), ``L2``
+    (cost += l2 * sum(w^2)), ``L1L2`` for both (Srivastava et al. 2014, Table 9's "L2 + L1"), or
+    None when both are 0."""
+    if l1 and l2:
+        return keras.regularizers.L1L2(l1=l1, l2=l2)
+    if l1:
+        return keras.regularizers.L1(l1)
+    return keras.regularizers.L2(l2) if l2 else None
+
+
 def build_mlp(input_shape, num_classes, *, depth, width, activation,
-              kernel_initializer, bias_initializer, l2, dropout, widths=()) -> keras.Model:
-    """input -> [Dense(width) -> activation (-> dropout)] * depth -> Dense(num_classes) logits.
+              kernel_initializer, bias_initializer, l2, dropout, widths=(), l1=0.0, max_norm=0.0,
+              input_dropout=0.0) -> keras.Model:
+    """input (-> dropout) -> [Dense(width) -> activation (-> dropout)] * depth -> Dense(num_classes) logits.
 
     ``widths`` (e.g. Zeiler's [500, 300]) gives each hidden layer its own size and replaces
     depth x width; empty = depth layers of ``width``.
+
+    Regularizers (Srivastava et al. 2014, Table 9): ``l1`` / ``l2`` penalties on every kernel
+    (``weight_penalty``); ``max_norm`` > 0 caps the L2 norm of each unit's incoming weight vector
+    at that value after every update (``keras.constraints.MaxNorm(max_norm, axis=0)``: a Dense
+    kernel is (inputs, units), so axis 0 is one unit's fan-in); ``input_dropout`` drops input
+    pixels and ``dropout`` hidden activations (``keras.layers.Dropout``, inverted: kept values
+    are scaled by 1 / (1 - rate) in training, nothing at test time; deck 001's two placements).
 
     The output is left as logits: the loss applies the output nonlinearity itself (log-softmax or
     log-sigmoid), which is exact where Keras's probability losses clip, so a blow-up shows as an
     infinite or NaN loss instead of being hidden at -log(1e-7).
     """
     make_activation = lookup(ACTIVATIONS, activation, "activation")
-    regularizer = keras.regularizers.L2(l2) if l2 else None
+    regularizer = weight_penalty(l1, l2)
 
     def dense(units, name):
         return layers.Dense(units, kernel_initializer=initializer(kernel_initializer),
                             bias_initializer=initializer(bias_initializer),
-                            kernel_regularizer=regularizer, name=name)
+                            kernel_regularizer=regularizer, name=name,
+                            kernel_constraint=keras.constraints.MaxNorm(max_norm, axis=0) if max_norm else None)
 
     sizes = list(widths) or [width] * depth
     stack = [keras.Input(shape=tuple(input_shape)), layers.Flatten()]
+    if input_dropout:
+        stack.append(layers.Dropout(input_dropout, name="input_dropout"))
     for index, units in enumerate(sizes):
         stack += [dense(units, f"hidden_{index + 1}"), make_activation()]
         if dropout:

@@ -75,6 +75,21 @@ class ScheduledMomentumSGD(keras.optimizers.SGD):
                 "momentum_schedule": keras.saving.serialize_keras_object(self.momentum_schedule)}
 
 
+def decoupled_decay_options(options: dict, decoupled: bool, decay: float, learning_rate: float) -> dict:
+    """AdamW's options with Loshchilov & Hutter's decoupled decay ``decay`` (lambda; 2019, Algorithm 2
+    line 12: w -= eta_t * lambda * w each step, eta_t the schedule multiplier, not the rate alpha).
+
+    Keras's AdamW decays by w -= rate_t * weight_decay * w with rate_t = learning_rate * eta_t, so
+    weight_decay = lambda / learning_rate gives the paper's step, independent of the learning rate
+    (lambda 0 is plain Adam, not Keras's default 0.004). ``decoupled`` False returns ``options``
+    unchanged. Raises UserError for a learning rate that is not positive."""
+    if not decoupled:
+        return options
+    if not learning_rate > 0:
+        raise UserError(f"decoupled_weight_decay needs a learning rate > 0, not {learning_rate}")
+    return {**options, "weight_decay": decay / learning_rate}
+
+
 def declared(rule=None, **options: Option):
     """Declare a schedule's options (its keyword arguments after lr, steps_per_epoch, epochs)."""
     return lambda factory: declare(factory, options, rule)

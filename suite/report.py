@@ -9,7 +9,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from suite import analysis, plots, related, tables, verdicts
+from suite import analysis, heatmaps, plots, related, tables, verdicts
 from suite.console import plural
 from suite.errors import lookup
 from suite.files import replaced_whole
@@ -103,7 +103,7 @@ def _layers_figure(spec, study, trials, history, records):
 
 # Figure kind (study.Figure.kind) -> f(spec, study, trials, history, records) -> Figure or None.
 FIGURE_KINDS = {"curves": _curves_figure, "metric_vs": _summary_figure, "ratio_vs": _summary_figure,
-                "layers": _layers_figure}
+                "layers": _layers_figure, "heatmap": heatmaps.heatmap_figure}
 
 
 def _figures(plan: Plan, trials: pd.DataFrame, summary: pd.DataFrame, history: pd.DataFrame,
@@ -225,7 +225,8 @@ def _write_report_files(plan: Plan, records: list[dict], out_dir: Path, searches
         *([] if axes_text else _axes_lines(plan)),
         f"- config (beyond the suite defaults): `{json.dumps(changed, sort_keys=True)}`",
         f"- command-line overrides: `{json.dumps(plan.overrides, sort_keys=True)}`",
-        f"- {WEIGHTS_KEPT.get(config.get('keep_weights'), config.get('keep_weights'))}",
+        f"- {WEIGHTS_KEPT.get(config['keep_weights'], config['keep_weights'])}" if "keep_weights" in config else
+        "- keep_weights differs between points (see the axis): " + "; ".join(f"`{k}`: {v}" for k, v in WEIGHTS_KEPT.items()),
     ]
     if missing:
         lines.append(f"- **{missing} of {len(plan.trials)} trials are not stored yet**: "

@@ -74,6 +74,8 @@ class Figure:
     ``ratio_vs``: like ``metric_vs`` for each seed's ratio to its own trial at x = ``baseline``;
     ``layers``: a per-layer probe statistic (``suite.probes.STATS``) against ``x`` (epoch or
     layer), one line per ``hue`` (e.g. layer, or an axis), ``where`` may also pick probe epochs.
+    ``heatmap``: the mean of ``metric`` over ``x`` (across) and ``y`` (down), one panel per ``hue``,
+    each column's best cell outlined (``suite.heatmaps``).
     ``as_error`` plots 1 - metric (an accuracy shown as an error rate); ``guide`` = (y, label)
     draws a horizontal reference such as chance.
     """
@@ -88,6 +90,7 @@ class Figure:
     guide: tuple = ()
     title: str = ""
     log_y: bool = False
+    y: str = ""  # heatmap: the axis down the side (x across, one panel per hue)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ import keras
 from suite import datasets, epoch_scan, interrupt, outcomes, plugins, probes
 from suite.errors import UserError, lookup
 from suite.models import MODELS, OUTPUT_LOSSES
-from suite.optim import build_lr_callback, build_momentum_schedule, build_optimizer, build_schedule
+from suite.optim import (build_lr_callback, build_momentum_schedule, build_optimizer, build_schedule,
+                         decoupled_decay_options)
 
 EVAL_BATCH = 2000  # at most; dev and test share one batch shape so evaluation compiles once
 # Compiled models kept per process, keyed by everything but the seed: a new seed of a known
@@ -99,7 +100,9 @@ def model_arguments(builder, config: dict, n_train: int) -> dict:
     its own keys; ``l2`` is derived because two conventions feed Keras's L2 coefficient."""
     # Keras adds l2 * sum(w^2) to the mean batch loss; Nielsen adds lambda/(2n) * sum(w^2), and
     # weight decay (w -= lr * wd * w each step) is the gradient of wd/2 * sum(w^2).
-    derived = {"l2": config["l2_lambda"] / (2 * n_train) + config["weight_decay"] / 2}
+    # Decoupled (AdamW) decay is the optimizer's, not a penalty (suite.optim.decoupled_decay_options).
+    coupled = 0.0 if config.get("decoupled_weight_decay") else config["weight_decay"]
+    derived = {"l2": config["l2_lambda"] / (2 * n_train) + coupled / 2}
     arguments = {}
     for parameter in inspect.signature(builder).parameters.values():
         if parameter.kind is not parameter.KEYWORD_ONLY:
@@ -131,7 +134,12 @@ def _optimizer(config: dict, steps: int) -> keras.optimizers.Optimizer:
                                    config["epochs"], config["lr_schedule_options"])
     momentum = build_momentum_schedule(config["momentum_schedule"], config["momentum"], steps,
                                        config["epochs"], config["momentum_schedule_options"])
-    return build_optimizer(config["optimizer"], learning_rate, momentum, config["optimizer_options"])
+    options = decoupled_decay_options(config["optimizer_options"], config["decoupled_weight_decay"],
+                                      config["weight_decay"], config["learning_rate"])
+    optimizer = build_optimizer(config["optimizer"], learning_rate, momentum, options)
+    if config["decoupled_weight_decay"]:  # decay the kernels only, as the L2 penalty does
+        optimizer.exclude_from_weight_decay(var_names=["bias"])
+    return optimizer
 
 
 def _free_compiled_programs() -> None:
@@ -223,10 +231,12 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     log = EpochLog(progress)
     callbacks = [StopOnSignal(), log]
     lookup(KEEP_WEIGHTS, config["keep_weights"], "keep_weights")
-    if config["keep_weights"] == "best_dev":
+    if config["keep_weights"] == "best_dev" or config["early_stopping_patience"]:
+        # best-dev selection is EarlyStopping that never stops; a patience also ends the run
         callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_sparse_categorical_accuracy", mode="max", patience=config["epochs"] + 1,
-            restore_best_weights=True))
+            monitor="val_sparse_categorical_accuracy", mode="max",
+            patience=config["early_stopping_patience"] or config["epochs"] + 1,
+            restore_best_weights=config["keep_weights"] == "best_dev"))
     if config["stop_at_train_accuracy"]:
         callbacks.append(StopAtTrainAccuracy(config["stop_at_train_accuracy"]))
     lr_callback = build_lr_callback(config["lr_callback"], config["lr_callback_options"])
@@ -262,7 +272,10 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
                                                     batch_size=eval_batch, verbose=0)
         last = log.rows[-1]
         outcome["metrics"] = {
-            **({"test_accuracy": float(test_accuracy), "test_loss": float(test_loss)} if evaluate_test else {}),
+            **({"test_accuracy": float(test_accuracy), "test_loss": float(test_loss),
+                # the generalization gap: train minus test accuracy of the kept weights
+                "generalization_gap": float(train_accuracy) - float(test_accuracy)} if evaluate_test else {}),
+            "epochs_trained": float(len(log.rows)),
             "train_accuracy": float(train_accuracy), "train_loss": float(train_loss),
             "best_dev_accuracy": best["dev_accuracy"], "best_epoch": best["epoch"],
             "min_dev_loss": min(row["dev_loss"] for row in log.rows),

@@ -21,6 +21,7 @@ from suite.analysis import ALPHA, CONFIDENCE
 from suite.errors import lookup
 from suite.verdicts.judges import (POWER, difference, increasing, less_spread, small_vs_gap,
                                    within)
+from suite.verdicts.optimum import optimum_spread
 
 if TYPE_CHECKING:  # the study module imports this one (rule kinds): annotations only
     from suite.study import Rule, Study
@@ -61,6 +62,10 @@ RULES = {
     "less_spread": RuleKind(less_spread, "one-directional",
                             "'less_spread' (one-directional bootstrap over seeds): the std of the point means "
                             "over a, divided by that over b, is below the margin"),
+    "optimum_spread": RuleKind(optimum_spread, "one-directional",
+                               "'optimum_spread' (one-directional bootstrap over seeds): the best value of the "
+                               "second 'along' axis, found at each level of the first, moves less on side a than on "
+                               "side b (std of its log10 across those levels, b minus a, above the margin)"),
 }
 
 
