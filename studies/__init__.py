@@ -1,17 +1,20 @@
 """The study registry: one module per lecture experiment."""
-from studies import (activations, depth, gradient_norms, hpo_algorithms, initializers, memorization, mlp_search,
-                     optimizers, optimizers_tuned, regularization, schedules, weight_decay)
+from studies import (activations, batch_size, depth, gradient_norms, hpo_algorithms, initializers, losses, memorization,
+                     mlp_search, optimizers, optimizers_tuned, perceptron, regularization, schedules, weight_decay)
 
 STUDIES = {
     "activations": activations.STUDY,
+    "batch_size": batch_size.STUDY,
     "depth": depth.STUDY,
     "gradient_norms": gradient_norms.STUDY,
     "hpo_algorithms": hpo_algorithms.STUDY,
     "initializers": initializers.STUDY,
+    "losses": losses.STUDY,
     "memorization": memorization.STUDY,
     "mlp_search": mlp_search.STUDY,
     "optimizers": optimizers.STUDY,
     "optimizers_tuned": optimizers_tuned.STUDY,
+    "perceptron": perceptron.STUDY,
     "regularization": regularization.STUDY,
     "schedules": schedules.STUDY,
     "weight_decay": weight_decay.STUDY,

@@ -29,6 +29,9 @@ METRIC_RANGES = (
     (("generalization_gap",), (-1.0, 1.0)),  # train minus test accuracy
     (("accuracy", "error", "fraction"), (0.0, 1.0)),
     (("loss", "norm", "epoch", "ratio", "std", "drift", "time", "n_params"), (0.0, math.inf)),
+    # regression errors (target units), counts of steps and mistakes, the Novikoff quantities
+    (("mse", "mae", "steps", "mistake", "data_radius", "data_margin"), (0.0, math.inf)),
+    (("r2",), (-math.inf, 1.0)),  # R^2: 1 at a perfect fit, unbounded below
 )
 UNBOUNDED = (-math.inf, math.inf)
 
@@ -56,6 +59,9 @@ def _link(metric: str):
     if math.isfinite(low):
         return (lambda x: math.log(x - low), lambda x: 1 / (x - low),
                 lambda y: low + math.exp(min(y, 700)))
+    if math.isfinite(high):  # bounded above only (R^2): minus the log of the distance below it
+        return (lambda x: -math.log(high - x), lambda x: 1 / (high - x),
+                lambda y: high - math.exp(-max(y, -700)))
     return (lambda x: x, lambda x: 1.0, lambda y: y)
 
 
@@ -137,10 +143,19 @@ def trials_frame(records: list[dict], axes, config_keys=()) -> pd.DataFrame:
         row.update(seed=record["seed"], status=outcomes.classify_record(record),
                    diverged_epoch=record.get("diverged_epoch"), **record.get("metrics", {}),
                    epochs_run=len(record.get("history", [])), wall_time_s=record["wall_time_s"],
+                   epoch_wall_time_s=epoch_wall_time(record.get("history", [])),
                    backend=record["environment"]["backend"], key=record["key"],
                    error=record.get("error"))
         rows.append(row)
     return sort_points(pd.DataFrame(rows), axes)
+
+
+def epoch_wall_time(history: list[dict]) -> float:
+    """The median wall time of an epoch (seconds, its dev evaluation included), leaving out the
+    first epoch, which compiles; NaN without a history. A measurement of this machine, not a
+    result: it lives in the trials frame, not in the record's metrics."""
+    times = [row["wall_time_s"] for row in history if "wall_time_s" in row]
+    return float(np.median(times[1:] or times)) if times else math.nan
 
 
 def _scalar(value):
@@ -236,20 +251,38 @@ def probe_frame(records: list[dict], axes) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def nuisance_frame(records: list[dict], keys, objective: str = "best_dev_accuracy") -> pd.DataFrame:
+def nuisance_rank(metrics: dict, objective: str = "best_dev_accuracy", direction: str = "max") -> tuple:
+    """Sort key of a finished nuisance-search trial's ``metrics`` (smallest = best): a finite
+    objective before a missing one (a target never reached), then the objective in its
+    ``direction``, then the best dev accuracy (the tie-break)."""
+    value = metrics.get(objective, math.nan)
+    finite = isinstance(value, (int, float)) and math.isfinite(value)
+    return (not finite, (-value if direction == "max" else value) if finite else 0.0,
+            -metrics.get("best_dev_accuracy", 0.0))
+
+
+def nuisance_frame(records: list[dict], keys, objective: str = "best_dev_accuracy",
+                   direction: str = "max") -> pd.DataFrame:
     """One row per nuisance-search trial: the point it tuned, the nuisance ``keys``, status and
     dev ``objective``; ``chosen`` marks the trial whose values each point's seeds ran with (the
-    best finished objective, the first by key on a tie, as ``suite.search`` chooses)."""
+    best by ``nuisance_rank`` among the done trials, the first by key on a tie, as
+    ``suite.search`` chooses)."""
     rows = [{**record["tuned_for"], **{key: _scalar(record["config"].get(key)) for key in keys},
              "status": record["status"], objective: record.get("metrics", {}).get(objective, math.nan),
+             "best_dev_accuracy": record.get("metrics", {}).get("best_dev_accuracy", math.nan),
              "key": record["key"]} for record in records]
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
     groups = list(records[0]["tuned_for"])
-    done = frame[frame.status == "done"].dropna(subset=[objective])
-    best = done.groupby(groups, sort=False)[objective].idxmax() if groups else [done[objective].idxmax()]
-    return frame.assign(chosen=frame.index.isin(list(best)))
+    done = [(index, record) for index, record in enumerate(records) if record["status"] == "done"]
+    best = {}
+    for index, record in done:
+        group = tuple(record["tuned_for"].get(g) for g in groups)
+        rank = nuisance_rank(record.get("metrics", {}), objective, direction)
+        if group not in best or rank < best[group][0]:
+            best[group] = (rank, index)
+    return frame.assign(chosen=frame.index.isin([index for _, index in best.values()]))
 
 
 def at_steps(schedule, steps: np.ndarray) -> np.ndarray:

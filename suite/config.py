@@ -120,6 +120,17 @@ class TrialConfig(BaseModel):
                               ge=0, le=1_000_000)
     target_dev_accuracy: float = key(0.0, "report the first epoch whose dev accuracy reaches it; 0 = off",
                                      ge=0, le=1)
+    # tasks, losses and generated data (issue 17: losses, perceptron, batch_size)
+    task: str = key("classification", "what the network predicts: class labels (accuracy) or a number "
+                                      "(regression: MSE, MAE, R^2 in the target's units); must match the dataset",
+                    choices=("classification", "regression"))
+    loss: str = key("cross_entropy", "training loss (suite.losses, on keras.losses); cross_entropy follows "
+                                     "output_activation (softmax or Nielsen's sigmoid cost)",
+                    registry="suite.losses:LOSSES", kind="loss")
+    target_outliers: float = key(0.0, "regression: fraction of training targets replaced by outliers "
+                                      "(5-10 training stds above the mean); dev and test stay clean", ge=0, le=1)
+    separable_margin: float = key(0.1, "dataset 'separable': the margin gamma of the generated linearly "
+                                       "separable set (inputs in the unit disk)", gt=0, lt=1)
     # identity of the run (set by flags, not --set)
     seed: int = key(0, "the trial's random seed (seeds 0..N-1)", ge=0, le=1_000_000, flag="--seeds")
     backend: str = key("jax", "Keras backend the trial runs on", choices=("jax", "tensorflow"),
@@ -237,6 +248,11 @@ def check_trial(config: dict) -> None:
     if needed:
         raise UserError(f"model '{config['model']}' needs keys {needed} that no config has; declare them "
                         f"in suite.config.TrialConfig")
+    loss = registry("loss")[config["loss"]]
+    if config["task"] not in loss.tasks:
+        fits = ", ".join(sorted(name for name, entry in registry("loss").items() if config["task"] in entry.tasks))
+        raise UserError(f"loss '{config['loss']}' is a {' / '.join(loss.tasks)} loss, not a {config['task']} one; "
+                        f"choose one of: {fits}")
     if config["lr_callback"] != "none" and config["lr_schedule"] != "constant":
         raise UserError(f"lr_callback '{config['lr_callback']}' sets the rate itself; it needs "
                         f"lr_schedule=constant, not '{config['lr_schedule']}'")
@@ -271,7 +287,12 @@ def _check_regularizers(config: dict) -> None:
 def check_data(config: dict, splits) -> None:
     """Keys whose range depends on the dataset: a stratified subset needs one example per class
     in it and in the rest."""
+    from suite import tasks
+
+    tasks.check(config, splits)
     size, total, classes = config["train_size"], len(splits.y_train), splits.num_classes
+    if splits.task == "regression":  # a random subset: one example is enough
+        classes = 1
     if size and not (classes <= size <= total - classes or size >= total):
         raise UserError(f"train_size={size}: a stratified subset of {config['dataset']}'s {total} training "
                         f"examples needs {classes} to {total - classes} of them (one per class), or 0 for all; "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 import os
 import zipfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -35,6 +35,13 @@ class Splits:
     y_test: np.ndarray
     num_classes: int
     source: str
+    # A regression's targets are standardized for training: y = (target - target_mean) / target_scale,
+    # so reports undo it (``suite.tasks``); ``facts``: numbers of the generated data a trial records
+    # as metrics (the Novikoff bound of a separable set).
+    task: str = "classification"
+    target_mean: float = 0.0
+    target_scale: float = 1.0
+    facts: dict = field(default_factory=dict)
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -254,12 +261,24 @@ def load_cifar10() -> Splits:
     return _from_train_test("cifar10", "keras.datasets.cifar10", x, y, xt, yt, dev_size=5_000)
 
 
+def _toy(name: str):
+    """A loader of ``suite.toy_data`` (imported when used: it builds on this module's Splits)."""
+    def load_toy() -> Splits:
+        from suite import toy_data
+
+        return toy_data.LOADERS[name]()
+
+    load_toy.__doc__ = f"suite.toy_data: {name}"
+    return load_toy
+
+
 DATASETS = {
     "mnist_10k": load_mnist_10k,
     "mnist": load_mnist,
     "fashion_mnist": load_fashion_mnist,
     "cifar10": load_cifar10,
     "synthetic": load_synthetic,
+    **{name: _toy(name) for name in ("diabetes", "logic_and", "logic_or", "logic_xor", "separable")},
 }
 
 
@@ -277,9 +296,9 @@ def subsample(splits: Splits, train_size: int) -> Splits:
     if not train_size or train_size >= len(splits.y_train):
         return splits
     x, _, y, _ = train_test_split(splits.x_train, splits.y_train, train_size=train_size,
-                                  stratify=splits.y_train, random_state=SPLIT_SEED)
-    return Splits(splits.name, x, y, splits.x_dev, splits.y_dev, splits.x_test, splits.y_test,
-                  splits.num_classes, splits.source)
+                                  stratify=splits.y_train if splits.task == "classification" else None,
+                                  random_state=SPLIT_SEED)
+    return replace(splits, x_train=x, y_train=y)
 
 
 # Transforms of Zhang et al. (2017), section 2: randomize the labels or the inputs while keeping the
@@ -354,9 +373,25 @@ TRANSFORMS = {
 }
 
 
+def for_trial(config: dict) -> Splits:
+    """The splits a trial trains on: the registered dataset, or for a generated one (``separable``)
+    the set drawn from the trial's seed and its ``separable_margin``."""
+    if config["dataset"] == "separable":
+        from suite import toy_data
+
+        return toy_data.separable(config["seed"], config["separable_margin"])
+    return load(config["dataset"])
+
+
 def transform(splits: Splits, seed: int, input_transform: str = "none",
-              label_corruption: float = 0.0) -> Splits:
-    """Apply an input transform (by name) and corrupt the training labels; dev and test keep theirs."""
+              label_corruption: float = 0.0, target_outliers: float = 0.0) -> Splits:
+    """Apply an input transform (by name) and corrupt the training labels (a regression: replace
+    a fraction of its training targets by outliers, ``suite.toy_data.add_outliers``); dev and test
+    keep theirs."""
+    if target_outliers:
+        from suite import toy_data
+
+        splits = toy_data.add_outliers(splits, target_outliers, np.random.default_rng([seed, LABEL_STREAM]))
     apply = lookup(TRANSFORMS, input_transform, "input transform")
     splits = apply(splits, np.random.default_rng([seed, INPUT_STREAM]))
     if label_corruption:

@@ -95,10 +95,12 @@ def classify(status: str, history: list[dict], metrics: dict, references: Refere
     losses = [row["loss"] for row in history if row.get("loss") is not None]
     if any(not math.isfinite(loss) for loss in losses):
         return "diverged"
-    if losses and losses[-1] > BLOWUP_FACTOR * references.loss:
+    if losses and references.loss > 0 and losses[-1] > BLOWUP_FACTOR * references.loss:
         return "diverged"
     losses += [metrics["train_loss"]] if _finite(metrics.get("train_loss")) else []
-    if losses and min(losses) >= references.loss:
+    # a loss that starts at its floor (the perceptron criterion from zero weights is 0) cannot fall
+    # below it: then only the accuracy says whether the run learned
+    if losses and references.loss > 0 and min(losses) >= references.loss:
         return "collapsed"
     if references.accuracy is not None:
         accuracies = [row["accuracy"] for row in history if _finite(row.get("accuracy"))]
@@ -141,5 +143,8 @@ def classify_record(record: dict) -> str:
     """``classify`` for a stored (or just built) trial record."""
     if record["status"] == "failed":
         return "failed"
-    return classify(record["status"], record.get("history", []), record.get("metrics", {}),
-                    record_references(record))
+    if record["config"].get("task", "classification") == "regression":  # no classes, no chance level
+        references = References(record.get("initial_loss") or math.inf, None)
+    else:
+        references = record_references(record)
+    return classify(record["status"], record.get("history", []), record.get("metrics", {}), references)

@@ -21,6 +21,7 @@ STATUSES = ("done", "collapsed", "diverged", "failed")
 # Measured by every trial that ran to its end (``done`` or ``collapsed``; a search trial has no
 # test accuracy): tables, verdicts and searches read them.
 REQUIRED_METRICS = ("test_accuracy", "best_dev_accuracy")
+REGRESSION_REQUIRED = ("test_mse", "min_dev_loss")  # a regression trial's (suite.tasks)
 Number = StrictInt | StrictFloat
 PointValue = StrictStr | StrictInt | StrictFloat | StrictBool | None | list | dict
 
@@ -57,8 +58,10 @@ class TrialRecord(_Model):
     def _done_has_its_metrics(self):
         if self.status in ("done", "collapsed"):  # both ran to the end
             # search and nuisance trials (``search`` in the record) leave the test split unseen
-            required = [name for name in REQUIRED_METRICS
-                        if name != "test_accuracy" or "search" not in (self.model_extra or {})]
+            task = self.config.get("task", "classification")
+            names = REQUIRED_METRICS if task == "classification" else REGRESSION_REQUIRED
+            required = [name for name in names
+                        if not name.startswith("test_") or "search" not in (self.model_extra or {})]
             for name in required:
                 value = self.metrics.get(name)
                 if value is None or not math.isfinite(value):

@@ -139,6 +139,23 @@ def _axes_lines(plan: Plan) -> list[str]:
     return lines
 
 
+def _datasets_text(config: dict, records: list[dict], splits: dict) -> str:
+    """'dataset `mnist_10k` (train 7000, dev 1000, test 2000)', or each dataset with its sizes when
+    the points use several (an axis sets the dataset)."""
+    if "dataset" in config:
+        return f"dataset `{config['dataset']}` ({', '.join(f'{k} {v}' for k, v in splits.items())})"
+    sizes = {r["config"]["dataset"]: r.get("splits", {}) for r in records}
+    return "datasets " + "; ".join(f"`{name}` ({', '.join(f'{k} {v}' for k, v in sizes[name].items())})"
+                                   for name in sorted(sizes))
+
+
+def _nuisance_objective(study) -> tuple[str, str]:
+    """(metric, direction) the study's nuisance search chose by (``suite.search.nuisance_objective``)."""
+    from suite.search import nuisance_objective  # keras-tuner loads only where a search is reported
+
+    return nuisance_objective(study)[1:]
+
+
 def _search_seed() -> int:
     from suite.tuning import SEARCH_SEED  # keras-tuner loads only where a search is reported
 
@@ -195,7 +212,8 @@ def _write_report_files(plan: Plan, records: list[dict], out_dir: Path, searches
     atomic_write_text(out_dir / "trials.csv", trials.to_csv(index=False))
     atomic_write_text(out_dir / "summary.csv", summary.to_csv(index=False))
     atomic_write_text(out_dir / "verdict.json", json.dumps(verdict, indent=2) + "\n")
-    search_frame_ = analysis.nuisance_frame(searches, list(study.nuisance)) if searches else None
+    search_frame_ = analysis.nuisance_frame(searches, list(study.nuisance), *_nuisance_objective(study)) \
+        if searches else None
     if search_frame_ is not None:
         atomic_write_text(out_dir / "nuisance_trials.csv", search_frame_.to_csv(index=False))
     if comparison is not None:  # the search figures draw on every repetition's anytime curve
@@ -219,8 +237,7 @@ def _write_report_files(plan: Plan, records: list[dict], out_dir: Path, searches
         *related.related_lines(study, plan.profile, verdict, trials,
                                related.load_others(study, plan.profile, final_dir), final_dir),
         "## Setup", "",
-        f"- profile `{plan.profile}`; dataset `{config['dataset']}` "
-        f"({', '.join(f'{k} {v}' for k, v in splits.items())}); "
+        f"- profile `{plan.profile}`; {_datasets_text(config, records, splits)}; "
         f"{plural(len({r['seed'] for r in records}), 'seed')}{axes_text}",
         *([] if axes_text else _axes_lines(plan)),
         f"- config (beyond the suite defaults): `{json.dumps(changed, sort_keys=True)}`",
@@ -242,7 +259,7 @@ def _write_report_files(plan: Plan, records: list[dict], out_dir: Path, searches
                   "trial of every repetition, with the epochs spent and the best dev accuracy so far)"]
     if study.notes:
         lines.append(f"- {study.notes}")
-    lines += ["", "## Results", "", *tables.results_legend(), "",
+    lines += ["", "## Results", "", *tables.results_legend(study), "",
               tables.results_table(plan, summary, trials), "", *tables.table_lines(study, summary),
               *(comparison["results"] if comparison is not None else [])]
     for citation in dict.fromkeys(reference.citation for reference in study.references):
@@ -354,3 +371,18 @@ def _lr_schedule_figure(spec, study, trials, history, records):
 
 
 FIGURE_KINDS["lr_schedule"] = _lr_schedule_figure
+
+
+def _loglog_figure(spec, study, trials, history, records):
+    """``metric`` against ``x`` on log-log axes (``suite.scaling``); ``baseline``: the slope of a
+    guide line through the first point (-1: perfect scaling), ``log_y`` False for a linear y."""
+    from suite import scaling
+
+    data = analysis.select(trials, spec.where)
+    if not data[spec.metric].notna().any():
+        return None
+    grouped = analysis.summarize_by(data.sort_values(spec.x, kind="stable"), [spec.x], [spec.metric])
+    return scaling.loglog(grouped, spec.x, spec.metric, data, spec.title, spec.baseline, spec.log_y)
+
+
+FIGURE_KINDS["loglog"] = _loglog_figure

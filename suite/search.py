@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from suite import cluster, console, parallel, runner, tuning
+from suite import analysis, cluster, console, parallel, runner, tuning
 from suite.errors import UserError
 from suite.store import FINISHED, TrialStore
 from suite.study import Plan, Trial, trial_key
@@ -128,11 +128,19 @@ def best_plan(plan: Plan, oracle, seeds: int, epochs: int | None = None) -> Plan
     return result
 
 
-def _best_stored(store: TrialStore) -> dict | None:
-    """The stored trial with the best dev accuracy (ties: the first by key, for determinism)."""
+def nuisance_objective(study) -> tuple[str, str, str]:
+    """(keras-tuner objective name, suite metric, direction) of a study's nuisance search:
+    ``nuisance_budget["objective"]`` (default val_accuracy, the best dev accuracy), e.g.
+    ``steps_to_target_dev:min`` for Shallue et al.'s steps to a target."""
+    name = tuning.register_objective(study.nuisance_budget.get("objective", "val_accuracy"))
+    return (name, *tuning.OBJECTIVES[name])
+
+
+def _best_stored(store: TrialStore, metric: str = "best_dev_accuracy", direction: str = "max") -> dict | None:
+    """The stored done trial that ranks best (``analysis.nuisance_rank``; ties: the first by key)."""
     records = [store.get(path.stem) for path in sorted(store.trials_dir.glob("*.json"))]
     done = [r for r in records if r and r["status"] == "done"]
-    return max(done, key=lambda r: r["metrics"]["best_dev_accuracy"]) if done else None
+    return min(done, key=lambda r: analysis.nuisance_rank(r["metrics"], metric, direction)) if done else None
 
 
 def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True, fresh: bool = False) -> Plan:
@@ -144,6 +152,7 @@ def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True, f
     if not study.nuisance:
         return plan
     budget = study.nuisance_budget
+    objective, metric, direction = nuisance_objective(study)
     groups: dict[tuple, list[Trial]] = {}
     for trial in plan.trials:
         groups.setdefault(tuple((k, v) for k, v in trial.point.items() if k != "seed"), []).append(trial)
@@ -158,8 +167,8 @@ def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True, f
                        [trials[0]])
             console.say(f"[{study.name}] tuning {', '.join(study.nuisance)} for {label} "
                         f"({budget['tuner']}, {console.plural(budget['max_trials'], 'trial')})")
-            run_search(sub, store, budget["tuner"], budget["max_trials"], "val_accuracy", fast)
-        best = _best_stored(store)
+            run_search(sub, store, budget["tuner"], budget["max_trials"], objective, fast)
+        best = _best_stored(store, metric, direction)
         if best is None and not any(store.trials_dir.glob("*.json")):
             raise UserError(f"no tuned nuisance values stored for {study.name} {label}; "
                             f"run `suite run {study.name}` first")

@@ -122,6 +122,8 @@ class Study:
     # A search-algorithm comparison (suite.hpo.Comparison): the axis ``tuner`` names keras-tuner
     # tuners and the seeds are each tuner's repetitions; each point's config is chosen by its search.
     comparison: object = None
+    # metric -> its unit in tables (a regression's errors are in the target's units)
+    units: dict = field(default_factory=dict)
 
     @property
     def levels(self) -> dict:

@@ -11,6 +11,7 @@ from suite import outcomes
 from suite.analysis import CONFIDENCE, LIST_SEEDS_UP_TO, is_percent, select
 from suite.errors import UserError
 from suite.study import Plan, Study, Table
+from suite.tasks import REGRESSION_METRICS, TASKS
 
 
 def _format(metric: str, mean: float):
@@ -66,8 +67,10 @@ def _as_list(value) -> list:
     return list(value) if isinstance(value, (list, tuple)) else []
 
 
-def results_legend() -> list[str]:
-    """How to read the results table: outcome classes, the interval and its level (stated once)."""
+def results_legend(study: Study | None = None) -> list[str]:
+    """How to read the results table: outcome classes, the interval and its level (stated once);
+    with a regression metric in ``study``, how its errors are measured."""
+    regression = study is not None and any(metric in REGRESSION_METRICS for metric in study.metrics)
     return [f"Seeds: `done` = finished and learned; `collapsed` = finished without learning (training "
             f"loss never below the chance loss, or training accuracy within {100 * outcomes.CHANCE_BAND:g} "
             f"points of chance); `diverged` = NaN/inf loss or a final training loss above "
@@ -78,11 +81,33 @@ def results_legend() -> list[str]:
             f"of the mean, the confidence level of every interval and verdict on this page; computed on "
             f"the logit scale for accuracies and fractions and on the log scale for losses, norms, "
             f"epochs and ratios, so it stays inside the metric's range]; with up to "
-            f"{LIST_SEEDS_UP_TO} seeds each seed's value follows."]
+            f"{LIST_SEEDS_UP_TO} seeds each seed's value follows."
+            + (f" {TASKS['regression'].wording}; their intervals are computed on the log scale (MSE, MAE) "
+               f"and on the scale -log(1 - R^2)." if regression else "")]
 
 
 def results_table(plan: Plan, summary: pd.DataFrame, trials: pd.DataFrame | None = None) -> str:
-    """Markdown: one row per scientific value, metrics as mean ± std [interval] (accuracies in %)."""
+    """Markdown: one row per scientific value, metrics as mean ± std [interval] (accuracies in %).
+    When the points span both task types (``suite.tasks``), one table per task, each with its
+    own metrics (a regression's errors, a classifier's accuracies)."""
+    metrics = list(plan.study.metrics)
+    if trials is None or "task" not in trials or trials.task.nunique() < 2:
+        return _results_table(plan, summary, trials, metrics)
+    parts = []
+    for task, rows in trials.groupby("task", sort=False):
+        points = set(rows[list(plan.axes)].itertuples(index=False, name=None))
+        mask = [point in points for point in summary[list(plan.axes)].itertuples(index=False, name=None)]
+        own = [m for m in metrics if (m in REGRESSION_METRICS) == (task == "regression")]
+        parts.append(f"**{task}**\n\n" + _results_table(plan, summary[mask], trials, own))
+    return "\n\n".join(parts)
+
+
+def _header(study: Study, metric: str) -> str:
+    unit = " %" if is_percent(metric) else f" ({study.units[metric]})" if metric in study.units else ""
+    return f"{metric}{unit}"
+
+
+def _results_table(plan: Plan, summary: pd.DataFrame, trials: pd.DataFrame | None, metrics: list) -> str:
     table = summary[list(plan.axes)].copy()
     for key in plan.study.nuisance or {}:  # the values tuned for each scientific value
         tuned = trials.groupby(plan.axes)[key].first()
@@ -91,12 +116,11 @@ def results_table(plan: Plan, summary: pd.DataFrame, trials: pd.DataFrame | None
         table[f"tuned {key}"] = [f"{v:.4g}" if isinstance(v, float) else v for v in values]
     table["seeds (done/collapsed/diverged/failed)"] = [
         f"{r.n}/{r.n_collapsed}/{r.n_diverged}/{r.n_failed}" for r in summary.itertuples()]
-    for metric in plan.study.metrics:
-        unit = " %" if is_percent(metric) else ""
-        table[f"{metric}{unit}"] = [_cell(row, metric) for _, row in summary.iterrows()]
+    for metric in metrics:
+        table[_header(plan.study, metric)] = [_cell(row, metric) for _, row in summary.iterrows()]
         reference = f"reference_{metric}"
         if reference in summary:
-            table[f"published {metric}{unit}"] = [
+            table[f"published {_header(plan.study, metric)}"] = [
                 "" if math.isnan(v) else f"{100 * v:.2f}" if is_percent(metric) else f"{v:g}"
                 for v in summary[reference]]
     return table.to_markdown(index=False)
@@ -176,7 +200,8 @@ def table_lines(study: Study, summary: pd.DataFrame) -> list[str]:
     lines = ["## Tables in the paper's layout", ""]
     for spec in study.tables:
         what = spec.metric.replace("accuracy", "error") if spec.as_error else spec.metric
-        unit = " (%)" if is_percent(spec.metric) else ""
+        unit = " (%)" if is_percent(spec.metric) else f" ({study.units[spec.metric]})" if spec.metric in study.units \
+            else ""
         lines += [f"**{spec.name}.** {spec.caption}".rstrip(), "",
                   f"Cells: ours, {what}{unit} mean ± std over the seeds that learned (published in "
                   f"parentheses).", "",

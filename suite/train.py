@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import keras
 
-from suite import datasets, epoch_scan, interrupt, outcomes, plugins, probes
+from suite import datasets, epoch_scan, interrupt, losses, outcomes, plugins, probes, tasks
 from suite.errors import UserError, lookup
 from suite.models import MODELS, OUTPUT_LOSSES
 from suite.optim import (build_lr_callback, build_momentum_schedule, build_optimizer, build_schedule,
@@ -29,7 +29,12 @@ EVAL_BATCH = 2000  # at most; dev and test share one batch shape so evaluation c
 # Compiled models kept per process, keyed by everything but the seed: a new seed of a known
 # architecture and schedule reuses the compiled train/eval functions instead of tracing them again.
 COMPILED_CACHE_SIZE = 8
-TRIAL_ONLY_KEYS = ("seed",)
+# Keys that change only the data a trial draws, not the model or its training: trials differing in
+# them share a compiled model as seeds do.
+TRIAL_ONLY_KEYS = ("seed", "target_outliers", "separable_margin")
+# A constant learning rate is an optimizer variable (state, not a constant of the compiled step):
+# trials differing only in it share a compiled model too (a schedule's rate is compiled in).
+CONSTANT_RATE_KEYS = ("learning_rate",)
 SCAN_EPOCHS = os.environ.get("SUITE_SCAN_EPOCHS", "1") != "0"  # JAX: one XLA call per epoch
 _compiled: OrderedDict[str, keras.Model] = OrderedDict()
 # Which weights are tested: model selection on the dev split, or the last epoch's (Zhang et al.
@@ -163,15 +168,16 @@ def compiled_model(config: dict, splits: datasets.Splits, fast: bool) -> keras.M
     """
     fresh = build_model(config, splits)
     steps = steps_per_epoch(len(splits.y_train), config["batch_size"])
-    key = json.dumps({k: v for k, v in config.items() if k not in TRIAL_ONLY_KEYS}, sort_keys=True)
+    shared = TRIAL_ONLY_KEYS + (CONSTANT_RATE_KEYS if config["lr_schedule"] == "constant" else ())
+    key = json.dumps({k: v for k, v in config.items() if k not in shared}, sort_keys=True)
     cached = _compiled.get(key) if fast else None
     if cached is None:
         if not fast:
             keras.backend.clear_session(free_memory=True)
         fresh.compile(
             optimizer=_optimizer(config, steps),
-            loss=lookup(OUTPUT_LOSSES, config["output_activation"], "output activation")(),
-            metrics=["sparse_categorical_accuracy"], jit_compile=True if fast else "auto",
+            loss=losses.build(config["loss"], config["task"], config["output_activation"]),
+            metrics=list(tasks.of(config).keras_metrics), jit_compile=True if fast else "auto",
             steps_per_execution=steps if fast else 1)
         # Build loss, metrics and optimizer now from a sample batch: left to ``fit``, the build
         # would draw one data permutation that a reused model does not, shifting the data order.
@@ -215,16 +221,17 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     started = time.perf_counter()
     _enable_determinism()
     keras.utils.set_random_seed(config["seed"])
-    splits = datasets.subsample(datasets.load(config["dataset"]), config["train_size"])
+    splits = datasets.subsample(datasets.for_trial(config), config["train_size"])
+    tasks.check(config, splits)
     splits = datasets.transform(splits, config["seed"], config["input_transform"],
-                                config["label_corruption"])
+                                config["label_corruption"], config["target_outliers"])
     steps = steps_per_epoch(len(splits.y_train), config["batch_size"])
     model = compiled_model(config, splits, fast)
     eval_batch = min(EVAL_BATCH, len(splits.y_dev), len(splits.y_test))
     # The loss before any step (on one evaluation batch of the training set, penalty included as
     # in training): what "did not learn" and "blew up" are measured against (suite.outcomes).
     initial_loss = float(model.evaluate(splits.x_train[:eval_batch], splits.y_train[:eval_batch],
-                                        batch_size=eval_batch, verbose=0)[0])
+                                        batch_size=eval_batch, verbose=0, return_dict=True)["loss"])
     # Building a new model draws from the global generators and reusing one does not: reseed so
     # the data order is the same either way.
     keras.utils.set_random_seed(config["seed"])
@@ -233,9 +240,9 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     lookup(KEEP_WEIGHTS, config["keep_weights"], "keep_weights")
     if config["keep_weights"] == "best_dev" or config["early_stopping_patience"]:
         # best-dev selection is EarlyStopping that never stops; a patience also ends the run
+        monitor, mode = tasks.of(config).monitor
         callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_sparse_categorical_accuracy", mode="max",
-            patience=config["early_stopping_patience"] or config["epochs"] + 1,
+            monitor=monitor, mode=mode, patience=config["early_stopping_patience"] or config["epochs"] + 1,
             restore_best_weights=config["keep_weights"] == "best_dev"))
     if config["stop_at_train_accuracy"]:
         callbacks.append(StopAtTrainAccuracy(config["stop_at_train_accuracy"]))
@@ -263,38 +270,69 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     if log.diverged_epoch is not None:
         outcome["status"] = "diverged"
     else:
-        best = max(log.rows, key=lambda row: row["dev_accuracy"])
-        if evaluate_test:
-            test_loss, test_accuracy = model.evaluate(splits.x_test, splits.y_test,
-                                                      batch_size=eval_batch, verbose=0)
-        # The kept weights on the (possibly corrupted) training set, without augmentation.
-        train_loss, train_accuracy = model.evaluate(splits.x_train, splits.y_train,
-                                                    batch_size=eval_batch, verbose=0)
-        last = log.rows[-1]
-        outcome["metrics"] = {
-            **({"test_accuracy": float(test_accuracy), "test_loss": float(test_loss),
-                # the generalization gap: train minus test accuracy of the kept weights
-                "generalization_gap": float(train_accuracy) - float(test_accuracy)} if evaluate_test else {}),
-            "epochs_trained": float(len(log.rows)),
-            "train_accuracy": float(train_accuracy), "train_loss": float(train_loss),
-            "best_dev_accuracy": best["dev_accuracy"], "best_epoch": best["epoch"],
-            "min_dev_loss": min(row["dev_loss"] for row in log.rows),
-            "kept_epoch": best["epoch"] if config["keep_weights"] == "best_dev" else last["epoch"],
-            "final_train_accuracy": last["accuracy"], "final_train_loss": last["loss"],
-            "final_dev_accuracy": last["dev_accuracy"],
-            **{name: first_epoch_reaching(log.rows, threshold) for name, threshold in FIT_THRESHOLDS.items()},
-            # the area under the dev-accuracy curve per epoch: how fast a run learns, in one number
-            "mean_dev_accuracy": sum(row["dev_accuracy"] for row in log.rows) / len(log.rows),
-        }
-        if config["target_dev_accuracy"]:
-            outcome["metrics"]["epochs_to_target_dev"] = next(
-                (float(row["epoch"]) for row in log.rows if row["dev_accuracy"] >= config["target_dev_accuracy"]),
-                math.nan)
+        outcome["metrics"] = _metrics(config, model, splits, log.rows, eval_batch, evaluate_test)
     if probe is not None:  # a diverged run keeps what the probe measured before the blow-up
         outcome["metrics"].update(probes.summary_metrics(probe.rows, at_end=outcome["status"] == "done"))
-    outcome["status"] = outcomes.classify(outcome["status"], log.rows, outcome["metrics"], outcomes.classification_references(
-        splits.num_classes, config["output_activation"], initial_loss))
+    outcome["status"] = outcomes.classify(outcome["status"], log.rows, outcome["metrics"],
+                                          tasks.references(config, splits.num_classes, initial_loss))
     outcome["wall_time_s"] = time.perf_counter() - started
     if keep_model and outcome["status"] == "done":
         outcome["model"] = model
     return outcome
+
+
+def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: list[dict], eval_batch: int,
+             evaluate_test: bool) -> dict:
+    """The final metrics of a trial that ran to its end, with the kept weights (``suite.tasks``)."""
+    regression = config["task"] == "regression"
+    best, last = tasks.best_row(config, rows), rows[-1]
+
+    def evaluate(x, y) -> dict:
+        return model.evaluate(x, y, batch_size=eval_batch, verbose=0, return_dict=True)
+
+    metrics = {"epochs_trained": float(len(rows)), "best_epoch": best["epoch"],
+               "min_dev_loss": min(row["dev_loss"] for row in rows),
+               "kept_epoch": best["epoch"] if config["keep_weights"] == "best_dev" else last["epoch"],
+               "final_train_loss": last["loss"]}
+    train = evaluate(splits.x_train, splits.y_train)  # kept weights, (possibly corrupted) training set
+    metrics["train_loss"] = float(train["loss"])
+    if evaluate_test:
+        test = evaluate(splits.x_test, splits.y_test)
+        metrics["test_loss"] = float(test["loss"])
+    if regression:
+        if evaluate_test:
+            predicted = model.predict(splits.x_test, batch_size=eval_batch, verbose=0)
+            metrics.update(tasks.regression_metrics(splits.y_test, predicted, splits.target_mean,
+                                                    splits.target_scale))
+        return {**metrics, **splits.facts}
+    n_train = len(splits.y_train)
+    # examples misclassified before their own update, over every epoch (Keras updates the epoch's
+    # accuracy with each batch's predictions before the step): with batch size 1, the mistakes of
+    # the perceptron rule that Novikoff's theorem bounds
+    mistakes = float(sum(round(n_train * (1 - row["accuracy"])) for row in rows))
+    metrics.update({
+        **({"test_accuracy": float(test["sparse_categorical_accuracy"]),
+            # the generalization gap: train minus test accuracy of the kept weights
+            "generalization_gap": float(train["sparse_categorical_accuracy"]) - float(test["sparse_categorical_accuracy"])}
+           if evaluate_test else {}),
+        "train_accuracy": float(train["sparse_categorical_accuracy"]),
+        # 1.0 when the kept weights classify every training example: its mean over seeds is the
+        # fraction of seeds that fit the training set
+        "fitted_fraction": float(train["sparse_categorical_accuracy"] >= 1.0),
+        "best_dev_accuracy": best["dev_accuracy"], "first_dev_accuracy": rows[0]["dev_accuracy"],
+        "final_train_accuracy": last["accuracy"], "final_dev_accuracy": last["dev_accuracy"],
+        **{name: first_epoch_reaching(rows, threshold) for name, threshold in FIT_THRESHOLDS.items()},
+        # the area under the dev-accuracy curve per epoch: how fast a run learns, in one number
+        "mean_dev_accuracy": sum(row["dev_accuracy"] for row in rows) / len(rows),
+        "train_mistakes": mistakes, **splits.facts,
+    })
+    if "mistake_bound" in splits.facts:
+        metrics["mistakes_to_bound"] = mistakes / splits.facts["mistake_bound"]
+    if config["target_dev_accuracy"]:
+        epochs = next((float(row["epoch"]) for row in rows if row["dev_accuracy"] >= config["target_dev_accuracy"]),
+                      math.nan)
+        metrics["epochs_to_target_dev"] = epochs
+        # optimizer steps until the end of that epoch (Shallue et al. 2019's steps to result, at
+        # the resolution of an epoch)
+        metrics["steps_to_target_dev"] = epochs * steps_per_epoch(n_train, config["batch_size"])
+    return metrics

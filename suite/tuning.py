@@ -171,7 +171,9 @@ class SearchTuner(base_tuner.BaseTuner):
             raise keras_tuner.errors.FailedTrialError(record["error"])
         metric, direction = OBJECTIVES[self.oracle.objective.name]
         worst = 0.0 if direction == "max" else 1e30  # a diverged trial is the worst, not NaN
-        return {self.oracle.objective.name: record["metrics"].get(metric, worst)}  # "claimed": worst
+        value = record["metrics"].get(metric, worst)  # "claimed": worst
+        # a target never reached (NaN) is the worst value too: keras-tuner's oracles need a number
+        return {self.oracle.objective.name: value if value == value else worst}
 
     def save_model(self, trial_id, model, step=0):
         """Models are not kept: the trial record holds everything the reports need."""

@@ -67,6 +67,23 @@ def test_reusing_a_compiled_model_changes_no_number(tiny_config, dropout, monkey
     assert reused["metrics"] == fresh["metrics"]
 
 
+def test_a_new_constant_learning_rate_reuses_the_compiled_model_and_changes_no_number(tiny_config, monkeypatch):
+    """A constant rate is an optimizer variable: a trial at another rate takes the compiled model
+    of the first and trains exactly as on a model compiled for it."""
+    from suite import train as train_module
+
+    config = {**tiny_config, "learning_rate": 0.5, "seed": 1}
+    monkeypatch.setattr(train_module, "_compiled", type(train_module._compiled)())
+    fresh = train(config)
+    monkeypatch.setattr(train_module, "_compiled", type(train_module._compiled)())
+    train({**config, "learning_rate": 0.05})
+    reused = train(config)
+    assert len(train_module._compiled) == 1
+    strip = lambda rows: [{k: v for k, v in row.items() if k != "wall_time_s"} for row in rows]  # noqa: E731
+    assert strip(reused["history"]) == strip(fresh["history"])
+    assert reused["metrics"] == fresh["metrics"]
+
+
 def test_builders_get_config_keys_by_their_signature(tiny_config):
     from suite import models
     from suite.errors import UserError

@@ -1,0 +1,78 @@
+"""Rosenblatt's perceptron: AND and OR yes, XOR no; backprop with 2 hidden units learns XOR; Novikoff's bound."""
+from suite.study import Figure, Rule, Study
+
+LOGIC = {f"perceptron_{name.upper()}": {"dataset": f"logic_{name}"} for name in ("and", "or", "xor")}
+# a 2-2-2 network (2 hidden sigmoid units, softmax output: one logistic unit's decision) trained by backprop
+BACKPROP = {"backprop_XOR": {"dataset": "logic_xor", "loss": "cross_entropy", "depth": 1, "width": 2,
+                             "kernel_initializer": "glorot_uniform", "learning_rate": 0.5, "epochs": 25}}
+MARGINS = (0.2, 0.1, 0.05, 0.02)
+SEPARABLE = {f"margin_{m:g}": {"dataset": "separable", "separable_margin": m, "epochs": 200,
+                               "stop_at_train_accuracy": 1.0} for m in MARGINS}
+NOVIKOFF = "Novikoff (1962): on separable data the perceptron makes at most (R / gamma)^2 mistakes"
+XOR = "a network with one hidden layer of 2 units trained by backpropagation learns XOR in most seeds"
+
+STUDY = Study(
+    name="perceptron",
+    claim="Rosenblatt's perceptron rule learns AND and OR but not XOR (accuracy at most 75%); a network with "
+          "2 hidden units trained by backpropagation learns XOR in most seeds; on linearly separable data the "
+          "perceptron makes at most (R / gamma)^2 mistakes (Novikoff 1962), more as the margin shrinks.",
+    source="Lecture decks 000 ('Perceptron learning', 'what binary threshold neurons cannot do'), 002 "
+           "('Perceptron for binary classification', 'Multi-layer perceptron') and 004; Rosenblatt 1958; "
+           "Novikoff, 'On convergence proofs on perceptrons' (1962); Minsky & Papert, Perceptrons (1969)",
+    base={"model": "mlp", "depth": 0, "loss": "perceptron", "activation": "sigmoid", "kernel_initializer": "zeros",
+          "bias_initializer": "zeros", "optimizer": "sgd", "learning_rate": 1.0, "batch_size": 1, "epochs": 5,
+          "keep_weights": "last"},
+    axes={"setup": {**LOGIC, **BACKPROP, **SEPARABLE}},
+    profiles={
+        "smoke": {"seeds": 2, "epochs": 2, "only": ({"setup": ["perceptron_AND", "perceptron_XOR", "backprop_XOR",
+                                                               "margin_0.2"]},)},
+        "quick": {"seeds": 30},
+        "paper": {"seeds": 100},
+    },
+    metrics=("test_accuracy", "best_dev_accuracy", "fitted_fraction", "train_mistakes", "mistake_bound",
+             "mistakes_to_bound", "epochs_to_100"),
+    rules=(
+        *(Rule("within", {"setup": f"perceptron_{name}"}, metric="test_accuracy", bounds=(0.99, None),
+               claim="the perceptron rule learns AND and OR", says=f"perceptron, {name}: every case right (>= 99%)")
+          for name in ("AND", "OR")),
+        Rule("within", {"setup": "perceptron_XOR"}, metric="best_dev_accuracy", bounds=(None, 0.8), runs="finished",
+             claim="the perceptron rule cannot learn XOR (accuracy at most 75%)",
+             says="perceptron, XOR: the best epoch's accuracy on the 4 cases below 80%, i.e. at most 3 of 4 "
+                  "(mean over seeds)"),
+        Rule("within", {"setup": "backprop_XOR"}, metric="fitted_fraction", bounds=(0.5, None), runs="finished",
+             claim=XOR, says="backprop 2-2-2, XOR: the fraction of seeds that classify all 4 cases is above 1/2"),
+        *(Rule("within", {"setup": f"margin_{m:g}"}, metric="mistakes_to_bound", bounds=(None, 1.0), runs="finished",
+               claim=NOVIKOFF, says=f"margin {m:g}: mistakes / (R / gamma)^2 below 1") for m in MARGINS),
+        Rule("within", {"setup": [f"margin_{m:g}" for m in MARGINS]}, metric="fitted_fraction", bounds=(0.99, None),
+             claim=NOVIKOFF, says="every separable set is fitted (a mistake-free epoch) within 200 epochs"),
+        Rule("increasing", {}, metric="train_mistakes", margin=0.3,
+             along=("setup", [f"margin_{m:g}" for m in MARGINS]),
+             claim="the perceptron makes more mistakes as the margin shrinks",
+             says="mistakes rise as the margin falls from 0.2 to 0.02"),
+    ),
+    figures=(
+        Figure("mistakes_vs_bound", "metric_vs", "mistakes_to_bound", x="separable_margin",
+               where={"dataset": "separable"}, guide=(1.0, "Novikoff bound"),
+               title="mistakes / (R / gamma)^2 against the margin (mean, 95% CI, seeds)"),
+        Figure("mistakes", "metric_vs", "train_mistakes", x="separable_margin", where={"dataset": "separable"},
+               title="perceptron mistakes until a mistake-free epoch, against the margin"),
+        Figure("xor_curves", "curves", "dev_accuracy", x="epoch", hue="setup",
+               where={"dataset": ["logic_and", "logic_or", "logic_xor"]},
+               title="accuracy on the 4 cases per epoch (perceptron rule and backprop)"),
+    ),
+    notes="The perceptron is a Dense layer with 2 output units trained by SGD (rate 1, batch 1, zero initial "
+          "weights) on suite.losses.perceptron_criterion, whose gradient is Rosenblatt's update: for 2 classes the "
+          "decision is one threshold unit on the difference of the two units (class 1 iff z > 0, deck 002's "
+          "convention), updated by 2x per mistake (from zero weights the same mistakes as rate 1). The logic sets "
+          "are the 4 cases of the truth table, repeated 100 times per epoch in a seed-shuffled order (online "
+          "updates), evaluated on the 4 cases; the last epoch's weights are kept. Separable sets: 100 training "
+          "points in the unit disk, drawn from the trial seed, a random separating line through the origin, points "
+          "closer than the margin rejected; R = max ||(x, 1)|| (the bias input included) and gamma = the smallest "
+          "distance to that line, so (R / gamma)^2 bounds the mistakes of any order of updates; training stops at "
+          "the first epoch without a mistake. Mistakes are counted from Keras's running training accuracy (each "
+          "example's prediction before its own update). Backprop XOR: 2 sigmoid hidden units, softmax over 2 "
+          "classes, Glorot-uniform weights, SGD rate 0.5, 25 epochs of 400 online updates; a seed learns XOR when "
+          "its last weights classify all 4 cases (fitted_fraction), the others are stuck. The XOR rules are "
+          "t-tests on the seed mean on the logit scale (an indicator's mean is the fraction of seeds), not a "
+          "binomial test.",
+)
