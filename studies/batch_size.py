@@ -25,7 +25,7 @@ STUDY = Study(
     profiles={
         "smoke": {"dataset": "synthetic", "train_size": 0, "target_dev_accuracy": 0.5, "seeds": 2,
                   "only": ({"batch": ["8", "32"]},)},
-        "quick": {"dataset": "mnist_10k", "seeds": 3},
+        "quick": {"dataset": "mnist_10k", "seeds": 5},
         "paper": {"dataset": "mnist", "train_size": 0, "target_dev_accuracy": 0.95, "width": 100, "seeds": 5,
                   "only": ({"batch": list(BATCHES)},)},
     },
