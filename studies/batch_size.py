@@ -45,9 +45,9 @@ STUDY = Study(
              says="batch 32 tests above batch 2048 (each at its tuned rate)"),
     ),
     figures=(
-        Figure("steps_to_target", "loglog", "steps_to_target_dev", x="batch_size", baseline=-1,
+        Figure("steps_to_target", "loglog", "steps_to_target_dev", x="batch_size", baseline=-1, log_y=True,
                title="steps to the target dev accuracy vs batch size (log-log; dashed: perfect scaling)"),
-        Figure("epoch_time", "loglog", "epoch_wall_time_s", x="batch_size",
+        Figure("epoch_time", "loglog", "epoch_wall_time_s", x="batch_size", log_y=True,
                title="median wall time per epoch vs batch size (this machine, under load)"),
         Figure("test_accuracy", "loglog", "test_accuracy", x="batch_size", log_y=False,
                title="test accuracy vs batch size, each at its tuned learning rate"),
