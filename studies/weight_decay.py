@@ -20,7 +20,7 @@ STUDY = Study(
           "learning_rate": RATES, "weight_decay": DECAYS},
     profiles={
         "smoke": {"dataset": "synthetic", "epochs": 2, "batch_size": 50, "width": 32, "seeds": 2,
-                  "only": ({"learning_rate": [1e-3, 1e-2], "weight_decay": [1e-4, 1e-2]},)},
+                  "only": ({"learning_rate": 1e-2, "weight_decay": [1e-4, 1e-2]},)},
         "quick": {"dataset": "mnist_10k", "train_size": 1000, "batch_size": 32, "epochs": 30, "seeds": 5},
         # the paper's data set and schedule length with the suite's small CNN (its ResNet is not in the suite)
         "paper": {"dataset": "cifar10", "model": "cnn", "conv_filters": [32, 64], "depth": 1, "batch_size": 128,
