@@ -168,7 +168,10 @@ def compiled_model(config: dict, splits: datasets.Splits, fast: bool) -> keras.M
     """
     fresh = build_model(config, splits)
     steps = steps_per_epoch(len(splits.y_train), config["batch_size"])
-    shared = TRIAL_ONLY_KEYS + (CONSTANT_RATE_KEYS if config["lr_schedule"] == "constant" else ())
+    # AdamW's decoupled decay is weight_decay / learning_rate, a constant of the compiled step: the
+    # learning rate is then part of the program (suite.optim.decoupled_decay_options).
+    constant_rate = config["lr_schedule"] == "constant" and not config["decoupled_weight_decay"]
+    shared = TRIAL_ONLY_KEYS + (CONSTANT_RATE_KEYS if constant_rate else ())
     key = json.dumps({k: v for k, v in config.items() if k not in shared}, sort_keys=True)
     cached = _compiled.get(key) if fast else None
     if cached is None:

@@ -168,3 +168,17 @@ def test_the_heatmap_draws_one_panel_per_method_and_marks_each_columns_best():
     panels = [ax for ax in figure.axes if ax.get_title()]
     assert [ax.get_title() for ax in panels] == ["method = adam_l2", "method = adamw"]
     assert all(len(ax.patches) == 3 for ax in panels)  # one outlined best cell per learning rate
+
+
+def test_decoupled_decay_trials_at_other_rates_do_not_share_a_compiled_model(tiny_config):
+    """Keras bakes AdamW's weight_decay (lambda / rate) into the compiled step: a model compiled at
+    one rate, reused at another, would decay by the wrong factor."""
+    from suite import train as trainer
+
+    config = {**tiny_config, "optimizer": "adamw", "weight_decay": 0.05, "decoupled_weight_decay": True}
+    trainer._compiled.clear()
+    alone = train({**config, "learning_rate": 1e-2})["history"]
+    trainer._compiled.clear()
+    train({**config, "learning_rate": 1e-3})
+    after_another_rate = train({**config, "learning_rate": 1e-2})["history"]
+    assert [row["loss"] for row in after_another_rate] == [row["loss"] for row in alone]
