@@ -1,15 +1,18 @@
 """The study registry: one module per lecture experiment."""
-from studies import (activations, batch_size, depth, gradient_norms, hpo_algorithms, initializers, losses, memorization,
-                     mlp_search, optimizers, optimizers_tuned, perceptron, regularization, schedules, weight_decay)
+from studies import (activations, batch_size, cross_validation, depth, gradient_norms, hpo_algorithms, initializers,
+                     losses, mc_dropout, memorization, mlp_search, optimizers, optimizers_tuned, perceptron,
+                     regularization, schedules, weight_decay)
 
 STUDIES = {
     "activations": activations.STUDY,
     "batch_size": batch_size.STUDY,
+    "cross_validation": cross_validation.STUDY,
     "depth": depth.STUDY,
     "gradient_norms": gradient_norms.STUDY,
     "hpo_algorithms": hpo_algorithms.STUDY,
     "initializers": initializers.STUDY,
     "losses": losses.STUDY,
+    "mc_dropout": mc_dropout.STUDY,
     "memorization": memorization.STUDY,
     "mlp_search": mlp_search.STUDY,
     "optimizers": optimizers.STUDY,

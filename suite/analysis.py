@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from suite import outcomes
+from suite import folds, outcomes
 
 if TYPE_CHECKING:  # annotations only: the study imports the verdicts, which import this module
     from suite.study import Study
@@ -27,8 +27,8 @@ LIST_SEEDS_UP_TO = 5
 # drifts and times >= 0. Intervals are computed on a scale that respects the range (``t_on_scale``).
 METRIC_RANGES = (
     (("generalization_gap",), (-1.0, 1.0)),  # train minus test accuracy
-    (("accuracy", "error", "fraction"), (0.0, 1.0)),
-    (("loss", "norm", "epoch", "ratio", "std", "drift", "time", "n_params"), (0.0, math.inf)),
+    (("accuracy", "error", "fraction", "auroc"), (0.0, 1.0)),
+    (("loss", "norm", "epoch", "ratio", "std", "drift", "time", "n_params", "nll", "entropy"), (0.0, math.inf)),
     # regression errors (target units), counts of steps and mistakes, the Novikoff quantities
     (("mse", "mae", "steps", "mistake", "data_radius", "data_margin"), (0.0, math.inf)),
     (("r2",), (-math.inf, 1.0)),  # R^2: 1 at a perfect fit, unbounded below
@@ -134,11 +134,15 @@ def sort_points(frame: pd.DataFrame, axes) -> pd.DataFrame:
 
 def trials_frame(records: list[dict], axes, config_keys=()) -> pd.DataFrame:
     """One row per trial: axis values, the config keys that vary (and ``config_keys``), seed,
-    status (the outcome class, ``suite.outcomes``, recomputed from the record), metrics, wall time."""
+    status (the outcome class, ``suite.outcomes``, recomputed from the record), metrics, wall time.
+    The k folds of a seed are one row (``suite.folds.aggregate``: metrics averaged over the folds,
+    ``folds`` their number): the seed, not the fold, is the independent unit of every interval."""
     varying = list(dict.fromkeys([*_varying_config(records, set(axes)), *config_keys]))
     rows = []
     for record in records:
         row = {axis: record["point"][axis] for axis in axes}
+        if folds.FOLD in record["point"]:
+            row[folds.FOLD] = record["point"][folds.FOLD]
         row.update({key: _scalar(record["config"].get(key)) for key in varying})
         row.update(seed=record["seed"], status=outcomes.classify_record(record),
                    diverged_epoch=record.get("diverged_epoch"), **record.get("metrics", {}),
@@ -147,7 +151,7 @@ def trials_frame(records: list[dict], axes, config_keys=()) -> pd.DataFrame:
                    backend=record["environment"]["backend"], key=record["key"],
                    error=record.get("error"))
         rows.append(row)
-    return sort_points(pd.DataFrame(rows), axes)
+    return sort_points(folds.aggregate(pd.DataFrame(rows), list(axes)), axes)
 
 
 def epoch_wall_time(history: list[dict]) -> float:

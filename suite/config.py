@@ -16,6 +16,7 @@ import inspect
 import json
 from typing import Annotated, Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from suite.errors import UserError, did_you_mean
@@ -47,7 +48,8 @@ class TrialConfig(BaseModel):
 
     # data
     dataset: str = key("mnist_10k", "dataset the splits come from", registry="suite.datasets:DATASETS")
-    train_size: int = key(0, "training examples kept (stratified subset); 0 = the whole training split",
+    train_size: int = key(0, "training examples kept (stratified subset); 0 = the whole training split; under "
+                             "cv_folds or holdout_fraction the size of the pool (train + dev) they split",
                           ge=0, le=BIG)
     input_transform: str = key("none", "input randomization of Zhang et al. (2017)",
                                registry="suite.datasets:TRANSFORMS", kind="input transform")
@@ -131,6 +133,20 @@ class TrialConfig(BaseModel):
                                       "(5-10 training stds above the mean); dev and test stay clean", ge=0, le=1)
     separable_margin: float = key(0.1, "dataset 'separable': the margin gamma of the generated linearly "
                                        "separable set (inputs in the unit disk)", gt=0, lt=1)
+    # validation protocol and test-time inference (issue 18: suite.folds, suite.uncertainty)
+    cv_folds: int = key(0, "validation protocol on the pool (train + dev, train_size examples when set): 0 = the "
+                           "fixed dev split; 1 = resubstitution (the whole pool trains and validates); k >= 2 = "
+                           "stratified k-fold, one trial per fold, folds drawn from the seed", ge=0, le=1000)
+    cv_fold: int = key(0, "the fold a k-fold trial validates on (0..cv_folds-1; a k-fold plan sets it)",
+                       ge=0, le=999)
+    holdout_fraction: float = key(0.0, "hold-out protocol: this fraction of the pool (train + dev) is held out "
+                                       "for validation, a stratified draw from the seed; 0 = off", ge=0, lt=1)
+    mc_passes: int = key(0, "MC-dropout inference (Gal & Ghahramani 2016): test metrics from the mean softmax of "
+                            "this many stochastic passes with dropout on (Keras training=True); 0 = the standard "
+                            "scaled prediction", ge=0, le=10_000)
+    ood_dataset: str = key("none", "out-of-distribution inputs (test images of this dataset, or noise) whose "
+                                   "predictive entropy is compared with the test digits'; none = off",
+                           registry="suite.uncertainty:OOD_SOURCES", kind="OOD source")
     # identity of the run (set by flags, not --set)
     seed: int = key(0, "the trial's random seed (seeds 0..N-1)", ge=0, le=1_000_000, flag="--seeds")
     backend: str = key("jax", "Keras backend the trial runs on", choices=("jax", "tensorflow"),
@@ -259,6 +275,12 @@ def check_trial(config: dict) -> None:
     if config["momentum_schedule"] != "constant" and config["optimizer"] not in optim.SGD_FAMILY:
         raise UserError(f"momentum_schedule '{config['momentum_schedule']}' needs an SGD optimizer "
                         f"({', '.join(optim.SGD_FAMILY)}), not '{config['optimizer']}'")
+    from suite import folds
+
+    folds.check(config)
+    if config["mc_passes"] and not config["dropout"]:
+        raise UserError(f"mc_passes={config['mc_passes']} averages passes with dropout on, but dropout is 0 (every "
+                        f"pass would be the same); set dropout, e.g. --set dropout=0.5, or mc_passes=0")
     if config["probe_examples"] and config["model"] != "mlp":
         raise UserError(f"probe_examples works on the mlp model (Dense layers in sequence), not "
                         f"'{config['model']}'; set probe_examples=0")
@@ -297,6 +319,13 @@ def check_data(config: dict, splits) -> None:
         raise UserError(f"train_size={size}: a stratified subset of {config['dataset']}'s {total} training "
                         f"examples needs {classes} to {total - classes} of them (one per class), or 0 for all; "
                         f"e.g. --set train_size=1000")
+    if config["cv_folds"] >= 2:
+        from suite import folds
+
+        fewest = int(np.bincount(folds.pool(splits, size)[1], minlength=classes).min())
+        if fewest < config["cv_folds"]:
+            raise UserError(f"cv_folds={config['cv_folds']}: the pool's smallest class has {fewest} examples, "
+                            f"fewer than the folds; use fewer folds or a larger train_size")
 
 
 def declared_options(name: str) -> dict[str, str]:

@@ -101,9 +101,19 @@ def _layers_figure(spec, study, trials, history, records):
     return plots.layer_statistics(data, spec.x, spec.metric, spec.hue, spec.title, spec.log_y)
 
 
+def _uncertainty_figure(spec, study, trials, history, records):
+    """``mc_curve``: a test metric of the MC average against the passes T (one line per ``hue``,
+    the standard prediction's mean dashed); ``entropy_histogram``: predictive entropy of test
+    digits and OOD inputs, one panel per ``hue`` value, for the trials matching ``where``."""
+    from suite import uncertainty_plots
+
+    return uncertainty_plots.FIGURES[spec.kind](spec, study, trials, records)
+
+
 # Figure kind (study.Figure.kind) -> f(spec, study, trials, history, records) -> Figure or None.
 FIGURE_KINDS = {"curves": _curves_figure, "metric_vs": _summary_figure, "ratio_vs": _summary_figure,
-                "layers": _layers_figure, "heatmap": heatmaps.heatmap_figure}
+                "layers": _layers_figure, "heatmap": heatmaps.heatmap_figure, "mc_curve": _uncertainty_figure,
+                "entropy_histogram": _uncertainty_figure}
 
 
 def _figures(plan: Plan, trials: pd.DataFrame, summary: pd.DataFrame, history: pd.DataFrame,
@@ -203,8 +213,8 @@ def _write_report_files(plan: Plan, records: list[dict], out_dir: Path, searches
     """Write the report's files into ``out_dir`` (staging); ``final_dir`` is where it will lie."""
     study = plan.study
     out_dir.mkdir(parents=True, exist_ok=True)
-    trials = _with_metric_columns(
-        analysis.trials_frame(records, study.levels, tuple(study.nuisance or ())), study)
+    trials = analysis.trials_frame(records, study.levels, tuple(study.nuisance or ()))
+    trials = _with_metric_columns(study.derive(trials) if study.derive else trials, study)
     summary = analysis.summarize(trials, study)
     history = analysis.history_frame(records, plan.axes)
     verdict = verdicts.verdict(study, trials)

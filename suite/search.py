@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from suite import analysis, cluster, console, parallel, runner, tuning
+from suite import analysis, cluster, console, folds, parallel, runner, tuning
 from suite.errors import UserError
 from suite.store import FINISHED, TrialStore
 from suite.study import Plan, Trial, trial_key
@@ -44,6 +44,9 @@ def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objec
         console.say(f"[{plan.study.name} chief] all {max_trials} search trials already stored; nothing "
                     f"to hand out, replaying them here")
         chief_at = None
+    elif (workers > 1 or chief_at) and base["cv_folds"] >= 2:
+        raise UserError(f"a k-fold search (cv_folds={base['cv_folds']}) runs its folds in one process; "
+                        f"drop --workers / --role chief, or set cv_folds=0")
     elif workers > 1 or chief_at:
         # As keras-tuner's own chief does: building a tuner on the oracle declares the search space
         # in it (conditional scopes included); the workers' tuners declare it only in their copies.
@@ -57,13 +60,13 @@ def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objec
     tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "")
     # Counts the trials this process handled, replayed ones included: a resumed search counts
     # 1, 2, ... again instead of showing the store's total for every replayed trial.
+    per_trial = base["cv_folds"] if base["cv_folds"] >= 2 else 1  # k-fold: one stored trial per fold
     progress = runner.Progress(f"[{plan.study.name} {tuner} search{' ' + tuner_id if tuner_id else ''}]",
-                               max_trials)
+                               max_trials * per_trial)
     meta = {"study": plan.study.name, "profile": plan.profile, "overrides": plan.overrides,
             "search": {"tuner": tuner, "objective": objective}}
 
-    def execute(values: dict, trial_id: str) -> dict:
-        trial = _trial_of(base, values, space)
+    def execute_one(trial: Trial, values: dict) -> dict:
         record = store.get(trial.key)
         if record is not None and record["status"] in FINISHED:  # replayed on a rerun, not retrained
             progress.trial_end(runner.point_label(trial.point), record, replayed=True)
@@ -71,13 +74,22 @@ def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objec
         return runner.run_trial(trial, {**meta, "values": values}, store, fast, progress,
                                 tuner_id or "local", evaluate_test=False)  # selected on dev only
 
+    def execute(values: dict, trial_id: str) -> dict:
+        trial = _trial_of(base, values, space)
+        fold_trials = [Trial(trial_key(point, config), point, config)
+                       for point, config in folds.expand(trial.point, trial.config)]
+        if len(fold_trials) == 1:
+            return execute_one(trial, values)
+        # k-fold: one stored trial per fold; the tuner's objective is the mean over the folds
+        return folds.combine([execute_one(fold_trial, values) for fold_trial in fold_trials])
+
     search_tuner = cluster.search_until_done(
         lambda: tuning.SearchTuner(oracle, space, execute, directory=tuning.scratch(store.root),
                                    project_name=tuner_id or "local", overwrite=True),
         progress.prefix)
-    if progress.handled < max_trials:
+    if progress.handled < max_trials * per_trial:
         console.say(f"[{plan.study.name}] the {tuner} search space is exhausted after "
-                    f"{console.plural(progress.handled, 'trial')} of the --max-trials {max_trials}")
+                    f"{console.plural(progress.handled // per_trial, 'trial')} of the --max-trials {max_trials}")
     return search_tuner.oracle
 
 
@@ -122,9 +134,9 @@ def best_plan(plan: Plan, oracle, seeds: int, epochs: int | None = None) -> Plan
                                 only=(), figures=(), nuisance=None)
     result = Plan(study, plan.profile, {**plan.overrides, **overrides})
     for seed in tuning.confirmation_seeds(seeds):  # disjoint from the search's seed
-        point = {"config": "best", "seed": seed}
-        config = {**plan.trials[0].config, **overrides, "seed": seed}
-        result.trials.append(Trial(trial_key(point, config), point, config))
+        for point, config in folds.expand({"config": "best", "seed": seed},
+                                          {**plan.trials[0].config, **overrides, "seed": seed}):
+            result.trials.append(Trial(trial_key(point, config), point, config))
     return result
 
 
@@ -137,10 +149,19 @@ def nuisance_objective(study) -> tuple[str, str, str]:
 
 
 def _best_stored(store: TrialStore, metric: str = "best_dev_accuracy", direction: str = "max") -> dict | None:
-    """The stored done trial that ranks best (``analysis.nuisance_rank``; ties: the first by key)."""
+    """The stored configuration that ranks best (``analysis.nuisance_rank``; ties: the first by
+    key); a k-fold configuration by its mean over folds, counted when every fold is done.
+    Returns one of its records (its config holds the chosen values)."""
     records = [store.get(path.stem) for path in sorted(store.trials_dir.glob("*.json"))]
-    done = [r for r in records if r and r["status"] == "done"]
-    return min(done, key=lambda r: analysis.nuisance_rank(r["metrics"], metric, direction)) if done else None
+    groups: dict[str, list[dict]] = {}
+    for record in records:
+        if record:
+            groups.setdefault(folds.configuration_of(record), []).append(record)
+    scored = [(folds.combine(group), group[0]) for group in groups.values()
+              if len(group) == max(group[0]["config"].get("cv_folds", 0), 1)]
+    done = [(result, record) for result, record in scored if result["status"] == "done"]
+    return min(done, key=lambda pair: analysis.nuisance_rank(pair[0]["metrics"], metric, direction))[1] \
+        if done else None
 
 
 def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True, fresh: bool = False) -> Plan:
@@ -155,7 +176,8 @@ def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True, f
     objective, metric, direction = nuisance_objective(study)
     groups: dict[tuple, list[Trial]] = {}
     for trial in plan.trials:
-        groups.setdefault(tuple((k, v) for k, v in trial.point.items() if k != "seed"), []).append(trial)
+        groups.setdefault(tuple((k, v) for k, v in trial.point.items() if k not in ("seed", folds.FOLD)),
+                          []).append(trial)
     tuned = Plan(study, plan.profile, plan.overrides)
     for values, trials in groups.items():
         label, store = nuisance_store(plan, values, runs_dir)
@@ -175,7 +197,7 @@ def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True, f
         # No search trial finished (all diverged or failed): the seeds run with the base values,
         # and the report shows what became of them.
         chosen = {key: (best or {"config": trials[0].config})["config"][key] for key in study.nuisance}
-        tuning.confirmation_seeds(len(trials))  # the seeds below never include the tuning seed
+        tuning.confirmation_seeds(len({t.config["seed"] for t in trials}))  # never the tuning seed
         for trial in trials:
             config = {**trial.config, **chosen}
             tuned.trials.append(Trial(trial_key(trial.point, config), trial.point, config))
@@ -194,7 +216,8 @@ def nuisance_records(plan: Plan, runs_dir) -> list[dict]:
     if not plan.study.nuisance:
         return []
     records = []
-    points = dict.fromkeys(tuple((k, v) for k, v in t.point.items() if k != "seed") for t in plan.trials)
+    points = dict.fromkeys(tuple((k, v) for k, v in t.point.items() if k not in ("seed", folds.FOLD))
+                           for t in plan.trials)
     for values in points:
         _, store = nuisance_store(plan, values, runs_dir)
         for path in sorted(store.trials_dir.glob("*.json")):

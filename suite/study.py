@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field
 
 from suite import config as config_schema
+from suite import folds
 from suite.errors import UserError, did_you_mean
 from suite.verdicts import RULES
 
@@ -124,6 +125,10 @@ class Study:
     comparison: object = None
     # metric -> its unit in tables (a regression's errors are in the target's units)
     units: dict = field(default_factory=dict)
+    # Pure DataFrame work on the trials frame (one row per point and seed, folds averaged) that adds
+    # metrics computed across trials (e.g. an estimate's bias against other trials' test accuracy),
+    # before the summary, the rules and the figures read it.
+    derive: object = None
 
     @property
     def levels(self) -> dict:
@@ -286,11 +291,13 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
             resolved.update(merge_overlay(resolved, tables[axis][value]))
         resolved = config_schema.validate(resolved, lambda key: f"study '{study.name}' point {named}: {key}")
         for seed in range(n_seeds):
-            point = {**named, "seed": seed}
-            full = {**resolved, "seed": seed}
-            plan.trials.append(Trial(trial_key(point, full), point, full))
+            for point, full in folds.expand({**named, "seed": seed}, {**resolved, "seed": seed}):
+                plan.trials.append(Trial(trial_key(point, full), point, full))  # k-fold: one per fold
     if not plan.trials:
         raise UserError(f"study '{study.name}' profile '{profile}': 'only' matches no point")
+    if any(folds.FOLD in t.point for t in plan.trials):  # every point names the same keys (keras-tuner's)
+        plan.trials = [t if folds.FOLD in t.point else Trial(trial_key(p, t.config), p, t.config)
+                       for t in plan.trials for p in [{**t.point, folds.FOLD: 0}]]
     return plan
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import keras
 
-from suite import datasets, epoch_scan, interrupt, losses, outcomes, plugins, probes, tasks
+from suite import datasets, epoch_scan, folds, interrupt, losses, outcomes, plugins, probes, tasks, uncertainty
 from suite.errors import UserError, lookup
 from suite.models import MODELS, OUTPUT_LOSSES
 from suite.optim import (build_lr_callback, build_momentum_schedule, build_optimizer, build_schedule,
@@ -30,8 +30,10 @@ EVAL_BATCH = 2000  # at most; dev and test share one batch shape so evaluation c
 # architecture and schedule reuses the compiled train/eval functions instead of tracing them again.
 COMPILED_CACHE_SIZE = 8
 # Keys that change only the data a trial draws, not the model or its training: trials differing in
-# them share a compiled model as seeds do.
-TRIAL_ONLY_KEYS = ("seed", "target_outliers", "separable_margin")
+# them share a compiled model as seeds do (a validation protocol changes the data only; the steps
+# per epoch join the cache key instead; MC passes and OOD inputs act after training).
+TRIAL_ONLY_KEYS = ("seed", "target_outliers", "separable_margin", "cv_fold", "cv_folds", "holdout_fraction",
+                   "mc_passes", "ood_dataset")
 # A constant learning rate is an optimizer variable (state, not a constant of the compiled step):
 # trials differing only in it share a compiled model too (a schedule's rate is compiled in).
 CONSTANT_RATE_KEYS = ("learning_rate",)
@@ -172,7 +174,7 @@ def compiled_model(config: dict, splits: datasets.Splits, fast: bool) -> keras.M
     # learning rate is then part of the program (suite.optim.decoupled_decay_options).
     constant_rate = config["lr_schedule"] == "constant" and not config["decoupled_weight_decay"]
     shared = TRIAL_ONLY_KEYS + (CONSTANT_RATE_KEYS if constant_rate else ())
-    key = json.dumps({k: v for k, v in config.items() if k not in shared}, sort_keys=True)
+    key = json.dumps({**{k: v for k, v in config.items() if k not in shared}, "steps": steps}, sort_keys=True)
     cached = _compiled.get(key) if fast else None
     if cached is None:
         if not fast:
@@ -224,7 +226,9 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     started = time.perf_counter()
     _enable_determinism()
     keras.utils.set_random_seed(config["seed"])
-    splits = datasets.subsample(datasets.for_trial(config), config["train_size"])
+    loaded = datasets.for_trial(config)
+    # a validation protocol (hold-out, k-fold, resubstitution) re-splits the pool, else the fixed dev split
+    splits = folds.resplit(loaded, config) if folds.active(config) else datasets.subsample(loaded, config["train_size"])
     tasks.check(config, splits)
     splits = datasets.transform(splits, config["seed"], config["input_transform"],
                                 config["label_corruption"], config["target_outliers"])
@@ -274,6 +278,12 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
         outcome["status"] = "diverged"
     else:
         outcome["metrics"] = _metrics(config, model, splits, log.rows, eval_batch, evaluate_test)
+        if evaluate_test and uncertainty.requested(config):  # MC dropout, calibration, OOD entropy
+            measured = uncertainty.evaluate(model, splits, config)
+            if config["mc_passes"]:
+                outcome["metrics"]["scaled_test_accuracy"] = outcome["metrics"]["test_accuracy"]
+            outcome["metrics"].update(measured["metrics"])
+            outcome["uncertainty"] = measured["record"]
     if probe is not None:  # a diverged run keeps what the probe measured before the blow-up
         outcome["metrics"].update(probes.summary_metrics(probe.rows, at_end=outcome["status"] == "done"))
     outcome["status"] = outcomes.classify(outcome["status"], log.rows, outcome["metrics"],
