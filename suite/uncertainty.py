@@ -103,11 +103,36 @@ def requested(config: dict) -> bool:
     return config["mc_passes"] > 0 or config["ood_dataset"] != "none"
 
 
-def _probabilities(model, x: np.ndarray, training: bool) -> np.ndarray:
+def _softmax(logits) -> np.ndarray:
     import keras
 
-    logits = model(x, training=training)  # training=True keeps dropout on: one stochastic pass
     return np.asarray(keras.ops.convert_to_numpy(keras.ops.softmax(logits, axis=-1)), dtype=np.float64)
+
+
+def stochastic_passes(model, x: np.ndarray, passes: int):
+    """Yield ``passes`` softmax outputs (N, K) of ``model`` on ``x`` with dropout on.
+
+    In a ``keras.Sequential`` model the layers before the first ``Dropout`` are deterministic at
+    test time: they run once in inference mode (any train-time augmentation off), and only the
+    layers from the first dropout on run ``passes`` times with ``training=True`` (Keras keeps
+    dropout on); the same outputs as ``model(x, training=True)`` with augmentation off, for a
+    fraction of the arithmetic. Other models run whole with ``training=True``."""
+    import keras
+
+    layers = model.layers if isinstance(model, keras.Sequential) else []
+    first = next((i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.Dropout)), None)
+    if first is None:
+        for _ in range(passes):
+            yield _softmax(model(x, training=True))
+        return
+    hidden = keras.ops.convert_to_tensor(x)
+    for layer in layers[:first]:
+        hidden = layer(hidden, training=False)
+    for _ in range(passes):
+        out = hidden
+        for layer in layers[first:]:
+            out = layer(out, training=True)
+        yield _softmax(out)
 
 
 def evaluate(model, splits, config: dict) -> dict:
@@ -127,13 +152,13 @@ def evaluate(model, splits, config: dict) -> dict:
     if passes:
         total = np.zeros((len(x_all), splits.num_classes))
         marks = {t for t in CURVE_PASSES if t <= passes} | {passes}
-        for t in range(1, passes + 1):
-            total += _probabilities(model, x_all, training=True)
+        for t, probs in enumerate(stochastic_passes(model, x_all, passes), start=1):
+            total += probs
             if t in marks:
                 curve.append({"passes": t, **scores(total[:len(y_test)] / t, y_test)})
         probs = total / passes
     else:
-        probs = _probabilities(model, x_all, training=False)
+        probs = _softmax(model(x_all, training=False))
     test, ood = probs[:len(y_test)], probs[len(y_test):]
     measured = scores(test, y_test)
     entropy_test, entropy_ood = predictive_entropy(test), predictive_entropy(ood)

@@ -63,3 +63,21 @@ def test_mc_passes_without_dropout_is_one_user_error():
 
     with pytest.raises(UserError, match="dropout is 0"):
         check_trial(validate({**DEFAULTS, "mc_passes": 10}))
+
+
+def test_the_passes_after_the_first_dropout_equal_whole_stochastic_passes():
+    import keras
+
+    from suite.models import build_mlp
+
+    keras.utils.set_random_seed(0)
+    model = build_mlp((8, 8, 1), 10, depth=2, width=16, activation="relu", kernel_initializer="he_normal",
+                      bias_initializer="zeros", l2=0.0, dropout=0.5)
+    x = np.random.default_rng(0).random((5, 8, 8, 1), dtype=np.float32)
+    state = [np.array(v.value) for v in model.variables]  # weights and the dropout generators' states
+    fast = list(uncertainty.stochastic_passes(model, x, 3))
+    for variable, value in zip(model.variables, state):
+        variable.assign(value)
+    whole = [np.asarray(keras.ops.softmax(model(x, training=True))) for _ in range(3)]
+    assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(fast, whole))
+    assert not np.allclose(fast[0], fast[1])  # dropout is on: the passes differ
