@@ -278,7 +278,7 @@ def check_trial(config: dict) -> None:
     from suite import folds
 
     folds.check(config)
-    if config["mc_passes"] and not config["dropout"]:
+    if config["mc_passes"] and not (config["dropout"] or config["input_dropout"]):
         raise UserError(f"mc_passes={config['mc_passes']} averages passes with dropout on, but dropout is 0 (every "
                         f"pass would be the same); set dropout, e.g. --set dropout=0.5, or mc_passes=0")
     if config["probe_examples"] and config["model"] != "mlp":
