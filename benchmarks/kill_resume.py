@@ -3,7 +3,7 @@
 Alternates one worker and --workers 2. After every kill, every stored trial file must parse as a
 whole record; after a final rerun every trial of the grid must be stored exactly once and no
 claim may be left. Prints the counts for the record.
-Run:  python benchmarks/kill_resume.py [--kills 20]
+Run:  python benchmarks/kill_resume.py [--kills 20]  (attempts go on until that many runs were killed)
 """
 import argparse
 import json
@@ -36,7 +36,11 @@ def main():
     command = [sys.executable, "-m", "suite.cli", "run", *PLAN, "--runs-dir", str(runs),
                "--results-dir", str(runs / "results")]
     parsed = kills = mid_training = 0
-    for index in range(args.kills):
+    index = -1
+    # A run that finishes before its kill is no kill: go on until --kills runs were killed (at
+    # most 3x as many attempts, so a machine too fast for the delays still ends).
+    while kills < args.kills and index + 1 < 3 * args.kills:
+        index += 1
         workers = ["--workers", "2"] if index % 2 else []
         # Once the grid is complete, start over so that every attempt can land mid-run.
         fresh = ["--fresh"] if len(list(trials.glob("*.json"))) == GRID else []
@@ -62,7 +66,7 @@ def main():
     assert not list(trials.glob("*.claim")), "a claim outlived its run"
     # A kill between creating and renaming a temporary file leaves it behind; it is never read.
     leftovers = len(list(trials.glob(".*.tmp")))
-    summary = {"kills": kills, "kills_after_a_trial_was_stored": mid_training, "attempts": args.kills, "record_reads_after_kills": parsed,
+    summary = {"kills": kills, "kills_after_a_trial_was_stored": mid_training, "attempts": index + 1, "record_reads_after_kills": parsed,
                "trials_after_final_rerun": len(stored), "duplicated": len(stored) - len(set(stored)),
                "lost": GRID - len(set(stored)), "claims_left": len(list(trials.glob("*.claim"))),
                "unread_temporary_files": leftovers}
@@ -71,7 +75,7 @@ def main():
         with args.out.open("a") as stream:
             stream.write("\n".join([
                 f"## SIGKILL soak, {kills} kills", "",
-                f"`python benchmarks/kill_resume.py --kills {args.kills}` on {os.cpu_count()} CPUs: `suite run "
+                f"`python benchmarks/kill_resume.py --kills {args.kills} --min-delay {args.min_delay:g} --max-delay {args.max_delay:g}` on {os.cpu_count()} CPUs: `suite run "
                 f"{' '.join(PLAN)}` ({GRID} trials), alternating 1 and 2 workers, the process group killed "
                 f"after a random {args.min_delay:g}-{args.max_delay:g} s, then one final rerun.", "",
                 "| " + " | ".join(summary) + " |", "|" + "---|" * len(summary),
