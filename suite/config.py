@@ -159,6 +159,16 @@ DEFAULTS: dict = TrialConfig().model_dump()
 SETTABLE = [name for name in FIELDS if not (FIELDS[name].json_schema_extra or {}).get("flag")]
 SEEDS_MAX = 10_000  # --seeds: more is a typo, not a study
 
+# --- population training (issue 20, suite.population): the keys whose values may differ between
+# the members of one population, each with why one compiled program can carry it; every other key
+# must be equal. The learning rate only while it is an optimizer variable (lr_schedule=constant).
+POPULATION_KEYS = {
+    "seed": "initial weights, dropout masks and data order are per-member state and data",
+    "label_corruption": "changes only the training labels, which are per-member data",
+    "input_transform": "changes only the images (same shapes), which are per-member data",
+    "learning_rate": "an optimizer variable, stacked per member (constant schedule only)",
+}
+
 
 def extra(name: str) -> dict:
     return FIELDS[name].json_schema_extra or {}

@@ -46,14 +46,8 @@ def _offset_gradients(model, loss_fn, x, y, offsets):
     """(dC/d offsets, each Dense layer's input) for the mean cost on (x, y)."""
     backend = keras.backend.backend()
     if backend == "jax":
-        import jax
-
-        def cost(offsets):
-            logits, inputs = _forward(model, x, offsets)
-            return keras.ops.mean(loss_fn(y, logits)), inputs
-
-        grads, inputs = jax.grad(cost, has_aux=True)(offsets)
-        return grads, inputs
+        variables = model.trainable_variables + model.non_trainable_variables
+        return _compiled_gradients(model, loss_fn)([v.value for v in variables], offsets, x, y)
     if backend == "tensorflow":
         import tensorflow as tf
 
@@ -64,6 +58,27 @@ def _offset_gradients(model, loss_fn, x, y, offsets):
             cost = tf.reduce_mean(loss_fn(y, logits))
         return tape.gradient(cost, offsets), inputs
     raise NotImplementedError(f"the layer probe does not support the '{backend}' backend")
+
+
+def _compiled_gradients(model: keras.Model, loss_fn):
+    """JAX: ``_offset_gradients`` as one compiled program of (variable values, offsets, x, y),
+    the model's variables bound through ``keras.StatelessScope`` (as ``stateless_call`` does), so
+    the probe runs once per epoch without re-tracing its layers op by op. Cached on the model per
+    loss (a model reused across seeds keeps it)."""
+    import jax
+
+    cache = model.__dict__.setdefault("_probe_programs", {})
+    name = (type(loss_fn).__name__, str(getattr(loss_fn, "get_config", dict)()))
+    if name not in cache:
+        variables = model.trainable_variables + model.non_trainable_variables
+
+        def cost(values, offsets, x, y):
+            with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+                logits, inputs = _forward(model, x, offsets)
+                return keras.ops.mean(loss_fn(y, logits)), inputs
+
+        cache[name] = jax.jit(jax.grad(cost, argnums=1, has_aux=True))
+    return cache[name]
 
 
 def measure(model: keras.Model, loss_fn, x, y, activation: str) -> list[dict]:

@@ -8,6 +8,7 @@ search is resumed. Parallel and multi-machine execution reuse keras-tuner's chie
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -22,7 +23,7 @@ import keras_tuner
 from keras_tuner.src.engine import base_tuner
 
 from suite import config as config_schema
-from suite import cluster, console, datasets, interrupt, parallel, train, tuning
+from suite import cluster, console, datasets, interrupt, parallel, population, train, tuning
 from suite.errors import GaveUp, UserError
 from suite.provenance import environment
 from suite.store import FINISHED, TrialStore
@@ -201,12 +202,7 @@ def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress:
             interrupt.check()  # a stop that a library turned into another exception is no failure
             outcome = {"status": "failed", "history": [], "metrics": {}, "wall_time_s": 0.0,
                        "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(limit=5)}
-        record = {"key": trial.key, **meta, "point": trial.point, "seed": trial.config["seed"],
-                  "config": trial.config, "started_at": started_at,
-                  "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds"),
-                  "worker": worker, "process": {"host": socket.gethostname(), "pid": os.getpid(), "worker": worker},
-                  "fast_path": fast, "environment": environment(), "error": None,
-                  **outcome}
+        record = _record(trial, meta, outcome, started_at, worker, fast)
         model = record.pop("model", None)
         store.put(record)
         if model is not None:
@@ -215,6 +211,70 @@ def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress:
         store.release(trial.key)
     progress.trial_end(label, record)
     return record
+
+
+def _record(trial: Trial, meta: dict, outcome: dict, started_at: str, worker: str, fast: bool) -> dict:
+    return {"key": trial.key, **meta, "point": trial.point, "seed": trial.config["seed"],
+            "config": trial.config, "started_at": started_at,
+            "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds"),
+            "worker": worker, "process": {"host": socket.gethostname(), "pid": os.getpid(), "worker": worker},
+            "fast_path": fast, "environment": environment(), "error": None,
+            **outcome}
+
+
+def run_population(trials: list[Trial], meta: dict, store: TrialStore, fast: bool, progress: Progress,
+                   worker: str, evaluate_test: bool = True) -> dict[str, dict]:
+    """Train ``trials`` (one population, ``suite.population``) and store one record per trial,
+    as ``run_trial`` would; returns key -> record. Trials another process holds or finished are
+    left out; a kill loses at most this population. If the population itself fails (not a
+    member's divergence), its trials run one at a time."""
+    interrupt.check()
+    held, records, members, outcomes = [], {}, [], []
+    try:
+        for trial in trials:
+            with interrupt.deferred():
+                claimed = store.claim(trial.key, worker)
+            if claimed:
+                held.append(trial)
+            interrupt.check()
+        members = []
+        for trial in held:
+            finished = store.get(trial.key)
+            if finished is not None and finished["status"] in FINISHED:
+                records[trial.key] = finished
+            else:
+                members.append(trial)
+        if not members:
+            return records
+        started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        labels = [point_label(trial.point) for trial in members]
+        try:
+            for trial in members:
+                validate_config(trial.config)
+            with contextlib.ExitStack() as leases:
+                for trial in members:
+                    leases.enter_context(store.hold(trial.key))
+                outcomes = population.train_population(
+                    [trial.config for trial in members], evaluate_test=evaluate_test,
+                    progress=lambda member, row: progress.epoch(labels[member], members[member].config["epochs"], row))
+        except Exception as exc:  # noqa: BLE001 - the trials still run, one at a time
+            interrupt.check()
+            console.say(f"{progress.prefix} population of {len(members)} failed ({type(exc).__name__}: {exc}); "
+                        f"its trials run one at a time")
+            outcomes = None
+        if outcomes is not None:
+            for trial, label, outcome in zip(members, labels, outcomes):
+                record = _record(trial, meta, outcome, started_at, worker, fast)
+                store.put(record)
+                records[trial.key] = record
+                progress.trial_end(label, record)
+    finally:
+        for trial in held:
+            store.release(trial.key)
+    if outcomes is None:
+        for trial in members:
+            records[trial.key] = run_trial(trial, meta, store, fast, progress, worker, evaluate_test=evaluate_test)
+    return records
 
 
 def _clock(seconds: float) -> str:
@@ -237,13 +297,17 @@ def store_for(plan: Plan, runs_dir: Path) -> TrialStore:
 
 
 def run_plan(plan: Plan, store: TrialStore, fresh: bool = False, fast: bool = True, workers: int = 1,
-             worker_argv: list[str] | None = None, started=None, on_model=None) -> Counter:
+             worker_argv: list[str] | None = None, started=None, on_model=None,
+             population_size: int | None = 1) -> Counter:
     """Run every unfinished trial of ``plan``; return the count of trials by stored status.
 
     With ``workers`` > 1 this process serves the oracle and works as worker0; ``worker_argv``
     starts the others, unless ``started`` = (port, processes) holds them already started.
     When KERASTUNER_* variables name a chief elsewhere, this process is one of its workers.
     ``on_model(record, model)``: see ``run_trial`` (trials trained in this process only).
+    ``population_size``: trials trained together as one population (``suite.population``) at
+    most; None chooses it (``population.default_size``, what ``suite run`` does), 1 (the
+    default here) trains one trial at a time.
     """
     validate(plan)
     if fresh:
@@ -265,9 +329,10 @@ def run_plan(plan: Plan, store: TrialStore, fresh: bool = False, fast: bool = Tr
         if workers > 1:
             oracle = make_oracle(plan, store)
             serve_workers(oracle, workers, worker_argv,
-                          work_here=lambda: _work(plan, store, fast, "worker0", oracle), started=started)
+                          work_here=lambda: _work(plan, store, fast, "worker0", oracle,
+                                                  population_size=population_size), started=started)
         else:
-            _work(plan, store, fast, tuner_id, on_model=on_model)
+            _work(plan, store, fast, tuner_id, on_model=on_model, population_size=population_size)
     return Counter(record["status"] for record in store.load(t.key for t in plan.trials))
 
 
@@ -334,7 +399,8 @@ def serve_chief(plan: Plan, store: TrialStore, host: str, port: int) -> None:
         server.stop(grace=None)
 
 
-def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str, oracle=None, on_model=None) -> None:
+def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str, oracle=None, on_model=None,
+          population_size: int | None = 1) -> None:
     """Train the oracle's trials until it has none left: its own oracle (one worker), the chief's
     over gRPC (a worker process), or ``oracle`` itself (the launcher working as worker0)."""
     by_point = {_point_id(trial.point): trial for trial in plan.trials}
@@ -353,8 +419,15 @@ def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str, oracle=None,
                         lambda: sum(t.key in earlier or written_since(store.path(t.key)) for t in plan.trials))
     meta = {"study": plan.study.name, "profile": plan.profile, "overrides": plan.overrides}
 
+    companions = _population_finder(plan, store, fast, on_model is not None, population_size, progress.prefix)
+
     def execute(point: dict, worker: str) -> dict:
-        return run_trial(by_point[_point_id(point)], meta, store, fast, progress, worker, on_model)
+        trial = by_point[_point_id(point)]
+        members = companions(trial)
+        if len(members) > 1:
+            record = run_population(members, meta, store, fast, progress, worker).get(trial.key)
+            return record or {"status": "claimed", "metrics": {}}
+        return run_trial(trial, meta, store, fast, progress, worker, on_model)
 
     def make_tuner():
         # Each process keeps keras-tuner's bookkeeping in its own folder: workers share ``store``.
@@ -364,6 +437,34 @@ def _work(plan: Plan, store: TrialStore, fast: bool, tuner_id: str, oracle=None,
         return tuner
 
     cluster.search_until_done(make_tuner, progress.prefix)
+
+
+def _population_finder(plan: Plan, store: TrialStore, fast: bool, keep_models: bool, size: int | None,
+                       prefix: str):
+    """``companions(trial)``: the trial and up to size - 1 unfinished trials of the plan that can
+    share its population (same ``population.group_key``, not held by another process), or just
+    ``[trial]``. Says once why populations are off when a trial cannot join one."""
+    size = population.default_size(len(plan.trials)) if size is None else size
+    groups: dict[str, list[Trial]] = {}
+    said: set[str] = set()
+    if size > 1:
+        for trial in plan.trials:
+            groups.setdefault(population.group_key(trial.config), []).append(trial)
+
+    def companions(trial: Trial) -> list[Trial]:
+        if size <= 1:
+            return [trial]
+        reason = population.unsupported(trial.config, fast, keep_models)
+        if reason:
+            if reason not in said:
+                said.add(reason)
+                console.say(f"{prefix} population training off: {reason}; those trials train one at a time")
+            return [trial]
+        others = [other for other in groups[population.group_key(trial.config)]
+                  if other is not trial and not store.is_finished(other.key) and not store.claimed_elsewhere(other.key)]
+        return [trial, *others[:size - 1]]
+
+    return companions
 
 
 def point_label(point: dict) -> str:

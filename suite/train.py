@@ -213,6 +213,17 @@ def _enable_determinism() -> None:
         tf.config.experimental.enable_op_determinism()
 
 
+def trial_splits(config: dict) -> datasets.Splits:
+    """The trial's splits: the dataset, a validation protocol's re-split or the stratified subset,
+    the seed's input transform and label corruption (drawn from their own generators)."""
+    loaded = datasets.for_trial(config)
+    # a validation protocol (hold-out, k-fold, resubstitution) re-splits the pool, else the fixed dev split
+    splits = folds.resplit(loaded, config) if folds.active(config) else datasets.subsample(loaded, config["train_size"])
+    tasks.check(config, splits)
+    return datasets.transform(splits, config["seed"], config["input_transform"],
+                              config["label_corruption"], config["target_outliers"])
+
+
 def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bool = True,
           keep_model: bool = False, evaluate_test: bool = True) -> dict:
     """Run one trial described by ``config``; return its outcome (status, history, metrics).
@@ -226,13 +237,7 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     started = time.perf_counter()
     _enable_determinism()
     keras.utils.set_random_seed(config["seed"])
-    loaded = datasets.for_trial(config)
-    # a validation protocol (hold-out, k-fold, resubstitution) re-splits the pool, else the fixed dev split
-    splits = folds.resplit(loaded, config) if folds.active(config) else datasets.subsample(loaded, config["train_size"])
-    tasks.check(config, splits)
-    splits = datasets.transform(splits, config["seed"], config["input_transform"],
-                                config["label_corruption"], config["target_outliers"])
-    steps = steps_per_epoch(len(splits.y_train), config["batch_size"])
+    splits = trial_splits(config)
     model = compiled_model(config, splits, fast)
     eval_batch = min(EVAL_BATCH, len(splits.y_dev), len(splits.y_test))
     # The loss before any step (on one evaluation batch of the training set, penalty included as
@@ -268,29 +273,42 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
         validation_data=(splits.x_dev, splits.y_dev), validation_batch_size=eval_batch if fast else None,
         callbacks=callbacks, verbose=0, shuffle=True,
     )
-    outcome = {"status": "done", "history": log.rows, "diverged_epoch": log.diverged_epoch,
+    outcome = finish(config, model, splits, log.rows, log.diverged_epoch, initial_loss, started,
+                     evaluate_test=evaluate_test, probe_rows=probe.rows if probe is not None else None)
+    if keep_model and outcome["status"] == "done":
+        outcome["model"] = model
+    return outcome
+
+
+def finish(config: dict, model: keras.Model, splits: datasets.Splits, rows: list[dict],
+           diverged_epoch: int | None, initial_loss: float, started: float, evaluate_test: bool = True,
+           probe_rows: list[dict] | None = None) -> dict:
+    """A trial's outcome from its per-epoch ``rows``, with ``model`` holding the kept weights:
+    the final evaluations (unless diverged), the summary metrics and the status. Shared by the
+    per-trial path (``train``) and population training (``suite.population``)."""
+    steps = steps_per_epoch(len(splits.y_train), config["batch_size"])
+    eval_batch = min(EVAL_BATCH, len(splits.y_dev), len(splits.y_test))
+    outcome = {"status": "done", "history": rows, "diverged_epoch": diverged_epoch,
                "metrics": {}, "n_params": int(model.count_params()), "splits": splits.sizes(),
                "steps_per_epoch": steps, "num_classes": splits.num_classes,
                "initial_loss": initial_loss}
-    if probe is not None:
-        outcome["probes"] = probe.rows
-    if log.diverged_epoch is not None:
+    if probe_rows is not None:
+        outcome["probes"] = probe_rows
+    if diverged_epoch is not None:
         outcome["status"] = "diverged"
     else:
-        outcome["metrics"] = _metrics(config, model, splits, log.rows, eval_batch, evaluate_test)
+        outcome["metrics"] = _metrics(config, model, splits, rows, eval_batch, evaluate_test)
         if evaluate_test and uncertainty.requested(config):  # MC dropout, calibration, OOD entropy
             measured = uncertainty.evaluate(model, splits, config)
             if config["mc_passes"]:
                 outcome["metrics"]["scaled_test_accuracy"] = outcome["metrics"]["test_accuracy"]
             outcome["metrics"].update(measured["metrics"])
             outcome["uncertainty"] = measured["record"]
-    if probe is not None:  # a diverged run keeps what the probe measured before the blow-up
-        outcome["metrics"].update(probes.summary_metrics(probe.rows, at_end=outcome["status"] == "done"))
-    outcome["status"] = outcomes.classify(outcome["status"], log.rows, outcome["metrics"],
+    if probe_rows is not None:  # a diverged run keeps what the probe measured before the blow-up
+        outcome["metrics"].update(probes.summary_metrics(probe_rows, at_end=outcome["status"] == "done"))
+    outcome["status"] = outcomes.classify(outcome["status"], rows, outcome["metrics"],
                                           tasks.references(config, splits.num_classes, initial_loss))
     outcome["wall_time_s"] = time.perf_counter() - started
-    if keep_model and outcome["status"] == "done":
-        outcome["model"] = model
     return outcome
 
 
