@@ -6,6 +6,7 @@ does, and measures how long the launcher takes to exit and with which code. Alte
 and --workers 2. A run that finished before the signal is not counted. Afterwards every stored
 record must parse, no claim may be left, and a rerun must complete the grid.
 Run:  python benchmarks/interrupts.py [--attempts 30] [--signal INT|TERM] [--out FILE.md]
+(runs are started until --attempts of them were interrupted)
 """
 import argparse
 import json
@@ -42,7 +43,11 @@ def main():
     command = [sys.executable, "-m", "suite.cli", "run", *PLAN, "--runs-dir", str(runs),
                "--results-dir", str(runs / "results")]
     rows = []
-    for index in range(args.attempts):
+    index, interrupted = -1, 0
+    # A run that finishes before its signal is no interruption: go on until --attempts runs were
+    # interrupted (at most 3x as many starts, so a machine too fast for the delays still ends).
+    while interrupted < args.attempts and index + 1 < 3 * args.attempts:
+        index += 1
         workers = 2 if index % 2 else 1
         fresh = ["--fresh"] if len(list(trials.glob("*.json"))) >= 20 else []
         at_start = 0 if fresh else len(list(trials.glob("*.json")))
@@ -58,6 +63,7 @@ def main():
             print(json.dumps(rows[-1]), flush=True)
             continue
         stored_before = len(list(trials.glob("*.json"))) - at_start  # by this attempt, before the signal
+        interrupted += 1
         sent = time.monotonic()
         os.killpg(process.pid, signum)
         try:
@@ -70,6 +76,8 @@ def main():
         rows.append({"attempt": index + 1, "workers": workers, "delay_s": round(delay, 2),
                      "stored_before": stored_before, "code": process.returncode, "seconds": round(seconds, 2), "lines": len(lines),
                      "traceback": "Traceback" in err, "note": lines[-1][:90] if lines else ""})
+        if len(lines) != 1:  # the whole of what it said, to see why
+            rows[-1]["stderr"] = [line[:160] for line in err.splitlines()[-12:]]
         print(json.dumps(rows[-1]), flush=True)
         time.sleep(0.3)
         for path in trials.glob("*.json"):
@@ -93,8 +101,8 @@ def main():
 
 
 def _markdown(args, summary: dict, rows: list[dict]) -> str:
-    lines = [f"## SIG{args.signal}, {summary['attempts']} attempts (seed {args.seed})", "",
-             f"`python benchmarks/interrupts.py --attempts {args.attempts} --signal {args.signal}` on "
+    lines = [f"## SIG{args.signal}, {summary['interrupted']} runs interrupted of {summary['attempts']} started (seed {args.seed})", "",
+             f"`python benchmarks/interrupts.py --attempts {args.attempts} --signal {args.signal} --min-delay {args.min_delay:g} --max-delay {args.max_delay:g}` on "
              f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), `suite run "
              f"{' '.join(PLAN)}`, alternating 1 and 2 workers, signal to the process group after a "
              f"random {args.min_delay:g}-{args.max_delay:g} s; "
@@ -108,6 +116,10 @@ def _markdown(args, summary: dict, rows: list[dict]) -> str:
         lines.append(f"| {row['attempt']} | {row['workers']} | {row['delay_s']:.2f} | {row['stored_before']} | {row['code']} | "
                      f"{row['seconds'] if row['seconds'] is not None else '-'} | {row['lines'] if row['lines'] is not None else '-'} | "
                      f"{row['note']} |")
+    for row in rows:
+        if row.get("stderr"):
+            lines += ["", f"Attempt {row['attempt']} said (last lines of its stderr):", "", "```",
+                      *row["stderr"], "```"]
     return "\n".join(lines) + "\n\n"
 
 

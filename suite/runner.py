@@ -359,7 +359,9 @@ def serve_workers(oracle, workers: int, worker_argv: list[str], work_here=None, 
     finally:
         server.stop(grace=None)
     for index, code in enumerate(codes, start=first):
-        if code not in (0, 1):  # 1 = some trials failed, already reported by the worker
+        # 1 = some trials failed, already reported by the worker; after a stop signal to this
+        # process the workers' 130/143 are its own stop, which ``main`` reports in one line
+        if code not in (0, 1) and not interrupt.received():
             print(f"suite: worker{index} exited with code {code}; its trial in flight is not stored, "
                   f"rerun the same command to finish it", file=sys.stderr)
 
