@@ -134,7 +134,8 @@ def sort_points(frame: pd.DataFrame, axes) -> pd.DataFrame:
 
 def trials_frame(records: list[dict], axes, config_keys=()) -> pd.DataFrame:
     """One row per trial: axis values, the config keys that vary (and ``config_keys``), seed,
-    status (the outcome class, ``suite.outcomes``, recomputed from the record), metrics, wall time.
+    status (the outcome class, ``suite.outcomes``, recomputed from the record), ``learned_fraction``
+    (1 when it learned, 0 when it collapsed or diverged; NaN when it failed), metrics, wall time.
     The k folds of a seed are one row (``suite.folds.aggregate``: metrics averaged over the folds,
     ``folds`` their number): the seed, not the fold, is the independent unit of every interval."""
     varying = list(dict.fromkeys([*_varying_config(records, set(axes)), *config_keys]))
@@ -144,7 +145,9 @@ def trials_frame(records: list[dict], axes, config_keys=()) -> pd.DataFrame:
         if folds.FOLD in record["point"]:
             row[folds.FOLD] = record["point"][folds.FOLD]
         row.update({key: _scalar(record["config"].get(key)) for key in varying})
-        row.update(seed=record["seed"], status=outcomes.classify_record(record),
+        status = outcomes.classify_record(record)
+        row.update(seed=record["seed"], status=status,
+                   learned_fraction=float(status in outcomes.LEARNED) if status in outcomes.FINISHED else math.nan,
                    diverged_epoch=record.get("diverged_epoch"), **record.get("metrics", {}),
                    epochs_run=len(record.get("history", [])), wall_time_s=record["wall_time_s"],
                    epoch_wall_time_s=epoch_wall_time(record.get("history", [])),

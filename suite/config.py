@@ -73,6 +73,14 @@ class TrialConfig(BaseModel):
     conv_kernel: int = key(5, "cnn: convolution kernel size (pixels)", ge=1, le=1000)
     random_crop: int = key(0, "cnn: pad by this many pixels and crop back at a random offset; 0 = off",
                            ge=0, le=1000)
+    # normalization and residual blocks (issue 16: normalization, residual studies)
+    normalization: str = key("none", "normalization layer in every hidden layer (Keras BatchNormalization / "
+                                     "LayerNormalization); mlp and residual_mlp",
+                             registry="suite.models:NORMALIZATIONS")
+    normalization_placement: str = key("before", "where the normalization sits: before the activation (Ioffe & "
+                                                 "Szegedy 2015) or after it", registry="suite.models:PLACEMENTS",
+                                       kind="normalization placement")
+    block_layers: int = key(2, "residual_mlp: Dense layers per residual block (He et al. 2016: 2)", ge=1, le=1000)
     # regularization
     l2_lambda: float = key(0.0, "Nielsen's L2: cost += lambda / (2 n) * sum(w^2), n = training-set size",
                            ge=0, le=1e6)
@@ -291,8 +299,8 @@ def check_trial(config: dict) -> None:
     if config["mc_passes"] and not (config["dropout"] or config["input_dropout"]):
         raise UserError(f"mc_passes={config['mc_passes']} averages passes with dropout on, but dropout is 0 (every "
                         f"pass would be the same); set dropout, e.g. --set dropout=0.5, or mc_passes=0")
-    if config["probe_examples"] and config["model"] != "mlp":
-        raise UserError(f"probe_examples works on the mlp model (Dense layers in sequence), not "
+    if config["probe_examples"] and config["model"] not in ("mlp", "residual_mlp"):
+        raise UserError(f"probe_examples works on the mlp and residual_mlp models (Dense layers), not "
                         f"'{config['model']}'; set probe_examples=0")
     _check_regularizers(config)
     for name in FIELDS:

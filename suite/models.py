@@ -48,10 +48,44 @@ def weight_penalty(l1: float, l2: float):
     return keras.regularizers.L2(l2) if l2 else None
 
 
+# Normalization of a hidden layer (key ``normalization``): zero-argument factories of Keras layers.
+# Ioffe & Szegedy (2015) normalize each unit over the mini-batch (Algorithm 1, at inference the
+# moving averages); Ba, Kiros & Hinton (2016) normalize each example over the layer's units.
+NORMALIZATIONS = {
+    "none": None,
+    "batch": lambda: layers.BatchNormalization(),
+    "layer": lambda: layers.LayerNormalization(),
+}
+# Where the normalization sits (key ``normalization_placement``): "before" the activation
+# (Ioffe & Szegedy 2015, Sec. 3.2: BN(Wu + b) feeds the nonlinearity) or "after" it.
+PLACEMENTS = {"before": "Dense -> normalization -> activation", "after": "Dense -> activation -> normalization"}
+
+
+def check_placement(placement: str) -> None:
+    """Raises UserError unless ``placement`` is one of ``PLACEMENTS``."""
+    lookup(PLACEMENTS, placement, "normalization placement")
+
+
+def hidden_unit(dense_layer, activation_layer, normalization: str = "none", placement: str = "before") -> list:
+    """The layers of one hidden layer in order: Dense, then normalization and activation in the
+    ``placement`` order; no normalization layer for ``normalization='none'``.
+
+    Raises UserError for an unknown normalization or placement."""
+    make_norm = lookup(NORMALIZATIONS, normalization, "normalization")
+    check_placement(placement)
+    if make_norm is None:
+        return [dense_layer, activation_layer]
+    pair = [make_norm(), activation_layer]
+    return [dense_layer, *(pair if placement == "before" else pair[::-1])]
+
+
 def build_mlp(input_shape, num_classes, *, depth, width, activation,
               kernel_initializer, bias_initializer, l2, dropout, widths=(), l1=0.0, max_norm=0.0,
-              input_dropout=0.0) -> keras.Model:
+              input_dropout=0.0, normalization="none", normalization_placement="before") -> keras.Model:
     """input (-> dropout) -> [Dense(width) -> activation (-> dropout)] * depth -> Dense(num_classes) logits.
+
+    ``normalization`` (``NORMALIZATIONS``: batch or layer) adds a Keras normalization layer to
+    every hidden layer, before or after its activation (``normalization_placement``).
 
     ``widths`` (e.g. Zeiler's [500, 300]) gives each hidden layer its own size and replaces
     depth x width; empty = depth layers of ``width``.
@@ -81,12 +115,75 @@ def build_mlp(input_shape, num_classes, *, depth, width, activation,
     if input_dropout:
         stack.append(layers.Dropout(input_dropout, name="input_dropout"))
     for index, units in enumerate(sizes):
-        stack += [dense(units, f"hidden_{index + 1}"), make_activation()]
+        stack += hidden_unit(dense(units, f"hidden_{index + 1}"), make_activation(), normalization,
+                             normalization_placement)
         if dropout:
             stack.append(layers.Dropout(dropout))
     stack.append(dense(num_classes, "output"))
     name = f"mlp_{'-'.join(map(str, widths))}" if widths else f"mlp_{depth}x{width}"
     return keras.Sequential(stack, name=name)
+
+
+SHORTCUT = "shortcut"  # name prefix of projection shortcuts: not hidden layers (the layer probe skips them)
+
+
+def build_residual_mlp(input_shape, num_classes, *, depth, width, activation, kernel_initializer,
+                       bias_initializer, l2, dropout, widths=(), normalization="none",
+                       normalization_placement="before", block_layers=2) -> keras.Model:
+    """He et al. (2016, Sec. 3.2-3.3, Fig. 2) residual learning on an MLP: ``depth`` hidden Dense
+    layers of ``width`` units (or ``widths``), as ``build_mlp`` stacks them, with shortcuts added.
+
+    The first hidden layer is plain (the paper's first convolution: it changes the width from the
+    input's); the others form residual blocks of ``block_layers`` Dense layers (the last block
+    may be shorter), y = act(F(x) + s(x)): F is the block's layers, each Dense -> normalization
+    and activation as in ``build_mlp``, the last one's activation after the addition (Fig. 2);
+    s is the identity (eq. 1), or where the block changes the width a Dense projection without
+    bias (eq. 2, option B), named ``shortcut_<block>``. ``dropout`` follows every activation.
+    Without shortcuts the same layers are ``build_mlp``'s network (the paper's plain net).
+    Raises UserError for an unknown activation, initializer, normalization or placement.
+    """
+    make_activation = lookup(ACTIVATIONS, activation, "activation")
+    make_norm = lookup(NORMALIZATIONS, normalization, "normalization")
+    check_placement(normalization_placement)
+    regularizer = keras.regularizers.L2(l2) if l2 else None
+
+    def dense(units, name, use_bias=True):
+        return layers.Dense(units, kernel_initializer=initializer(kernel_initializer), use_bias=use_bias,
+                            bias_initializer=initializer(bias_initializer),
+                            kernel_regularizer=regularizer, name=name)
+
+    def apply(stack, x):
+        for layer in stack:
+            x = layer(x)
+        return x
+
+    def after_activation():
+        return [layers.Dropout(dropout)] if dropout else []
+
+    sizes = list(widths) or [width] * depth
+    inputs = keras.Input(shape=tuple(input_shape))
+    x = layers.Flatten()(inputs)
+    if sizes:
+        x = apply(hidden_unit(dense(sizes[0], "hidden_1"), make_activation(), normalization,
+                              normalization_placement) + after_activation(), x)
+    start, block = 1, 0
+    while start < len(sizes):
+        block += 1
+        units = sizes[start:start + block_layers]
+        shortcut = x if x.shape[-1] == units[-1] else dense(units[-1], f"{SHORTCUT}_{block}", use_bias=False)(x)
+        branch = x
+        for offset, size in enumerate(units[:-1]):
+            branch = apply(hidden_unit(dense(size, f"hidden_{start + offset + 1}"), make_activation(), normalization,
+                                       normalization_placement) + after_activation(), branch)
+        norm_before = [make_norm()] if make_norm and normalization_placement == "before" else []
+        norm_after = [make_norm()] if make_norm and normalization_placement == "after" else []
+        branch = apply([dense(units[-1], f"hidden_{start + len(units)}"), *norm_before], branch)
+        x = layers.Add(name=f"add_{block}")([branch, shortcut])
+        x = apply([make_activation(), *norm_after, *after_activation()], x)
+        start += len(units)
+    outputs = dense(num_classes, "output")(x)
+    name = f"residual_mlp_{'-'.join(map(str, widths))}" if widths else f"residual_mlp_{depth}x{width}"
+    return keras.Model(inputs, outputs, name=name)
 
 
 class RandomShift(layers.Layer):
@@ -150,7 +247,7 @@ def build_cnn(input_shape, num_classes, *, conv_filters, conv_kernel, depth, wid
 
 
 # Builders take (input_shape, num_classes) and keyword-only config keys, matched by name.
-MODELS = {"mlp": build_mlp, "cnn": build_cnn}
+MODELS = {"mlp": build_mlp, "cnn": build_cnn, "residual_mlp": build_residual_mlp}
 
 
 def sigmoid_cross_entropy(y_true, logits):

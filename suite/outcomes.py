@@ -46,6 +46,10 @@ BLOWUP_FACTOR = 10.0
 INIT_METRICS = ("grad_ratio_first_last", "activation_std_ratio", "activation_std_drift",
                 "backprop_std_ratio", "saturated_fraction_init")
 INIT_PREFIXES = ("bias_grad_norm_",)
+# Metrics of the outcome itself, defined for every finished run: ``learned_fraction`` is 1 for a
+# run that learned (done) and 0 for one that collapsed or diverged, so its mean over seeds is the
+# share of seeds that learned (what gradient clipping is claimed to raise at large rates).
+OUTCOME_METRICS = ("learned_fraction",)
 
 
 @dataclass(frozen=True)
@@ -122,8 +126,9 @@ def measured_at_init(metric: str) -> bool:
 def counts_for(status: str, metric: str) -> bool:
     """Whether a run with ``status`` contributes its value of ``metric`` to means and tests:
     learned runs for every metric; collapsed and diverged runs only for metrics measured at
-    initialization (what they measured after training describes a run that did not train)."""
-    return status in LEARNED or (status in FINISHED and measured_at_init(metric))
+    initialization (what they measured after training describes a run that did not train) and
+    for the outcome metrics (``OUTCOME_METRICS``)."""
+    return status in LEARNED or (status in FINISHED and (measured_at_init(metric) or metric in OUTCOME_METRICS))
 
 
 def record_references(record: dict) -> References:

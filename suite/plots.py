@@ -32,7 +32,8 @@ LABELS = {"test_accuracy": "test accuracy", "dev_accuracy": "dev accuracy", "los
           "epochs_to_99_9": "epochs to 99.9% train accuracy", "step": "optimizer step",
           "bias_grad_norm": "||dC/db|| (bias-gradient norm)", "weight_grad_norm": "||dC/dW|| (weight-gradient norm)",
           "activation_std": "activation std", "backprop_grad_std": "back-propagated gradient std (dC/dz)",
-          "dead_fraction": "fraction of dead units", "saturated_fraction": "fraction of saturated units"}
+          "dead_fraction": "fraction of dead units", "saturated_fraction": "fraction of saturated units",
+          "act_input": "input of one activation (unit 1)", "learned_fraction": "share of seeds that learned"}
 
 
 def palette(levels, numeric: bool | None = None) -> dict:

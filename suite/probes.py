@@ -4,8 +4,10 @@ What the lectures look at when a deep network trains slowly: the norm of the gra
 with respect to each layer's biases and weights (Nielsen ch.5, "the speed of learning" of each
 layer), the spread of each layer's activations and of the gradients propagated back into it
 (Glorot & Bengio 2010), dead ReLU units and saturated sigmoid/tanh units. ``LayerProbe`` is a
-Keras callback usable with any model whose Dense layers run in sequence (``models.build_mlp``),
-so any study gets these numbers by setting ``probe_examples``.
+Keras callback usable with ``models.build_mlp`` and ``models.build_residual_mlp`` (any
+functional model of Dense layers: a non-sequential one runs through its graph), so any study gets
+these numbers by setting ``probe_examples``. With batch normalization the probe uses the probe
+batch's statistics, as training does, without touching the moving averages.
 
 One backward pass gives everything: a zero offset is added to every Dense layer's output
 (pre-activation z) and the gradient of the mean cost with respect to those offsets is dC/dz per
@@ -20,26 +22,61 @@ import math
 import keras
 import numpy as np
 
+from suite.models import SHORTCUT
+
 # activation -> which outputs count as saturated (derivative below ~1% of its peak)
 SATURATED = {"sigmoid": lambda a: (a < 0.01) | (a > 0.99), "tanh": lambda a: np.abs(a) > 0.99,
              "softsign": lambda a: np.abs(a) > 0.9}
 STATS = ("bias_grad_norm", "weight_grad_norm", "backprop_grad_std", "activation_std",
-         "dead_fraction", "saturated_fraction")
+         "dead_fraction", "saturated_fraction", "act_input_p15", "act_input_p50", "act_input_p85")
+
+
+ACTIVATION_LAYERS = (keras.layers.Activation, keras.layers.LeakyReLU, keras.layers.PReLU)
+PERCENTILES = (15, 50, 85)  # Ioffe & Szegedy (2015), Fig. 1(b, c): the input of one sigmoid over training
+
+
+def probed_layers(model: keras.Model) -> list:
+    """The Dense layers the probe measures: hidden layers and the output, not projection
+    shortcuts (``suite.models.SHORTCUT``)."""
+    return [layer for layer in model.layers
+            if isinstance(layer, keras.layers.Dense) and not layer.name.startswith(SHORTCUT)]
 
 
 def _forward(model: keras.Model, inputs, offsets: list):
-    """Logits, the pre-activations' offsets added in order, and each hidden layer's output."""
-    hidden, dense_index, current = [], 0, inputs
-    inputs_to_dense = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Dense):
-            inputs_to_dense.append(current)
-            current = layer(current) + offsets[dense_index]
-            dense_index += 1
-        else:
-            current = layer(current, training=False)
-    # each Dense layer's input after the first is the previous hidden layer's activation
-    return current, inputs_to_dense
+    """Logits with the pre-activations' offsets added, each probed Dense layer's input, and the
+    input of the first activation after each probed Dense layer (None where there is none).
+
+    A Sequential model runs layer by layer; any other functional model (residual shortcuts)
+    through its graph (Keras's ``_run_through_graph``, the executor of ``Functional.call``).
+    Batch normalization uses the probe batch's statistics, as in training (inside the caller's
+    ``StatelessScope``, so its moving averages are left unchanged); every other layer runs in
+    inference mode (no dropout, no random numbers).
+    """
+    dense = probed_layers(model)
+    index_of = {id(layer): index for index, layer in enumerate(dense)}
+    inputs_to_dense, activation_inputs = [None] * len(dense), [None] * len(dense)
+    pending = []  # the Dense layer whose activation input is not recorded yet
+
+    def call(layer, *args, **kwargs):
+        if id(layer) in index_of:
+            index = index_of[id(layer)]
+            inputs_to_dense[index] = args[0]
+            pending[:] = [index]
+            return layer(*args, **kwargs) + offsets[index]
+        if isinstance(layer, ACTIVATION_LAYERS) and pending:
+            activation_inputs[pending.pop()] = args[0]
+        if isinstance(layer, keras.layers.InputLayer):
+            return args[0]
+        return layer(*args, **{**kwargs, "training": isinstance(layer, keras.layers.BatchNormalization)})
+
+    if isinstance(model, keras.Sequential):
+        current = inputs
+        for layer in model.layers:
+            current = call(layer, current)
+    else:
+        current = model._run_through_graph(inputs, operation_fn=lambda op: lambda *a, **k: call(op, *a, **k))
+        current = current[0] if isinstance(current, (list, tuple)) else current
+    return current, (inputs_to_dense, activation_inputs)
 
 
 def _offset_gradients(model, loss_fn, x, y, offsets):
@@ -82,13 +119,19 @@ def _compiled_gradients(model: keras.Model, loss_fn):
 
 
 def measure(model: keras.Model, loss_fn, x, y, activation: str) -> list[dict]:
-    """One row per Dense layer (hidden layers first, the output layer last) with ``STATS``."""
-    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    """One row per probed Dense layer (``probed_layers``: hidden layers first, the output layer
+    last) with ``STATS``; ``act_input_p<q>`` is the q-th percentile over the examples of the input
+    of the layer's first unit's activation (NaN for the output layer)."""
+    dense = probed_layers(model)
     n = len(x)
     offsets = [np.zeros((n, layer.units), dtype="float32") for layer in dense]
-    grads, inputs = _offset_gradients(model, loss_fn, x, y, offsets)
+    with keras.StatelessScope():  # batch normalization's moving averages stay as they are
+        grads, (inputs, activation_inputs) = _offset_gradients(model, loss_fn, x, y, offsets)
     grads = [keras.ops.convert_to_numpy(g).astype("float64") for g in grads]
     inputs = [keras.ops.convert_to_numpy(i).reshape(n, -1).astype("float64") for i in inputs]
+    # the input of the first unit's activation in each hidden layer (Ioffe & Szegedy's Fig. 1)
+    unit = [None if a is None else keras.ops.convert_to_numpy(a).reshape(n, -1)[:, 0].astype("float64")
+            for a in activation_inputs]
     saturated = SATURATED.get(activation)
     rows = []
     for index, (layer, grad) in enumerate(zip(dense, grads)):
@@ -103,6 +146,8 @@ def measure(model: keras.Model, loss_fn, x, y, activation: str) -> list[dict]:
             "dead_fraction": math.nan if activation_out is None else float(np.all(activation_out == 0, axis=0).mean()),
             "saturated_fraction": math.nan if activation_out is None or saturated is None
             else float(saturated(activation_out).mean()),
+            **{f"act_input_p{q}": math.nan if unit[index] is None else float(np.percentile(unit[index], q))
+               for q in PERCENTILES},
         })
     return rows
 

@@ -110,10 +110,25 @@ def _uncertainty_figure(spec, study, trials, history, records):
     return uncertainty_plots.FIGURES[spec.kind](spec, study, trials, records)
 
 
+def _percentiles_figure(spec, study, trials, history, records):
+    """Percentiles of a probe statistic over training (Ioffe & Szegedy 2015, Fig. 1(b, c)):
+    the columns ``<metric>_p<q>`` of the probe rows matching ``where`` (axes, ``layer``), one
+    line per percentile against ``spec.x`` (epoch)."""
+    data = analysis.probe_frame(records, list(study.axes))
+    columns = [column for column in data.columns if column.startswith(f"{spec.metric}_p")]
+    if data.empty or not columns:
+        return None
+    data = analysis.select(data[~data.output_layer], spec.where)
+    long = data.melt(id_vars=[spec.x, "seed"], value_vars=columns, var_name="percentile", value_name=spec.metric)
+    long["percentile"] = long["percentile"].str.replace(f"{spec.metric}_p", "", regex=False) + "th"
+    long = long.dropna(subset=[spec.metric])
+    return None if long.empty else plots.layer_statistics(long, spec.x, spec.metric, "percentile", spec.title)
+
+
 # Figure kind (study.Figure.kind) -> f(spec, study, trials, history, records) -> Figure or None.
 FIGURE_KINDS = {"curves": _curves_figure, "metric_vs": _summary_figure, "ratio_vs": _summary_figure,
                 "layers": _layers_figure, "heatmap": heatmaps.heatmap_figure, "mc_curve": _uncertainty_figure,
-                "entropy_histogram": _uncertainty_figure}
+                "entropy_histogram": _uncertainty_figure, "percentiles": _percentiles_figure}
 
 
 def _figures(plan: Plan, trials: pd.DataFrame, summary: pd.DataFrame, history: pd.DataFrame,

@@ -94,3 +94,17 @@ def test_trials_frame_classifies_old_records():
               "history": [{"epoch": 1, "loss": 2.31, "accuracy": 0.1}], "metrics": {"train_accuracy": 0.11},
               "wall_time_s": 1.0, "environment": {"backend": "jax"}}
     assert analysis.trials_frame([record], ["depth"]).status.tolist() == ["collapsed"]
+
+
+def test_learned_fraction_counts_every_finished_run_and_leaves_failed_ones_out():
+    def record(seed, status, history):
+        return {"key": f"k{seed}", "point": {"depth": 4}, "seed": seed, "status": status,
+                "config": {"dataset": "synthetic"}, "history": history, "metrics": {}, "initial_loss": 2.3,
+                "num_classes": 10, "wall_time_s": 1.0, "environment": {"backend": "jax"}}
+    learned = [{"epoch": 1, "loss": 0.5, "accuracy": 0.9}]
+    records = [record(0, "done", learned), record(1, "diverged", [{"epoch": 1, "loss": math.nan, "accuracy": 0.1}]),
+               record(2, "done", learned), record(3, "failed", [])]
+    trials = analysis.trials_frame(records, ["depth"])
+    assert trials.learned_fraction.tolist()[:3] == [1.0, 0.0, 1.0] and math.isnan(trials.learned_fraction[3])
+    row = analysis.summarize_by(trials, ["depth"], ["learned_fraction"]).iloc[0]
+    assert row.learned_fraction_mean == pytest.approx(2 / 3) and row.learned_fraction_n == 3

@@ -102,3 +102,71 @@ def test_random_shift_is_pad_then_crop_per_image_and_identity_at_inference():
         assert len(found) == 1
         offsets.append(found[0])
     assert len(set(offsets)) > 4  # a new offset per image, not one per batch
+
+
+NORM_LAYERS = {"batch": keras.layers.BatchNormalization, "layer": keras.layers.LayerNormalization}
+
+
+def _kinds(model):
+    """The model's layers as short kind names, in order (Dense, norm, act, ...)."""
+    names = {keras.layers.Dense: "dense", keras.layers.Activation: "act", keras.layers.Add: "add",
+             keras.layers.BatchNormalization: "norm", keras.layers.LayerNormalization: "norm",
+             keras.layers.Dropout: "drop"}
+    return [names[type(layer)] for layer in model.layers if type(layer) in names]
+
+
+@pytest.mark.parametrize("name", ["mlp", "residual_mlp"])
+@pytest.mark.parametrize("normalization", sorted(models.NORMALIZATIONS))
+@pytest.mark.parametrize("placement", sorted(models.PLACEMENTS))
+def test_normalization_sits_before_or_after_each_activation(name, normalization, placement):
+    model = models.MODELS[name]((4,), 3, **{**BASE, "depth": 3, "normalization": normalization,
+                                           "normalization_placement": placement})
+    kinds = _kinds(model)
+    if normalization == "none":
+        assert "norm" not in kinds
+    else:
+        wanted = NORM_LAYERS[normalization]
+        assert sum(isinstance(layer, wanted) for layer in model.layers) == 3  # one per hidden layer
+        # every activation is preceded (before) or followed (after) by a normalization layer
+        for index, kind in enumerate(kinds):
+            if kind == "act":
+                neighbour = kinds[index - 1] if placement == "before" else kinds[index + 1]
+                assert neighbour in ("norm", "add") if placement == "before" else neighbour == "norm"
+    assert np.all(np.isfinite(keras.ops.convert_to_numpy(model(np.ones((2, 4), "float32")))))
+
+
+def test_mlp_order_is_dense_norm_activation_per_ioffe_and_szegedy():
+    before = models.build_mlp((4,), 3, **{**BASE, "depth": 1, "normalization": "batch"})
+    after = models.build_mlp((4,), 3, **{**BASE, "depth": 1, "normalization": "layer",
+                                          "normalization_placement": "after"})
+    assert _kinds(before) == ["dense", "norm", "act", "dense"]
+    assert _kinds(after) == ["dense", "act", "norm", "dense"]
+
+
+def test_residual_blocks_add_identity_shortcuts_and_project_where_the_width_changes():
+    model = models.build_residual_mlp((4,), 3, **{**BASE, "depth": 5, "width": 8})
+    assert [layer.name for layer in model.layers if isinstance(layer, keras.layers.Add)] == ["add_1", "add_2"]
+    assert not [layer for layer in model.layers if layer.name.startswith(models.SHORTCUT)]  # same width: identity
+    assert _kinds(model) == ["dense", "act", "dense", "act", "dense", "add", "act", "dense", "act", "dense", "add",
+                             "act", "dense"]
+    widened = models.build_residual_mlp((4,), 3, **{**BASE, "widths": [8, 8, 16, 16, 16]})
+    shortcuts = [layer for layer in widened.layers if layer.name.startswith(models.SHORTCUT)]
+    assert [(layer.name, layer.units, layer.use_bias) for layer in shortcuts] == [("shortcut_1", 16, False)]
+
+
+def test_residual_block_is_the_identity_plus_its_branch():
+    """With the branch's last layer zeroed, each block passes its input through: y = act(0 + x)."""
+    model = models.build_residual_mlp((4,), 3, **{**BASE, "depth": 3, "width": 4, "activation": "relu"})
+    model.get_layer("hidden_3").set_weights([np.zeros((4, 4), "float32"), np.zeros(4, "float32")])
+    x = np.random.default_rng(0).random((5, 4)).astype("float32")
+    first = keras.Model(model.inputs[0], model.get_layer("hidden_1").output)
+    block = keras.Model(model.inputs[0], model.get_layer("add_1").output)
+    stem = np.maximum(keras.ops.convert_to_numpy(first(x)), 0)
+    assert np.allclose(keras.ops.convert_to_numpy(block(x)), stem, atol=1e-6)
+
+
+def test_unknown_normalization_or_placement_is_a_user_error():
+    with pytest.raises(UserError, match="unknown normalization 'batchnorm'.*did you mean 'batch'"):
+        models.build_mlp((4,), 3, **{**BASE, "normalization": "batchnorm"})
+    with pytest.raises(UserError, match="unknown normalization placement 'behind'"):
+        models.build_residual_mlp((4,), 3, **{**BASE, "normalization": "batch", "normalization_placement": "behind"})

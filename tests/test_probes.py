@@ -93,3 +93,52 @@ def test_activation_std_drift_is_the_scale_change_either_way(last_std, drift):
              "backprop_grad_std": 1.0, "dead_fraction": 0.0, "saturated_fraction": 0.0}
             for layer, std in ((1, 1.0), (2, last_std))]
     assert probes.summary_metrics(rows)["activation_std_drift"] == pytest.approx(drift, nan_ok=True)
+
+
+def _one_step(model, x, y):
+    """Each trainable variable's change in one full-batch gradient step of rate 1 (= its gradient)."""
+    before = {v.path: keras.ops.convert_to_numpy(v).copy() for v in model.trainable_variables}
+    model.compile(optimizer=keras.optimizers.SGD(1.0), loss=LOSS)
+    model.train_on_batch(x, y)
+    return {path: value - keras.ops.convert_to_numpy(next(v for v in model.trainable_variables if v.path == path))
+            for path, value in before.items()}
+
+
+@pytest.mark.parametrize("placement", ["before", "after"])
+def test_residual_nets_are_probed_through_their_graph_without_the_shortcuts(tiny_config, splits, placement):
+    """Gradient norms of a residual net (a projection shortcut, layer norm) equal one plain step's."""
+    config = {**tiny_config, "model": "residual_mlp", "widths": [16, 16, 24, 24], "activation": "tanh",
+              "normalization": "layer", "normalization_placement": placement}
+    model = _model(config, splits)
+    x, y = splits.x_train[:64], splits.y_train[:64]
+    rows = probes.measure(model, LOSS, x, y, "tanh")
+    assert [row["layer"] for row in rows] == [1, 2, 3, 4, 5] and rows[-1]["output_layer"]
+    steps = _one_step(model, x, y)
+    names = ["hidden_1", "hidden_2", "hidden_3", "hidden_4", "output"]
+    for row, name in zip(rows, names):
+        assert row["weight_grad_norm"] == pytest.approx(np.linalg.norm(steps[f"{name}/kernel"]), rel=1e-3)
+        assert row["bias_grad_norm"] == pytest.approx(np.linalg.norm(steps[f"{name}/bias"]), rel=1e-3)
+
+
+def test_batch_norm_is_probed_on_batch_statistics_and_its_averages_stay(tiny_config, splits):
+    model = _model({**tiny_config, "depth": 2, "normalization": "batch"}, splits)
+    averages = [keras.ops.convert_to_numpy(v).copy() for v in model.non_trainable_variables]
+    x, y = splits.x_train[:64], splits.y_train[:64]
+    rows = probes.measure(model, LOSS, x, y, "sigmoid")
+    assert all(np.array_equal(a, keras.ops.convert_to_numpy(v))
+               for a, v in zip(averages, model.non_trainable_variables))
+    # the sigmoid's input is the normalized pre-activation: over the batch its median sits near
+    # beta = 0 and its 15th/85th percentiles near -1/+1 std (gamma = 1)
+    for row in rows[:-1]:
+        assert row["act_input_p15"] < row["act_input_p50"] < row["act_input_p85"]
+        assert -1.5 < row["act_input_p15"] < -0.5 and 0.5 < row["act_input_p85"] < 1.5
+    # a hidden Dense bias before BN gets no gradient in training mode (BN removes the mean)
+    assert rows[0]["bias_grad_norm"] < 1e-5 < rows[0]["weight_grad_norm"]
+
+
+def test_probing_a_batch_normalized_net_does_not_change_training(tiny_config):
+    config = {**tiny_config, "depth": 2, "epochs": 2, "normalization": "batch", "dropout": 0.2}
+    probed = train.train({**config, "probe_examples": 50})
+    plain = train.train(config)
+    assert [row["loss"] for row in probed["history"]] == [row["loss"] for row in plain["history"]]
+    assert {"act_input_p15", "act_input_p50", "act_input_p85"} <= set(probed["probes"][0])
