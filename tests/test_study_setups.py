@@ -1,5 +1,6 @@
 """Each study runs the experiment its source describes (issue 13): one check per setup fix, each of
 which fails on the setup it replaced."""
+import keras
 import numpy as np
 import pytest
 
@@ -93,3 +94,23 @@ def test_optimizers_study_centres_its_inputs_on_the_training_split():
 def test_a_sigmoid_net_that_never_trains_within_the_budget_counts_as_losing_with_depth():
     rule = next(r for r in STUDIES["activations"].rules if r.kind == "better" and r.metric == "test_accuracy")
     assert rule.b == {"activation": "sigmoid", "network": "5x100", "init": "recommended"} and rule.runs == "finished"
+
+
+def test_residual_study_pairs_each_plain_net_with_a_residual_twin_of_the_same_parameters():
+    for depth in (3, 9):
+        plain, residual = (build_model({**trials("residual", model=model, depth=depth, seed=0)[0].config,
+                                        "dataset": "synthetic"}, datasets.load("synthetic"))
+                           for model in ("plain", "residual"))
+        assert plain.count_params() == residual.count_params()
+        assert sum(isinstance(layer, keras.layers.Add) for layer in residual.layers) == (depth - 1) // 2
+
+
+@pytest.mark.parametrize("clipping, argument, value", [("value_0.1", "clipvalue", 0.1),
+                                                         ("global_norm_5", "global_clipnorm", 5.0),
+                                                         ("global_norm_1", "global_clipnorm", 1.0)])
+def test_clipping_study_reaches_the_keras_optimizer_arguments(clipping, argument, value):
+    config = {**trials("clipping", clipping=clipping, learning_rate=1.0, seed=0)[0].config, "dataset": "synthetic"}
+    model = compiled_model(config, datasets.load("synthetic"), fast=False)
+    assert getattr(model.optimizer, argument) == value
+    others = {"clipvalue", "clipnorm", "global_clipnorm"} - {argument}
+    assert all(getattr(model.optimizer, name) is None for name in others)

@@ -1,0 +1,78 @@
+"""He et al. (2016): the degradation problem, scaled down to MLPs on the embedded digits."""
+from suite.study import Figure, Rule, Study
+
+DEPTHS = [3, 5, 9, 17, 33]  # hidden layers: a plain first layer and 1, 2, 4, 8, 16 blocks of two
+SHALLOW, DEEPEST = 5, 33
+MODELS = {"plain": {"model": "mlp"}, "residual": {"model": "residual_mlp"}}
+PLAIN = "plain networks' training error rises with depth beyond a point"
+RESIDUAL = ("residual networks' training error does not rise with depth (by under 1/10 of the plain nets' rise), "
+            "and the deepest beats its plain twin")
+
+
+def net(model, depth):
+    return {"model": model, "depth": depth}
+
+
+STUDY = Study(
+    name="residual",
+    claim="Deeper plain MLPs reach a higher training error than shallower ones (degradation), while residual "
+          "MLPs of the same width and depth do not.",
+    source="He, Zhang, Ren & Sun, 'Deep Residual Learning for Image Recognition', CVPR 2016: Figure 1 (plain "
+           "nets of 20 and 56 layers on CIFAR-10), Figure 4 and Table 2 (plain vs residual nets of 18 and 34 "
+           "layers on ImageNet); lecture decks 003 ('Residual Connection') and 004 ('skip connections')",
+    base={"width": 64, "activation": "relu", "kernel_initializer": "he_normal", "normalization": "batch",
+          "normalization_placement": "before", "block_layers": 2, "optimizer": "momentum", "learning_rate": 0.05,
+          "batch_size": 64, "keep_weights": "last", "probe_examples": 500},
+    axes={"model": MODELS, "depth": DEPTHS},
+    profiles={
+        "smoke": {"dataset": "synthetic", "epochs": 2, "seeds": 2, "probe_examples": 50, "width": 16,
+                  "only": ({"depth": [3, 5]},)},
+        "quick": {"dataset": "mnist_10k", "epochs": 10, "seeds": 3},
+        "paper": {"dataset": "mnist", "epochs": 30, "seeds": 3},
+    },
+    metrics=("train_accuracy", "test_accuracy", "final_train_loss", "learned_fraction"),
+    rules=(
+        Rule("better", net("plain", SHALLOW), net("plain", DEEPEST), metric="train_accuracy", margin=0.01,
+             runs="finished", claim=PLAIN,
+             says=f"plain: {SHALLOW} hidden layers fit the training set better than {DEEPEST} (by > 1 point)"),
+        Rule("increasing", {"model": "plain"}, metric="train_accuracy", margin=0.5, runs="finished",
+             along=("depth", [d for d in reversed(DEPTHS) if d >= SHALLOW]), claim=PLAIN,
+             says=f"plain: training accuracy falls steadily with depth from {SHALLOW} to {DEEPEST} hidden layers"),
+        Rule("small_vs_gap", net("residual", SHALLOW), net("residual", DEEPEST), metric="train_accuracy", margin=0.1,
+             gap=(net("plain", SHALLOW), net("plain", DEEPEST)), claim=RESIDUAL,
+             says=f"residual: the training accuracy lost from {SHALLOW} to {DEEPEST} hidden layers is under 1/10 "
+                  f"of what the plain net loses"),
+        Rule("better", net("residual", DEEPEST), net("plain", DEEPEST), metric="train_accuracy", margin=0.01,
+             runs="finished", claim=RESIDUAL,
+             says=f"{DEEPEST} hidden layers: the residual net fits the training set better than the plain one"),
+    ),
+    figures=(
+        Figure("training_error_vs_depth", "metric_vs", "train_accuracy", x="depth", hue="model", as_error=True,
+               title="Training error vs depth (He et al. Fig. 1 / Table 2, as MLPs)"),
+        Figure("test_error_vs_depth", "metric_vs", "test_accuracy", x="depth", hue="model", as_error=True,
+               title="Test error vs depth"),
+        Figure("training_curves", "curves", "loss", x="step", hue="model", where={"depth": DEEPEST},
+               title=f"Training loss, {DEEPEST} hidden layers (He et al. Fig. 4 style)"),
+        *(Figure(f"gradient_by_layer_{model}", "layers", "weight_grad_norm", x="layer", hue="depth",
+                 where={"model": model, "epoch": 0}, log_y=True,
+                 title=f"{model}: ||dC/dW|| per hidden layer at initialization") for model in MODELS),
+        Figure("gradient_by_layer_deepest_trained", "layers", "weight_grad_norm", x="layer", hue="model",
+               where={"depth": DEEPEST, "epoch": 1}, log_y=True,
+               title=f"{DEEPEST} hidden layers: ||dC/dW|| per layer after the first epoch"),
+    ),
+    notes="He et al.'s degradation experiment as MLPs: plain nets are the mlp of 3, 5, 9, 17 and 33 hidden layers "
+          "of 64 ReLU units; their residual twins (residual_mlp) add an identity shortcut around every two "
+          "layers after the first (1 to 16 blocks), with no extra parameters, as the paper's Fig. 4 pairs. As in "
+          "the paper: He-normal weights, batch normalization after each Dense layer and before the activation, "
+          "the block's last activation after the addition, SGD with momentum 0.9. What differs: 7,000 "
+          "mnist_10k training images (quick) or MNIST's 50,000 (paper) instead of ImageNet or CIFAR-10; "
+          "fully connected layers instead of 3x3 convolutions; a constant rate of 0.05 on batches of 64 for 10 "
+          "epochs (1,100 steps; paper profile: 30 epochs, 23,400 steps) instead of 0.1 divided by 10 on "
+          "plateaus over 600,000 steps; no weight decay or augmentation. Training error is 1 - the training "
+          "accuracy of the last weights on the whole training split. Gradient norms are the layer probe's "
+          "||dC/dW|| per hidden layer on 500 training images (BN on their batch statistics), before training "
+          "and after each epoch. He et al.'s own numbers (Table 2: ImageNet top-1 error of plain and residual "
+          "nets of 18 and 34 layers) are not shown beside ours: the paper's text could not "
+          "be read here (only a secondary page quoting Table 2), and ImageNet CNN errors say nothing about "
+          "digit MLPs; what carries over is the direction the rules judge.",
+)
