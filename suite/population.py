@@ -233,10 +233,13 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
     interrupt.check()
     outcomes = []
     variables = template.trainable_variables + template.non_trainable_variables
+    # EarlyStopping restores the model's weights only: random-generator states stay where training
+    # left them (MC-dropout passes after training draw from there)
+    restored = {id(v) for v in template.weights}
     for member, config in enumerate(configs):
         kept = best if config["keep_weights"] == "best_dev" else last
-        for target, value in zip(variables, kept, strict=True):
-            target.assign(jnp.array(value[member]))
+        for target, value, final in zip(variables, kept, last, strict=True):
+            target.assign(jnp.array((value if id(target) in restored else final)[member]))
         outcome = train.finish(config, template, splits[member], rows[member], diverged[member],
                                initial_losses[member], started, evaluate_test=evaluate_test)
         outcomes.append(outcome)
