@@ -15,3 +15,12 @@ def tiny_config():
     """A trial config that trains in about a second on the synthetic dataset."""
     return {**DEFAULTS, "dataset": "synthetic", "epochs": 2, "batch_size": 50, "width": 16,
             "seed": 0}
+
+
+@pytest.fixture
+def per_trial(monkeypatch):
+    """Trials train one at a time, through ``suite.train.train``, which the test replaces: the
+    population path (``suite.population``) trains without calling it."""
+    from suite import population
+
+    monkeypatch.setattr(population, "default_size", lambda *args, **kwargs: 1)

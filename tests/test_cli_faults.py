@@ -133,7 +133,7 @@ def test_malformed_input_is_one_line_exit_2_and_changes_nothing(argv, env, messa
     assert checksum(workdir) == before  # nothing under results/ or the store created or changed
 
 
-def test_a_selection_writes_its_own_report_and_retries_count_in_words(workdir, monkeypatch, capsys):
+def test_a_selection_writes_its_own_report_and_retries_count_in_words(workdir, monkeypatch, capsys, per_trial):
     real = train.train
 
     def breaks(config, **kwargs):

@@ -85,7 +85,7 @@ def test_divergence_is_a_cell_not_a_number(tmp_path, capsys):
     assert "| diverged" in readme
 
 
-def test_a_failing_trial_exits_1_with_a_summary_and_a_rerun_retries(tmp_path, capsys, monkeypatch):
+def test_a_failing_trial_exits_1_with_a_summary_and_a_rerun_retries(tmp_path, capsys, monkeypatch, per_trial):
     real = train.train
 
     def breaks_depth_3(config, **kwargs):
