@@ -12,12 +12,15 @@ at the next check, within one epoch. ``main`` turns it into exit code 128 + the 
 from __future__ import annotations
 
 import signal
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 NAMES = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated (SIGTERM)"}
 _received: list[int] = []
+_first: list[float] = [0.0]  # when the first stop signal came (monotonic s)
+REPEAT_S = 2.0  # a second stop signal within this is the same stop (see _handler)
 
 
 class Stopped(KeyboardInterrupt):
@@ -41,7 +44,12 @@ def _swallowing(frame) -> bool:
 
 def _handler(signum, frame) -> None:
     if signum != signal.SIGALRM:
+        if _received and time.monotonic() - _first[0] < REPEAT_S:
+            # The same stop again: a local worker gets the terminal's signal to the process group and
+            # then its launcher's relay; raising twice would cut through the first one's handling.
+            return
         _received.append(signum)
+        _first[:] = [time.monotonic()]
     elif not _received:
         return
     if _deferring:  # raised when the block ends (``deferred``)
