@@ -49,10 +49,13 @@ def main():
         root = Path(tempfile.mkdtemp(prefix="suite-concurrent-"))
         trials = root / "runs" / "depth" / "smoke" / "trials"
         trials.mkdir(parents=True)
-        for key in keys[repetition % 3:][:args.stale]:  # a dead process's claim, as a SIGKILL leaves it
-            (trials / f"{key}.claim").write_text(f"{socket.gethostname()} {dead_pid()} 1")
-            old = time.time() - 60
-            os.utime(trials / f"{key}.claim", (old, old))
+        for index, key in enumerate(keys[repetition % 3:][:args.stale]):
+            # Stale claims as the suite writes them (suite.leases): a SIGKILLed process's, whose lease
+            # has not run out yet (its process on this host has ended), and one whose lease expired.
+            expires = time.time() + (600 if index % 2 else -60)
+            (trials / f"{key}.claim").write_text(json.dumps({
+                "host": socket.gethostname(), "pid": dead_pid(), "start": "1", "worker": "dead",
+                "token": f"stale{index}", "lease_s": 120.0, "expires": expires}))
         command = [sys.executable, "-m", "suite.cli", "run", *PLAN, "--runs-dir", str(root / "runs"),
                    "--results-dir", str(root / "results")]
         started = time.monotonic()
