@@ -29,3 +29,12 @@ def test_a_later_signal_stops_again(monkeypatch):
             with pytest.raises(interrupt.Stopped):
                 os.kill(os.getpid(), signal.SIGINT)
                 time.sleep(1)
+
+
+def test_a_stop_ends_with_its_block():
+    with interrupt.handled():
+        with pytest.raises(interrupt.Stopped):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+    assert interrupt.received() is None
+    interrupt.check()  # code outside a handled block (the runner called directly) goes on
