@@ -12,7 +12,9 @@ NEEDS_CACHE = ["mnist", "cifar10"]
 
 
 def test_registry_is_covered():
-    assert set(OFFLINE + NEEDS_CACHE + ["fashion_mnist"]) == set(datasets.DATASETS)
+    from suite import toy_data  # the small generated / bundled sets: tests/test_toy_data.py
+
+    assert set(OFFLINE + NEEDS_CACHE + ["fashion_mnist"] + list(toy_data.LOADERS)) == set(datasets.DATASETS)
 
 
 @pytest.mark.parametrize("name", OFFLINE)
