@@ -10,7 +10,7 @@ def stored_keys(runs):
     return {path.stem for path in (runs / "hpo_algorithms").rglob("trials/*.json")}
 
 
-def test_killed_comparison_resumes_without_retraining_a_stored_trial(tmp_path, monkeypatch):
+def test_killed_comparison_resumes_without_retraining_a_stored_trial(tmp_path, monkeypatch, per_trial):
     dirs = ["--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")]
     argv = ["run", "hpo_algorithms", "--profile", "smoke", "--seeds", "1", *dirs]
     real, trained = suite.train.train, []
