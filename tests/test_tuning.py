@@ -54,7 +54,7 @@ def test_every_tuner_searches_on_smoke(name, tuner, tmp_path):
         assert (out / png).stat().st_size > 0
 
 
-def test_a_rerun_replays_the_search_from_the_store(tmp_path, monkeypatch, capsys):
+def test_a_rerun_replays_the_search_from_the_store(tmp_path, monkeypatch, capsys, per_trial):
     calls = Counter()
     real = train.train
 
@@ -84,7 +84,7 @@ def test_a_rerun_replays_the_search_from_the_store(tmp_path, monkeypatch, capsys
                                   before.drop(columns="finished_at"))
 
 
-def test_nuisance_is_tuned_per_scientific_value_before_the_seeds(tmp_path, monkeypatch):
+def test_nuisance_is_tuned_per_scientific_value_before_the_seeds(tmp_path, monkeypatch, per_trial):
     import dataclasses
 
     study = dataclasses.replace(
