@@ -133,7 +133,10 @@ def test_run_across_three_hosts_survives_a_killed_worker(cluster):
     records = {path.stem: json.loads(path.read_text()) for path in trials.glob("*.json")}
     assert len(records) == 10 and all(r["status"] in FINISHED for r in records.values())
     assert not list(trials.glob("*.claim"))
-    assert records[lost]["worker"] == "wA" and "is lost" in err_c  # handed out again, A trained it
+    # B died holding `lost`: either before storing it (the chief hands it out again, A trains it) or
+    # between storing a trial and reporting it (the chief ends that trial for B); both are recoveries.
+    assert records[lost]["status"] in FINISHED
+    assert "is lost" in err_c or "never reported it" in err_c, err_c
     assert {r["worker"] for r in records.values()} == {"wA", "wB"}  # B stored some before it died
     assert "0 failed, 0 missing" in out_c
     readme = (cluster.tmp / "results" / "depth" / "smoke" / "README.md").read_text()

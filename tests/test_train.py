@@ -92,7 +92,7 @@ def test_builders_get_config_keys_by_their_signature(tiny_config):
     config = {**tiny_config, "weight_decay": 1e-3, "l2_lambda": 6.0, "conv_filters": [3]}
     mlp = model_arguments(models.build_mlp, config, n_train=600)
     assert set(mlp) == {"depth", "width", "widths", "activation", "kernel_initializer", "bias_initializer", "l2",
-                        "dropout", "l1", "max_norm", "input_dropout"}
+                        "dropout", "l1", "max_norm", "input_dropout", "normalization", "normalization_placement"}
     assert mlp["l2"] == pytest.approx(6.0 / 1200 + 1e-3 / 2)  # Nielsen's lambda/(2n) plus wd/2
     cnn = model_arguments(models.build_cnn, config, n_train=600)
     assert cnn["conv_filters"] == [3] and "random_crop" in cnn
