@@ -84,8 +84,9 @@ STUDY = Study(
           "the last weights); Fig. 1b/c plot the 15th, 50th and 85th percentiles, over 500 training images, of "
           "the input of the first sigmoid of hidden layer 3 (the paper: 'a typical sigmoid'), measured by the "
           "layer probe before training and after every epoch, BN using those images' batch statistics. "
-          "Figure 1 gives curves only and its numbers are not in any text we could read: no published "
-          "numbers are shown. LayerNorm (Ba et al. 2016, Keras LayerNormalization) sits where BN does; dropout "
+          "Sec. 4.1's text (read in transcriptions of arXiv:1502.03167) gives the setup and no accuracy, and "
+          "Figure 1 gives curves only: no published numbers are shown. "
+          "LayerNorm (Ba et al. 2016, Keras LayerNormalization) sits where BN does; dropout "
           "(rate 0.2) follows every hidden activation. At a fixed number of epochs a smaller batch takes more "
           "steps, so the batch-size comparison is BN against LayerNorm at each size, not sizes against each "
           "other.",
