@@ -20,8 +20,11 @@ def save_model(model, path: Path) -> None:
     """``model.save`` into a temporary file beside ``path``, then rename it (never half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.stem}.{os.getpid()}.keras")
+    from suite.without_tensorflow import tensorflow_unused
+
     try:
-        model.save(temporary)
+        with tensorflow_unused():  # Keras's saving would import TensorFlow to rule out its types
+            model.save(temporary)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

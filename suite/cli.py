@@ -286,7 +286,6 @@ def _run(args, argv: list[str], train: bool) -> int:
 
 def _run_started(args, argv: list[str], train: bool, started) -> int:
     from suite import hpo, runner, search
-    from suite.report import write_report
 
     plan = _plan(args)
     runner.validate(plan)  # before anything is tuned, trained or written
@@ -315,6 +314,8 @@ def _run_started(args, argv: list[str], train: bool, started) -> int:
                             population_size=1 if args.no_population else args.population)
         if args.role == "worker":
             return 0
+    from suite.report import write_report  # plotting loads only where a report is written
+
     records, comparison = hpo.report_parts(plan, runner.stored_records(plan, store), args.runs_dir)
     _check_writable(out)
     write_report(plan, records, out, searches=search.nuisance_records(plan, args.runs_dir),
@@ -360,6 +361,10 @@ def _main(argv: list[str]) -> int:
         if getattr(args, "quiet", False):
             os.environ["SUITE_QUIET"] = "1"  # read by the progress lines; workers inherit it
         hide_library_noise(getattr(args, "verbose", False))
+        if "KERAS_BACKEND" not in os.environ and importlib.util.find_spec("jax"):
+            # Commands that train nothing may still import Keras (a study module imports
+            # keras-tuner): on JAX, as `auto` would choose, not TensorFlow, Keras's own default.
+            os.environ["KERAS_BACKEND"] = "jax"
         if args.command == "list":
             return _list()
         from suite.commands import COMMANDS, main as command_main

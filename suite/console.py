@@ -2,10 +2,11 @@
 
 TensorFlow, XLA and absl write start-up banners and warnings ("Could not find cuda drivers",
 "oneDNN custom operations are on", a cuInit error) straight to file descriptor 2 while
-TensorFlow's shared libraries load, before any Python-level logging setting applies. Keras
-imports TensorFlow even on the JAX backend (``keras.utils.set_random_seed`` seeds it), so the
-suite loads it once up front with that descriptor pointed at /dev/null, and sets the log levels
-TensorFlow, gRPC and absl read afterwards.
+TensorFlow's shared libraries load, before any Python-level logging setting applies. On the
+TensorFlow backend the suite loads it once up front with that descriptor pointed at /dev/null,
+and sets the log levels TensorFlow, gRPC and absl read afterwards. On the JAX backend TensorFlow
+is not loaded at all (several seconds of start-up): Keras would import it only to seed it and
+to rule out its types when saving a model (``suite.without_tensorflow``).
 """
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ def _descriptor_2_silenced():
 
 def hide_library_noise(verbose: bool, load_tensorflow: bool = False) -> None:
     """Before Keras is imported: library log levels down, and with ``load_tensorflow`` (once
-    KERAS_BACKEND is set: TensorFlow imports Keras) TensorFlow loaded silently. With ``verbose``
-    everything is left as the libraries print it."""
+    KERAS_BACKEND is set: TensorFlow imports Keras) TensorFlow loaded silently when it is the
+    backend. With ``verbose`` everything is left as the libraries print it."""
     if verbose:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # errors too: the suite reports its own
@@ -54,7 +55,8 @@ def hide_library_noise(verbose: bool, load_tensorflow: bool = False) -> None:
     warnings.filterwarnings("ignore")
     logging.getLogger("absl").setLevel(logging.ERROR)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    if load_tensorflow and "tensorflow" not in sys.modules and importlib.util.find_spec("tensorflow") is not None:
+    if (load_tensorflow and os.environ.get("KERAS_BACKEND") == "tensorflow" and "tensorflow" not in sys.modules
+            and importlib.util.find_spec("tensorflow") is not None):
         with _descriptor_2_silenced():
             import tensorflow
 

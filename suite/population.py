@@ -30,7 +30,7 @@ import keras
 import numpy as np
 
 from suite import config as config_schema
-from suite import interrupt, train
+from suite import interrupt, train, without_tensorflow
 
 
 def unsupported(config: dict, fast: bool = True, keep_model: bool = False) -> str | None:
@@ -136,11 +136,11 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
     if len({group_key(config) for config in configs}) != 1:
         raise ValueError("a population's trials must differ only in " + ", ".join(sorted(varying_keys(configs[0]))))
     first, size = configs[0], len(configs)
-    keras.utils.set_random_seed(first["seed"])
+    without_tensorflow.set_random_seed(first["seed"])
     template = train.compiled_model(first, train.trial_splits(first), fast=True)
     splits, initial, optimizer_states, initial_losses = [], [], [], []
     for config in configs:  # the same draws, in the same order, as suite.train.train
-        keras.utils.set_random_seed(config["seed"])
+        without_tensorflow.set_random_seed(config["seed"])
         member_splits = train.trial_splits(config)
         fresh = train.build_model(config, member_splits)
         steps = train.steps_per_epoch(len(member_splits.y_train), config["batch_size"])

@@ -19,7 +19,8 @@ from collections.abc import Callable
 
 import keras
 
-from suite import datasets, epoch_scan, folds, interrupt, losses, outcomes, plugins, probes, tasks, uncertainty
+from suite import (datasets, epoch_scan, folds, interrupt, losses, outcomes, plugins, probes, tasks, uncertainty,
+                   without_tensorflow)
 from suite.errors import UserError, lookup
 from suite.models import MODELS, OUTPUT_LOSSES
 from suite.optim import (build_lr_callback, build_momentum_schedule, build_optimizer, build_schedule,
@@ -236,7 +237,7 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     """
     started = time.perf_counter()
     _enable_determinism()
-    keras.utils.set_random_seed(config["seed"])
+    without_tensorflow.set_random_seed(config["seed"])
     splits = trial_splits(config)
     model = compiled_model(config, splits, fast)
     eval_batch = min(EVAL_BATCH, len(splits.y_dev), len(splits.y_test))
@@ -246,7 +247,7 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
                                         batch_size=eval_batch, verbose=0, return_dict=True)["loss"])
     # Building a new model draws from the global generators and reusing one does not: reseed so
     # the data order is the same either way.
-    keras.utils.set_random_seed(config["seed"])
+    without_tensorflow.set_random_seed(config["seed"])
     log = EpochLog(progress)
     callbacks = [StopOnSignal(), log]
     lookup(KEEP_WEIGHTS, config["keep_weights"], "keep_weights")

@@ -1,3 +1,5 @@
+import importlib.util
+import os
 import subprocess
 import sys
 
@@ -82,3 +84,25 @@ def test_console_exits_with_mains_code_and_a_stop_during_the_exit_gives_130(code
                               "signal.SIGINT) or time.sleep(30))\ncli.console()"],
                              capture_output=True, text=True, timeout=20)
     assert stopped.returncode == 130, stopped.stderr
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="the JAX backend is not installed")
+def test_the_jax_path_never_imports_tensorflow(tmp_path):
+    """`suite list` and a smoke run with its report (and a saved model's Keras serialization):
+    no TensorFlow on the JAX backend; seaborn only once a report is written (suite.without_tensorflow)."""
+    code = ("import sys\nfrom suite import cli\n"
+            "assert cli.main(['list', '--quiet']) == 0\n"
+            "print('list', 'tensorflow' in sys.modules, 'seaborn' in sys.modules)\n"
+            f"assert cli.main(['run', 'depth', '--profile', 'smoke', '--seeds', '1', '--set', 'epochs=1', "
+            f"'--runs-dir', {str(tmp_path / 'runs')!r}, '--results-dir', {str(tmp_path / 'out')!r}, '--quiet']) == 0\n"
+            "import keras\nfrom suite import artifacts\n"
+            f"artifacts.save_model(keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]), "
+            f"__import__('pathlib').Path({str(tmp_path / 'm.keras')!r}))\n"
+            "print('run', 'tensorflow' in sys.modules, 'seaborn' in sys.modules)\n")
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}  # the CLI's own choice: auto
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    marks = [line for line in result.stdout.splitlines() if line.startswith(("list ", "run "))]
+    assert marks == ["list False False", "run False True"], result.stdout
+    assert result.stderr == ""  # no library banners either
+    assert (tmp_path / "m.keras").stat().st_size > 0
