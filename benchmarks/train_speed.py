@@ -1,6 +1,8 @@
-"""Speed benchmark: the depth grid (5 networks x seeds, mini-batch 10, mnist_10k) four ways.
+"""Speed benchmark: the depth grid (5 networks x seeds, mini-batch 10, mnist_10k) five ways.
 
   A  a plain user loop: keras.Sequential + compile + fit(batch_size=10) per trial, TF backend
+  K  a keras-tuner user: a keras_tuner.GridSearch over depth x seed calling model.fit per trial,
+     one process, TF backend (benchmarks/tuner_keras.py; the same networks as A)
   B  the suite, one worker, default settings (JAX backend when installed)
   C  the suite with --workers 2
   D  the suite on the TensorFlow backend (its fast path: XLA, whole epochs per execution)
@@ -10,7 +12,9 @@ on a first run) and warm (the cache the cold run left, as on every later run of 
 
 Each arm is a fresh process, timed end to end (imports included, as a user would see it); the arms
 are interleaved over rounds so machine noise hits them alike. Writes results/benchmarks/.
-Run:  python benchmarks/train_speed.py [--epochs 5] [--seeds 3] [--rounds 2]
+Run:  python benchmarks/train_speed.py [--epochs 5] [--seeds 3] [--rounds 2] [--arms A,K,B,...]
+      [--memory-trials 200] [--out DIR]   (a quick check: --epochs 1 --seeds 1 --rounds 1
+      --memory-trials 0 --out /tmp/speed)
 """
 import argparse
 import json
@@ -88,10 +92,10 @@ def run_arm(arm: str, epochs: int, seeds: int, scratch: Path, round_index: int) 
     env.pop("JAX_COMPILATION_CACHE_DIR", None)
     # A cold run starts from an empty cache; its warm twin reuses what the cold run left.
     env["SUITE_COMPILATION_CACHE"] = str(scratch / f"jax-cache-{arm[0]}-{round_index}")
-    if arm == "A":
+    if arm in ("A", "K"):
         env["KERAS_BACKEND"] = "tensorflow"
-        wall, peak, out = timed([sys.executable, "benchmarks/plain_keras.py", "--epochs", str(epochs),
-                                 "--seeds", str(seeds)], env)
+        script = {"A": "benchmarks/plain_keras.py", "K": "benchmarks/tuner_keras.py"}[arm]
+        wall, peak, out = timed([sys.executable, script, "--epochs", str(epochs), "--seeds", str(seeds)], env)
         trials = [dict(json.loads(line), backend="tensorflow") for line in out.splitlines() if line.startswith("{")]
     else:
         runs = Path(tempfile.mkdtemp(dir=scratch))
@@ -102,7 +106,7 @@ def run_arm(arm: str, epochs: int, seeds: int, scratch: Path, round_index: int) 
         trials = suite_trials(runs)
     steady = np.median([t for trial in trials for t in trial["epoch_times"][1:]])
     fixed = np.median([trial["wall_time_s"] - epochs * steady for trial in trials])
-    if arm == "A":  # one process, trials back to back
+    if arm in ("A", "K"):  # one process, trials back to back
         span = sum(trial["wall_time_s"] for trial in trials)
     else:  # from the first trial's start to the last trial's end, over all workers
         span = max(t["finished"] for t in trials) - min(t["finished"] - t["wall_time_s"] for t in trials)
@@ -117,7 +121,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--arms", default="A,B,Bwarm,C,Cwarm,D")
+    parser.add_argument("--arms", default="A,K,B,Bwarm,C,Cwarm,D")
     parser.add_argument("--memory-trials", type=int, default=200)
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "benchmarks")
     args = parser.parse_args()
@@ -173,7 +177,9 @@ def write(results: list[dict], memory: dict | None, args) -> None:
                                      peak_rss_mb=("peak_rss_mb", "max")).reset_index()
     base = table.set_index("arm").loc["A", "model_epochs_per_s"] if "A" in set(table.arm) else np.nan
     table["ratio_to_A"] = table.model_epochs_per_s / base
-    names = {"A": "A: plain keras fit, TF", "B": "B: suite, 1 worker (default), cold cache",
+    if "K" in set(table.arm):
+        table["ratio_to_K"] = table.model_epochs_per_s / table.set_index("arm").loc["K", "model_epochs_per_s"]
+    names = {"A": "A: plain keras fit, TF", "K": "K: keras-tuner GridSearch calling fit, TF", "B": "B: suite, 1 worker (default), cold cache",
              "Bwarm": "B: suite, 1 worker (default), warm cache", "C": "C: suite, --workers 2, cold cache",
              "Cwarm": "C: suite, --workers 2, warm cache", "D": "D: suite, TF backend"}
     table.insert(1, "what", table.arm.map(names))
@@ -198,11 +204,13 @@ def write(results: list[dict], memory: dict | None, args) -> None:
              f"arms interleaved over {args.rounds} rounds; medians over rounds. Device: {device}; "
              f"{os.cpu_count()} CPUs.", "",
              table.to_markdown(index=False, floatfmt=".3g"), "",
-             "- `model_epochs_per_s`: trained model-epochs per wall-clock second of the whole command.",
+             "- `model_epochs_per_s`: trained model-epochs per wall-clock second of the whole command; "
+             "`ratio_to_A` / `ratio_to_K`: that rate over arm A's (plain `fit`) / arm K's (keras-tuner).",
              "- `steady_epoch_s`: median epoch time after the first (training plus the dev evaluation).",
              "- `fixed_cost_per_model_s`: median per trial of its wall time minus epochs x the steady epoch "
              "time (building, compiling, the first epoch's tracing, testing).",
-             "- `training_span_s`: from the first trial's start to the last trial's end (all workers); "
+             "- `training_span_s`: from the first trial's start to the last trial's end (all workers; A and K: "
+             "their trials' wall times summed, a trial running from its model's build to its test evaluation); "
              "`outside_trials_s`: wall time outside it (imports, start-up, planning, writing the report); "
              "`epochs_s`: trials x epochs x the steady epoch time, the training proper (summed over workers).",
              "- `peak_rss_mb`: peak resident memory of the process tree (all workers).", "",
