@@ -14,8 +14,8 @@ plan, read the store, write the report with its figures) in three arms, interlea
 Phases, from timestamps in the child: interpreter start (parent's spawn to the child's first
 line), `import suite.cli`, libraries (backend choice, Keras, keras-tuner and the suite's modules,
 up to planning), planning (`cli._plan`: expand the study into trials), report (reading the store
-and writing results/: tables, verdicts, figures), exit (the rest of the process's wall time:
-interpreter shut-down). Also the heavy libraries each arm has imported.
+and writing results/: tables, verdicts, figures), exit (the rest of the process's wall time: the
+exit handlers, as `suite` ends, without the interpreter's teardown). Also the heavy libraries each arm has imported.
 Medians over rounds. Writes results/benchmarks/startup.md.
 Run:  python benchmarks/startup.py [--rounds 5]
 """
@@ -43,7 +43,7 @@ GRID = ["depth", "--seeds", "3", "--set", "epochs=1"]
 CHILD = r"""
 import json, os, sys, time
 first = time.time()
-arm, spawned, runs = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+arm, spawned, runs, grid, libraries = sys.argv[1], float(sys.argv[2]), sys.argv[3], *map(json.loads, sys.argv[4:6])
 marks = {"start": time.perf_counter()}
 from suite import cli
 marks["cli"] = time.perf_counter()
@@ -62,12 +62,18 @@ def timed_plan(args):
     marks["plan"] = time.perf_counter()
     return result
 cli._plan = timed_plan
-code = cli.main(["report", *json.loads(sys.argv[4]), "--runs-dir", runs, "--results-dir", runs + "/out", "--quiet"])
-marks["report"] = time.perf_counter()
-print(json.dumps({"code": code, "interpreter_s": first - spawned,
-                  "import_cli_s": marks["cli"] - marks["start"], "libraries_s": marks["libraries"] - marks["cli"],
-                  "plan_s": marks["plan"] - marks["libraries"], "report_s": marks["report"] - marks["plan"],
-                  "imported": [m for m in json.loads(sys.argv[5]) if m in sys.modules]}))
+main = cli.main
+def timed_main(argv=None):
+    code = main(argv)
+    marks["report"] = time.perf_counter()
+    print(json.dumps({"code": code, "interpreter_s": first - spawned,
+                      "import_cli_s": marks["cli"] - marks["start"], "libraries_s": marks["libraries"] - marks["cli"],
+                      "plan_s": marks["plan"] - marks["libraries"], "report_s": marks["report"] - marks["plan"],
+                      "imported": [m for m in libraries if m in sys.modules]}))
+    return code
+cli.main = timed_main
+sys.argv = ["suite", "report", *grid, "--runs-dir", runs, "--results-dir", runs + "/out", "--quiet"]
+cli.console()  # as the `suite` command ends: atexit handlers, then no interpreter teardown
 """
 
 
@@ -131,8 +137,9 @@ def write(frame: pd.DataFrame, args, load_before, load_after) -> None:
              "- Phases: `interpreter_s` spawn to the child's first line; `import_cli_s` `import suite.cli`; "
              "`libraries_s` from there to planning (backend, Keras, keras-tuner, the suite's modules); `plan_s` "
              "expanding the study into trials; `report_s` reading the store and writing the report (tables, "
-             "verdicts, figures); `exit_s` the rest (interpreter shut-down); `process_s` the whole process as the "
-             "parent saw it.", "",
+             "verdicts, figures); `exit_s` the rest (exit handlers; `suite` skips the interpreter's teardown); "
+             "`process_s` the whole process as the parent saw it. Each column is its own median over rounds, so "
+             "the phases need not add up to `process_s` exactly.", "",
              table.reset_index().to_markdown(index=False, floatfmt=".2f"), "",
              "Heavy libraries imported by the end of the command:", "",
              *[f"- `{arm}`: {names}" for arm, names in imported.items()], "",
