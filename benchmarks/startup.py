@@ -113,7 +113,7 @@ def main():
     for round_index in range(args.rounds):
         arms = ARMS[round_index % len(ARMS):] + ARMS[:round_index % len(ARMS)]  # rotated per round
         for arm in arms:
-            rows.append(run_child(arm, runs))
+            rows.append({**run_child(arm, runs), "round": round_index})
             print(f"round {round_index} {arm}: {rows[-1]['process_s']:.2f} s", flush=True)
     load_after = os.getloadavg()
     write(pd.DataFrame(rows), args, load_before, load_after)
@@ -123,6 +123,7 @@ def write(frame: pd.DataFrame, args, load_before, load_after) -> None:
     phases = ["interpreter_s", "import_cli_s", "libraries_s", "plan_s", "report_s", "exit_s", "process_s"]
     table = frame.groupby("arm")[phases].median().reindex(ARMS)
     table.loc["before - now"] = table.loc["before"] - table.loc["now"]
+    rounds = frame.pivot(index="round", columns="arm", values="process_s")[ARMS]
     imported = {arm: ", ".join(frame[frame.arm == arm].imported.iloc[0]) for arm in ARMS}
     lines = ["# Start-up and report time", "",
              f"`python benchmarks/startup.py --rounds {args.rounds}` on "
@@ -141,6 +142,9 @@ def write(frame: pd.DataFrame, args, load_before, load_after) -> None:
              "`process_s` the whole process as the parent saw it. Each column is its own median over rounds, so "
              "the phases need not add up to `process_s` exactly.", "",
              table.reset_index().to_markdown(index=False, floatfmt=".2f"), "",
+             "Every process's wall time (s), by round in the order run (machine noise shows here; the fastest "
+             f"process per arm: {', '.join(f'{arm} {frame[frame.arm == arm].process_s.min():.2f} s' for arm in ARMS)}):",
+             "", rounds.to_markdown(floatfmt=".2f"), "",
              "Heavy libraries imported by the end of the command:", "",
              *[f"- `{arm}`: {names}" for arm, names in imported.items()], "",
              "Keras itself imports matplotlib (`keras.src.visualization`), scikit-learn (`keras.wrappers`) and "
