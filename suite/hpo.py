@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from suite import anytime, cluster, runner, tuning
+from suite import anytime, cluster, execution, tuning
 from suite.errors import UserError
 from suite.store import FINISHED, TrialStore
 from suite.study import Plan, Trial, trial_key
@@ -78,7 +78,7 @@ def run_repetition(plan: Plan, trial: Trial, store: TrialStore, fast: bool = Tru
     base = {**trial.config, "seed": tuning.SEARCH_SEED, "target_dev_accuracy": 0.0}
     meta = {"study": study.name, "profile": plan.profile, "overrides": plan.overrides}
     spent, order = 0, 0
-    progress = runner.Progress(f"[{study.name} {tuner} rep {repetition}]", max(total // epochs, 1),
+    progress = execution.Progress(f"[{study.name} {tuner} rep {repetition}]", max(total // epochs, 1),
                                lambda: order)
 
     def execute(values: dict, trial_id: str) -> dict:
@@ -95,9 +95,9 @@ def run_repetition(plan: Plan, trial: Trial, store: TrialStore, fast: bool = Tru
         step = Trial(trial_key(key_point, config), key_point, config)
         record = store.get(step.key)
         if record is not None and record["status"] in FINISHED:  # replayed on a rerun, not retrained
-            progress.trial_end(runner.point_label(overrides), record, replayed=True)
+            progress.trial_end(execution.point_label(overrides), record, replayed=True)
         else:
-            record = runner.run_trial(step, {**meta, "search": search}, store, fast, progress, "local")
+            record = execution.run_trial(step, {**meta, "search": search}, store, fast, progress, "local")
         if spent >= total:
             search_tuner.oracle.max_trials = len(search_tuner.oracle.trials)
         return record

@@ -129,7 +129,6 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
     each step (what tests compare with the per-trial path). Raises ValueError when the configs
     cannot share a program (different ``group_key``).
     """
-    import jax
     import jax.numpy as jnp
 
     started = time.perf_counter()

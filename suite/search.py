@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from suite import analysis, cluster, console, folds, parallel, runner, tuning
+from suite import analysis, cluster, console, execution, folds, parallel, runner, tuning
 from suite.errors import UserError
 from suite.store import FINISHED, TrialStore
 from suite.study import Plan, Trial, trial_key
@@ -61,7 +61,7 @@ def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objec
     # Counts the trials this process handled, replayed ones included: a resumed search counts
     # 1, 2, ... again instead of showing the store's total for every replayed trial.
     per_trial = base["cv_folds"] if base["cv_folds"] >= 2 else 1  # k-fold: one stored trial per fold
-    progress = runner.Progress(f"[{plan.study.name} {tuner} search{' ' + tuner_id if tuner_id else ''}]",
+    progress = execution.Progress(f"[{plan.study.name} {tuner} search{' ' + tuner_id if tuner_id else ''}]",
                                max_trials * per_trial)
     meta = {"study": plan.study.name, "profile": plan.profile, "overrides": plan.overrides,
             "search": {"tuner": tuner, "objective": objective}}
@@ -69,9 +69,9 @@ def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objec
     def execute_one(trial: Trial, values: dict) -> dict:
         record = store.get(trial.key)
         if record is not None and record["status"] in FINISHED:  # replayed on a rerun, not retrained
-            progress.trial_end(runner.point_label(trial.point), record, replayed=True)
+            progress.trial_end(execution.point_label(trial.point), record, replayed=True)
             return record
-        return runner.run_trial(trial, {**meta, "values": values}, store, fast, progress,
+        return execution.run_trial(trial, {**meta, "values": values}, store, fast, progress,
                                 tuner_id or "local", evaluate_test=False)  # selected on dev only
 
     def execute(values: dict, trial_id: str) -> dict:

@@ -13,7 +13,6 @@ import tempfile
 from pathlib import Path
 
 from suite import leases, records
-from suite.errors import UserError
 from suite.files import umask
 from suite.outcomes import FINISHED  # a rerun skips these (done, collapsed, diverged); failed is retried
 
