@@ -69,7 +69,7 @@ def gpu_count() -> int:
 def worker_env(index: int, cpus: list[int], gpus: int, host: str, port: int) -> dict:
     env = dict(os.environ, KERASTUNER_TUNER_ID=f"worker{index}", KERASTUNER_ORACLE_IP=host,
                KERASTUNER_ORACLE_PORT=str(port), SUITE_CPUS=",".join(map(str, cpus)),
-               SUITE_LOCAL_WORKER="1")
+               SUITE_LOCAL_WORKER="1", SUITE_PARENT_PID=str(os.getpid()))
     if gpus:  # several workers may share a GPU: allocate memory as needed, not all up front
         env.update(CUDA_VISIBLE_DEVICES=str(index % gpus), TF_FORCE_GPU_ALLOW_GROWTH="true",
                    XLA_PYTHON_CLIENT_PREALLOCATE="false")
@@ -77,7 +77,12 @@ def worker_env(index: int, cpus: list[int], gpus: int, host: str, port: int) -> 
 
 
 def pin_current_process() -> None:
-    """In a worker, before Keras is imported: stay on the CPUs the launcher gave us."""
+    """In a worker, before Keras is imported: die with the launcher, stay on the CPUs it gave us."""
+    parent = os.environ.pop("SUITE_PARENT_PID", None)
+    if parent:
+        _die_with_parent()
+        if os.getppid() != int(parent):  # the launcher died before the line above: go with it
+            os.kill(os.getpid(), signal.SIGKILL)
     cpus = os.environ.get("SUITE_CPUS")
     if not cpus:
         return
@@ -93,8 +98,11 @@ def pin_current_process() -> None:
 
 
 def _die_with_parent() -> None:
-    """In the child: the kernel sends SIGKILL when the launcher dies, so no worker is orphaned
-    waiting an hour (keras-tuner's client timeout) for an oracle that is gone."""
+    """In the worker: the kernel sends SIGKILL when the launcher dies, so no worker is orphaned
+    waiting an hour (keras-tuner's client timeout) for an oracle that is gone. Set by the worker
+    itself, not in a ``preexec_fn``: that would make ``subprocess`` fork the launcher while its
+    gRPC server threads run, and gRPC's fork handlers then abort the child now and then
+    ("epoll_wait error: Bad file descriptor", exit -6); without it ``subprocess`` uses vfork."""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except OSError:
@@ -105,7 +113,7 @@ def start(worker_argv: list[str], workers: int, host: str, port: int, first: int
     """Start workers ``first`` .. ``workers`` - 1 as ``suite <worker_argv>`` processes."""
     shares, gpus = cpu_shares(workers), gpu_count()
     return [subprocess.Popen([sys.executable, "-m", "suite.cli", *worker_argv],
-                             env=worker_env(i, shares[i], gpus, host, port), preexec_fn=_die_with_parent)
+                             env=worker_env(i, shares[i], gpus, host, port))
             for i in range(first, workers)]
 
 

@@ -108,3 +108,19 @@ def test_a_search_with_two_workers_runs_the_declared_space(tmp_path):
     assert len(records) == 4 and len({record["key"] for record in records}) == 4
     # every trial got values from the space the chief's oracle declared (none ran the bare base)
     assert all({"learning_rate", "depth", "width"} <= set(record["point"]) for record in records)
+
+
+@pytest.mark.parametrize("launcher_alive", [True, False])
+def test_a_local_worker_dies_with_its_launcher(launcher_alive):
+    """The worker arms PR_SET_PDEATHSIG itself (no preexec_fn, so no fork of a launcher running
+    gRPC threads); a worker whose launcher is already gone kills itself at once."""
+    code = ("import ctypes, os\nfrom suite import parallel\nparallel.pin_current_process()\n"
+            "signal = ctypes.c_int()\nctypes.CDLL('libc.so.6').prctl(2, ctypes.byref(signal))\n"
+            "print(signal.value, 'SUITE_PARENT_PID' in os.environ)")
+    parent = os.getpid() if launcher_alive else 1  # pid 1 is never our parent here
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "SUITE_PARENT_PID": str(parent)})
+    if launcher_alive:
+        assert done.returncode == 0 and done.stdout.split() == [str(int(signal.SIGKILL)), "False"], done.stderr
+    else:
+        assert done.returncode == -signal.SIGKILL
