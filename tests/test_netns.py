@@ -91,12 +91,13 @@ def cluster(hosts, tmp_path):
         running.stop()
 
 
-def kill_b_mid_trial(trials: Path, timeout: float = 240) -> str:
-    """SIGKILL worker B's process while it holds a claim (trains), after it stored a trial;
-    returns the claimed trial key."""
+def kill_b_mid_trial(trials: Path, timeout: float = 240, after_a_store: bool = True) -> str:
+    """SIGKILL worker B's process while it holds a claim (trains), once it stored a trial (or at
+    its first claim when not ``after_a_store``: a 4-trial search may give B only one); returns the
+    claimed trial key."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if not any('"worker": "wB"' in path.read_text() for path in trials.glob("*.json")):
+        if after_a_store and not any('"worker": "wB"' in path.read_text() for path in trials.glob("*.json")):
             time.sleep(0.1)
             continue
         for path in trials.glob("*.claim"):
@@ -154,7 +155,7 @@ def test_search_across_three_hosts_survives_a_killed_worker(cluster):
             "--set", "epochs=3", "--set", "batch_size=20", *FAST]
     chief, workers = cluster.chief_and_workers(argv)
     trials = cluster.tmp / "runs" / "mlp_search" / "smoke" / "search-random" / "trials"
-    lost = kill_b_mid_trial(trials)
+    lost = kill_b_mid_trial(trials, after_a_store=False)
     code_a, _, err_a = finish(workers["A"])
     code_c, out_c, err_c = finish(chief)
     assert code_a == 0 and code_c == 0, (err_a, err_c)
