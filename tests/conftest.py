@@ -1,9 +1,21 @@
+import atexit
 import importlib.util
 import os
+import shutil
+import tempfile
 
 # Same backend choice as the CLI's "auto", made before anything imports keras.
 os.environ.setdefault("KERAS_BACKEND", "jax" if importlib.util.find_spec("jax") else "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# JAX's persistent compilation cache, as the CLI sets it up (suite.cli._choose_backend), but set
+# here because JAX reads it when first imported, which happens before any test calls the CLI.
+# A fresh folder per session: the tests' timing is CI's (cold cache); within the session the many
+# identical tiny programs (every study's smoke trials) compile once instead of once per model.
+_CACHE = tempfile.mkdtemp(prefix="suite-test-jax-cache-")
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", _CACHE)
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
 import pytest  # noqa: E402
 
