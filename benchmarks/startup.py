@@ -127,7 +127,7 @@ def write(frame: pd.DataFrame, args, load_before, load_after) -> None:
     imported = {arm: ", ".join(frame[frame.arm == arm].imported.iloc[0]) for arm in ARMS}
     lines = ["# Start-up and report time", "",
              f"`python benchmarks/startup.py --rounds {args.rounds}` on "
-             f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {machine()}; load average (1, 5, 15 min) "
+             f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {machine()}; niceness {os.nice(0)}; load average (1, 5, 15 min) "
              f"{', '.join(f'{x:.1f}' for x in load_before)} before and {', '.join(f'{x:.1f}' for x in load_after)} "
              f"after. `suite report {' '.join(GRID)}` (15 stored trials; what `suite run` does once its trials are "
              f"stored) in fresh processes, JAX backend, the arms interleaved over {args.rounds} rounds; medians "
