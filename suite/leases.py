@@ -174,6 +174,16 @@ def _remove_if_unchanged(claim: Claim) -> None:
         lock.unlink(missing_ok=True)
 
 
+def remove_stale(path: Path) -> bool:
+    """Remove the claim at ``path`` when it is stale (its process died or its lease ran out, e.g.
+    a worker killed after storing its record and before releasing); True when one was removed."""
+    claim = inspect(path)
+    if claim is None or claim.live or claim.mine:
+        return False
+    _remove_if_unchanged(claim)
+    return not path.exists()
+
+
 def acquire(path: Path, worker: str, lease_s: float, notes=None) -> bool:
     """Claim ``path`` for this process for ``lease_s`` seconds; False while another holds it live."""
     path.parent.mkdir(parents=True, exist_ok=True)

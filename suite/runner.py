@@ -165,6 +165,7 @@ def run_plan(plan: Plan, store: TrialStore, fresh: bool = False, fast: bool = Tr
                                                   population_size=population_size), started=started)
         else:
             _work(plan, store, fast, tuner_id, on_model=on_model, population_size=population_size)
+    store.drop_stale_claims()
     return Counter(record["status"] for record in store.load(t.key for t in plan.trials))
 
 

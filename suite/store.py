@@ -106,6 +106,13 @@ class TrialStore:
         """Give up this process's claim on ``key`` (a claim taken over by another stays)."""
         leases.release(self._claim_path(key))
 
+    def drop_stale_claims(self) -> int:
+        """Remove the stale claims left on finished trials (their worker died between storing the
+        record and releasing the claim); returns how many. Claims on unfinished trials are left
+        for the next taker, who reports whose they were."""
+        return sum(leases.remove_stale(path) for path in sorted(self.trials_dir.glob("*.claim"))
+                   if self.is_finished(path.name.removesuffix(".claim")))
+
     def claims(self) -> list[leases.Claim]:
         """Every claim in the store, live or stale, by file name."""
         found = [leases.inspect(path) for path in sorted(self.trials_dir.glob("*.claim"))]
