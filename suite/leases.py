@@ -54,11 +54,16 @@ def lease_seconds() -> float:
 
 
 def _start_time(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot: a reused pid does not look alive."""
+    """The process's start time in clock ticks since boot: a reused pid does not look alive.
+    None for a process that has ended, a zombie included (a killed local worker stays one until
+    its launcher reaps it, which the launcher does only after its own share of the trials)."""
     try:
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
         return None
+    if len(fields) < 20 or fields[0] in ("Z", "X"):
+        return None
+    return fields[19]
 
 
 def me(worker: str = "") -> dict:

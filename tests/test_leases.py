@@ -1,6 +1,7 @@
 """Claims as leases: live, stale (malformed, expired, dead process), taken over, renewed, raced."""
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -154,3 +155,20 @@ def test_a_run_takes_over_damaged_claims_and_refuses_a_directory(tmp_path, capsy
     else:
         assert "took over the stale claim" in err and "malformed" in err
         assert (trials / f"{key}.json").exists() and not list(trials.glob("*.claim"))
+
+
+def test_a_killed_but_unreaped_process_does_not_hold_its_claim(tmp_path):
+    """A killed local worker is a zombie until its launcher reaps it; its claim is stale at once,
+    not after the lease (the launcher took two minutes to take such a trial over)."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert leases._start_time(child.pid) is not None
+        os.kill(child.pid, signal.SIGKILL)
+        deadline = time.time() + 10
+        while open(f"/proc/{child.pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
+            assert time.time() < deadline
+            time.sleep(0.05)
+        assert leases._start_time(child.pid) is None  # still unreaped, already ended
+    finally:
+        child.kill()
+        child.wait()
