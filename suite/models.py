@@ -145,7 +145,7 @@ def build_residual_mlp(input_shape, num_classes, *, depth, width, activation, ke
     make_activation = lookup(ACTIVATIONS, activation, "activation")
     make_norm = lookup(NORMALIZATIONS, normalization, "normalization")
     check_placement(normalization_placement)
-    regularizer = keras.regularizers.L2(l2) if l2 else None
+    regularizer = weight_penalty(0.0, l2)
 
     def dense(units, name, use_bias=True):
         return layers.Dense(units, kernel_initializer=initializer(kernel_initializer), use_bias=use_bias,

@@ -106,12 +106,16 @@ class TrialStore:
         """Give up this process's claim on ``key`` (a claim taken over by another stays)."""
         leases.release(self._claim_path(key))
 
+    def drop_stale_claim(self, key: str) -> bool:
+        """Remove a stale claim left on finished trial ``key`` (its worker died between storing the
+        record and releasing the claim); True when one was removed. A claim on an unfinished
+        trial is left for the next taker, who reports whose it was."""
+        return self.is_finished(key) and leases.remove_stale(self._claim_path(key))
+
     def drop_stale_claims(self) -> int:
-        """Remove the stale claims left on finished trials (their worker died between storing the
-        record and releasing the claim); returns how many. Claims on unfinished trials are left
-        for the next taker, who reports whose they were."""
-        return sum(leases.remove_stale(path) for path in sorted(self.trials_dir.glob("*.claim"))
-                   if self.is_finished(path.name.removesuffix(".claim")))
+        """``drop_stale_claim`` for every claim in the store; returns how many were removed."""
+        return sum(self.drop_stale_claim(path.name.removesuffix(".claim"))
+                   for path in sorted(self.trials_dir.glob("*.claim")))
 
     def claims(self) -> list[leases.Claim]:
         """Every claim in the store, live or stale, by file name."""

@@ -114,7 +114,7 @@ class Chief:
                     trial.status = trial_module.TrialStatus.COMPLETED
                     self.oracle.ongoing_trials[tuner_id] = trial  # end_trial pops it by trial id
                     self.oracle.end_trial(trial)
-                    self.store.drop_stale_claims()
+                    self.store.drop_stale_claim(key)  # its worker died before releasing it
                     self.say(f"trial {trial.trial_id} was stored by {tuner_id}, which never reported "
                              f"it (gone?); ended it for it")
                 else:
