@@ -13,7 +13,10 @@ One backward pass gives everything: a zero offset is added to every Dense layer'
 (pre-activation z) and the gradient of the mean cost with respect to those offsets is dC/dz per
 example; then dC/db = sum over examples of dC/dz and dC/dW = a_prev^T dC/dz. The cost is the data
 term only (no L2 penalty), as in Nielsen's backprop; the probe changes no weight and draws no
-random numbers, so a probed trial trains exactly like an unprobed one.
+random numbers, so a probed trial trains exactly like an unprobed one. Every statistic is
+computed where the gradients are (one compiled program on JAX, keras.ops eagerly on TensorFlow),
+so a probe moves only a (layers, stats) array to the host; ``statistics_program`` is that program
+as a pure function, which ``suite.population`` vmaps over a population's members.
 """
 from __future__ import annotations
 
@@ -24,9 +27,9 @@ import numpy as np
 
 from suite.models import SHORTCUT
 
-# activation -> which outputs count as saturated (derivative below ~1% of its peak)
-SATURATED = {"sigmoid": lambda a: (a < 0.01) | (a > 0.99), "tanh": lambda a: np.abs(a) > 0.99,
-             "softsign": lambda a: np.abs(a) > 0.9}
+# activation -> which outputs count as saturated (derivative below ~1% of its peak), in keras.ops
+SATURATED = {"sigmoid": lambda a: keras.ops.logical_or(a < 0.01, a > 0.99),
+             "tanh": lambda a: keras.ops.abs(a) > 0.99, "softsign": lambda a: keras.ops.abs(a) > 0.9}
 STATS = ("bias_grad_norm", "weight_grad_norm", "backprop_grad_std", "activation_std",
          "dead_fraction", "saturated_fraction", "act_input_p15", "act_input_p50", "act_input_p85")
 
@@ -79,77 +82,107 @@ def _forward(model: keras.Model, inputs, offsets: list):
     return current, (inputs_to_dense, activation_inputs)
 
 
-def _offset_gradients(model, loss_fn, x, y, offsets):
-    """(dC/d offsets, each Dense layer's input) for the mean cost on (x, y)."""
-    backend = keras.backend.backend()
-    if backend == "jax":
-        variables = model.trainable_variables + model.non_trainable_variables
-        return _compiled_gradients(model, loss_fn)([v.value for v in variables], offsets, x, y)
-    if backend == "tensorflow":
-        import tensorflow as tf
+def _statistics(grads: list, inputs: list, activation_inputs: list, activation: str):
+    """The (layers, ``STATS``) float32 array from dC/dz (``grads``, one (n, units) array per
+    probed layer), each probed layer's input and each activation's input, in keras.ops (traced
+    into the compiled program on JAX, eager on TensorFlow); NaN where a statistic is undefined.
 
-        offsets = [tf.convert_to_tensor(offset) for offset in offsets]
-        with tf.GradientTape() as tape:
-            tape.watch(offsets)
+    dC/db = sum over examples of dC/dz, dC/dW = a_prev^T dC/dz (Nielsen ch.2, eq. BP3, BP4);
+    ``backprop_grad_std`` is the std of the per-example dC/dz = n x the mean cost's; a hidden
+    layer's activation is the next probed layer's input; percentiles use numpy's 'linear' method.
+    """
+    ops = keras.ops
+    n = grads[0].shape[0]
+    nan = ops.convert_to_tensor(math.nan, "float32")
+    saturated = SATURATED.get(activation)
+    rows = []
+    for index, grad in enumerate(grads):
+        grad, layer_input = ops.cast(grad, "float32"), ops.cast(ops.reshape(inputs[index], (n, -1)), "float32")
+        out = ops.cast(ops.reshape(inputs[index + 1], (n, -1)), "float32") if index + 1 < len(grads) else None
+        unit = activation_inputs[index]
+        unit = None if unit is None else ops.cast(ops.reshape(unit, (n, -1))[:, 0], "float32")
+        rows.append(ops.stack([
+            ops.norm(ops.sum(grad, axis=0)),
+            ops.sqrt(ops.sum(ops.square(ops.matmul(ops.transpose(layer_input), grad)))),
+            ops.std(grad * n),
+            nan if out is None else ops.std(out),
+            nan if out is None else ops.mean(ops.cast(ops.all(out == 0, axis=0), "float32")),
+            nan if out is None or saturated is None else ops.mean(ops.cast(saturated(out), "float32")),
+            *(nan if unit is None else ops.quantile(unit, q / 100) for q in PERCENTILES),
+        ]))
+    return ops.stack(rows)
+
+
+def statistics_program(model: keras.Model, loss_fn, activation: str):
+    """A pure function ``(values, x, y) -> (layers, STATS)`` array: the probe of ``model`` with its
+    variables (trainable, then non-trainable) bound to ``values`` through ``keras.StatelessScope``
+    (as ``stateless_call`` does) on the mean cost of ``loss_fn`` over (x, y). JAX only (the
+    caller jits it, or vmaps it over a population's stacked weights)."""
+    import jax
+
+    dense = probed_layers(model)
+    variables = model.trainable_variables + model.non_trainable_variables
+
+    def cost(offsets, values, x, y):
+        with keras.StatelessScope(state_mapping=list(zip(variables, values))):
             logits, inputs = _forward(model, x, offsets)
-            cost = tf.reduce_mean(loss_fn(y, logits))
-        return tape.gradient(cost, offsets), inputs
-    raise NotImplementedError(f"the layer probe does not support the '{backend}' backend")
+            return keras.ops.mean(loss_fn(y, logits)), inputs
+
+    def program(values, x, y):
+        offsets = [jax.numpy.zeros((x.shape[0], layer.units), "float32") for layer in dense]
+        grads, (inputs, activation_inputs) = jax.grad(cost, has_aux=True)(offsets, values, x, y)
+        return _statistics(grads, inputs, activation_inputs, activation)
+
+    return program
 
 
-def _compiled_gradients(model: keras.Model, loss_fn):
-    """JAX: ``_offset_gradients`` as one compiled program of (variable values, offsets, x, y),
-    the model's variables bound through ``keras.StatelessScope`` (as ``stateless_call`` does), so
-    the probe runs once per epoch without re-tracing its layers op by op. Cached on the model per
-    loss (a model reused across seeds keeps it)."""
+def _compiled(model: keras.Model, loss_fn, activation: str):
+    """JAX: ``statistics_program`` jitted, cached on the model per loss and activation (a model
+    reused across seeds keeps it), so each probe is one compiled call."""
     import jax
 
     cache = model.__dict__.setdefault("_probe_programs", {})
-    name = (type(loss_fn).__name__, str(getattr(loss_fn, "get_config", dict)()))
+    name = (type(loss_fn).__name__, str(getattr(loss_fn, "get_config", dict)()), activation)
     if name not in cache:
-        variables = model.trainable_variables + model.non_trainable_variables
-
-        def cost(values, offsets, x, y):
-            with keras.StatelessScope(state_mapping=list(zip(variables, values))):
-                logits, inputs = _forward(model, x, offsets)
-                return keras.ops.mean(loss_fn(y, logits)), inputs
-
-        cache[name] = jax.jit(jax.grad(cost, argnums=1, has_aux=True))
+        cache[name] = jax.jit(statistics_program(model, loss_fn, activation))
     return cache[name]
+
+
+def _eager_statistics(model: keras.Model, loss_fn, x, y, activation: str):
+    """TensorFlow: the same statistics, eagerly, the offsets' gradient from a ``GradientTape``."""
+    import tensorflow as tf
+
+    offsets = [tf.zeros((len(x), layer.units), "float32") for layer in probed_layers(model)]
+    with tf.GradientTape() as tape:
+        tape.watch(offsets)
+        logits, (inputs, activation_inputs) = _forward(model, x, offsets)
+        cost = tf.reduce_mean(loss_fn(y, logits))
+    return _statistics(tape.gradient(cost, offsets), inputs, activation_inputs, activation)
+
+
+def rows_of(table) -> list[dict]:
+    """``measure``'s rows from a (layers, ``STATS``) array (the output layer last)."""
+    table = np.asarray(table, dtype="float64")
+    return [{"layer": index + 1, "output_layer": index + 1 == len(table),
+             **{stat: float(value) for stat, value in zip(STATS, values)}} for index, values in enumerate(table)]
 
 
 def measure(model: keras.Model, loss_fn, x, y, activation: str) -> list[dict]:
     """One row per probed Dense layer (``probed_layers``: hidden layers first, the output layer
-    last) with ``STATS``; ``act_input_p<q>`` is the q-th percentile over the examples of the input
-    of the layer's first unit's activation (NaN for the output layer)."""
-    dense = probed_layers(model)
-    n = len(x)
-    offsets = [np.zeros((n, layer.units), dtype="float32") for layer in dense]
+    last) with ``STATS`` (float32 arithmetic); ``act_input_p<q>`` is the q-th percentile over the
+    examples of the input of the layer's first unit's activation (NaN for the output layer).
+    Only the (layers, stats) array leaves the device. Raises NotImplementedError on a backend
+    other than JAX and TensorFlow."""
+    backend = keras.backend.backend()
     with keras.StatelessScope():  # batch normalization's moving averages stay as they are
-        grads, (inputs, activation_inputs) = _offset_gradients(model, loss_fn, x, y, offsets)
-    grads = [keras.ops.convert_to_numpy(g).astype("float64") for g in grads]
-    inputs = [keras.ops.convert_to_numpy(i).reshape(n, -1).astype("float64") for i in inputs]
-    # the input of the first unit's activation in each hidden layer (Ioffe & Szegedy's Fig. 1)
-    unit = [None if a is None else keras.ops.convert_to_numpy(a).reshape(n, -1)[:, 0].astype("float64")
-            for a in activation_inputs]
-    saturated = SATURATED.get(activation)
-    rows = []
-    for index, (layer, grad) in enumerate(zip(dense, grads)):
-        # a hidden layer's activation is the next Dense layer's input
-        activation_out = inputs[index + 1] if index + 1 < len(dense) else None
-        rows.append({
-            "layer": index + 1, "output_layer": index + 1 == len(dense),
-            "bias_grad_norm": float(np.linalg.norm(grad.sum(axis=0))),
-            "weight_grad_norm": float(np.linalg.norm(inputs[index].T @ grad)),
-            "backprop_grad_std": float((grad * n).std()),  # per-example dC/dz
-            "activation_std": math.nan if activation_out is None else float(activation_out.std()),
-            "dead_fraction": math.nan if activation_out is None else float(np.all(activation_out == 0, axis=0).mean()),
-            "saturated_fraction": math.nan if activation_out is None or saturated is None
-            else float(saturated(activation_out).mean()),
-            **{f"act_input_p{q}": math.nan if unit[index] is None else float(np.percentile(unit[index], q))
-               for q in PERCENTILES},
-        })
-    return rows
+        if backend == "jax":
+            values = [v.value for v in model.trainable_variables + model.non_trainable_variables]
+            table = _compiled(model, loss_fn, activation)(values, x, y)
+        elif backend == "tensorflow":
+            table = _eager_statistics(model, loss_fn, x, y, activation)
+        else:
+            raise NotImplementedError(f"the layer probe does not support the '{backend}' backend")
+    return rows_of(keras.ops.convert_to_numpy(table))
 
 
 class LayerProbe(keras.callbacks.Callback):
