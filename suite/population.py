@@ -18,7 +18,8 @@ own best-dev (or last) weights, and its outcome is assembled by ``suite.train.fi
 record is the per-trial record (tests/test_population.py checks per-step losses against the
 per-trial path). A member whose loss turns non-finite is diverged from that epoch on without
 stopping the others; one that reaches ``stop_at_train_accuracy`` stops there (its later steps are
-computed and discarded).
+computed and discarded). With ``probe_examples`` the layer probe (``suite.probes``) runs vmapped
+over the members at initialization and after every epoch: each member gets LayerProbe's rows.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ import keras
 import numpy as np
 
 from suite import config as config_schema
-from suite import interrupt, train, without_tensorflow
+from suite import interrupt, probes, train, without_tensorflow
 
 
 def unsupported(config: dict, fast: bool = True, keep_model: bool = False) -> str | None:
@@ -41,8 +42,6 @@ def unsupported(config: dict, fast: bool = True, keep_model: bool = False) -> st
         return "populations need the JAX backend"
     if not fast:
         return "--plain trains one trial at a time"
-    if config["probe_examples"]:
-        return "the per-layer probe (probe_examples) runs per trial"
     if config["lr_callback"] != "none":
         return f"the metric-driven learning-rate callback '{config['lr_callback']}' runs per trial"
     if keep_model:
@@ -178,6 +177,9 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
     orders = [np.random.RandomState(config["seed"]) for config in configs]  # Keras's shuffles
     rate_index = _rate_reader(template)
     rows: list[list[dict]] = [[] for _ in configs]
+    probe, probe_rows = _prober(template, first, splits), [[] for _ in configs]
+    if probe:  # at initialization, as LayerProbe's on_train_begin
+        probe(weights + others, range(size), 0, probe_rows)
     diverged: list[int | None] = [None] * size
     active = np.ones(size, bool)
     best_dev: list[float | None] = [None] * size
@@ -227,6 +229,8 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
                 active[member] = False
             if progress:
                 progress(int(member), row)
+        if probe:  # after the epoch, for the members that trained it (LayerProbe's on_epoch_end)
+            probe(weights + others, np.flatnonzero(was_active), epoch + 1, probe_rows)
         best = _select(jnp.asarray(improved), weights + others, best)
         last = _select(jnp.asarray(was_active), weights + others, last)
     interrupt.check()
@@ -240,13 +244,34 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
         for target, value, final in zip(variables, kept, last, strict=True):
             target.assign(jnp.array((value if id(target) in restored else final)[member]))
         outcome = train.finish(config, template, splits[member], rows[member], diverged[member],
-                               initial_losses[member], started, evaluate_test=evaluate_test)
+                               initial_losses[member], started, evaluate_test=evaluate_test,
+                               probe_rows=probe_rows[member] if probe else None)
         outcomes.append(outcome)
     total = time.perf_counter() - started
     for outcome in outcomes:
         outcome["wall_time_s"] = total / size
         outcome["population"] = {"size": size, "wall_time_s": total}
     return outcomes
+
+
+def _prober(template: keras.Model, config: dict, splits: list):
+    """None without ``probe_examples``, else ``probe(values, members, epoch, rows)``: the layer
+    probe (``suite.probes``) of every member in one vmapped program on its first
+    ``probe_examples`` training examples, appending the rows of ``members`` to ``rows[member]``."""
+    count = config["probe_examples"]
+    if not count:
+        return None
+    x, x_axis = _shared_or_stacked([s.x_train[:count] for s in splits])
+    y, y_axis = _shared_or_stacked([s.y_train[:count] for s in splits])
+    loss = train.lookup(train.OUTPUT_LOSSES, config["output_activation"], "output activation")()
+    program = probes.population_program(template, loss, config["activation"], x_axis, y_axis)
+
+    def probe(values, members, epoch: int, rows: list[list[dict]]) -> None:
+        tables = np.asarray(program(values, x, y))  # (members, layers, stats); waits before donation
+        for member in members:
+            rows[member] += [{"epoch": epoch, **row} for row in probes.rows_of(tables[member])]
+
+    return probe
 
 
 def _evaluate(run_eval, weights, fresh_metrics, x, y, axes, eval_batch: int) -> dict:

@@ -148,6 +148,20 @@ def _compiled(model: keras.Model, loss_fn, activation: str):
     return cache[name]
 
 
+def population_program(model: keras.Model, loss_fn, activation: str, x_axis, y_axis):
+    """JAX: ``statistics_program`` vmapped over a population's stacked variable values (axis 0)
+    and jitted: ``(values, x, y) -> (members, layers, STATS)``; ``x_axis`` / ``y_axis`` are 0 for
+    per-member probe batches, None for one shared batch. Cached on the model like ``_compiled``."""
+    import jax
+
+    cache = model.__dict__.setdefault("_probe_programs", {})
+    name = (type(loss_fn).__name__, str(getattr(loss_fn, "get_config", dict)()), activation, x_axis, y_axis)
+    if name not in cache:
+        program = statistics_program(model, loss_fn, activation)
+        cache[name] = jax.jit(jax.vmap(program, in_axes=(0, x_axis, y_axis)))
+    return cache[name]
+
+
 def _eager_statistics(model: keras.Model, loss_fn, x, y, activation: str):
     """TensorFlow: the same statistics, eagerly, the offsets' gradient from a ``GradientTape``."""
     import tensorflow as tf

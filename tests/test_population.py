@@ -3,7 +3,7 @@ import keras
 import numpy as np
 import pytest
 
-from suite import population, runner, train
+from suite import population, probes, runner, train
 from suite.cli import main
 from suite.store import TrialStore
 
@@ -120,7 +120,8 @@ def test_which_keys_a_population_may_vary(tiny_config):
     assert key(tiny_config) != key({**tiny_config, "width": 17})
     scheduled = {**tiny_config, "lr_schedule": "exponential"}
     assert key(scheduled) != key({**scheduled, "learning_rate": 0.7})  # a schedule bakes the rate in
-    assert population.unsupported({**tiny_config, "probe_examples": 10}) is not None
+    assert population.unsupported({**tiny_config, "lr_callback": "reduce_on_plateau"}) is not None
+    assert population.unsupported({**tiny_config, "probe_examples": 10}) is None  # the probe is vmapped too
     assert population.unsupported(tiny_config) is None
     with pytest.raises(ValueError, match="differ only in"):
         population.train_population([tiny_config, {**tiny_config, "width": 17}])
@@ -140,11 +141,46 @@ def test_suite_run_with_and_without_populations_stores_the_same_records(tmp_path
         assert a["metrics"].get("test_accuracy") == pytest.approx(b["metrics"].get("test_accuracy"), abs=1 / 200)
 
 
+def test_probed_trials_train_in_populations_and_keep_their_probes(tmp_path, capsys):
+    from studies import STUDIES
+    from suite.study import expand
+
+    plan = expand(STUDIES["depth"], "smoke", seeds=3, overrides={"epochs": 1, "probe_examples": 20})
+    first = population.group_key(plan.trials[0].config)
+    plan.trials = [trial for trial in plan.trials if population.group_key(trial.config) == first]
+    store = runner.store_for(plan, tmp_path)
+    counts = runner.run_plan(plan, store, population_size=4)
+    assert sum(counts.values()) == len(plan.trials) == 3  # one network, three seeds: one population
+    assert "population training off" not in capsys.readouterr().err
+    records = [store.get(path.stem) for path in store.trials_dir.glob("*.json")]
+    assert records and all(record["population"]["size"] > 1 for record in records)
+    assert all({row["epoch"] for row in record["probes"]} == {0, 1} for record in records)
+
+
 def test_trials_a_population_cannot_carry_train_alone_said_once(tmp_path, capsys):
     from studies import STUDIES
     from suite.study import expand
 
-    plan = expand(STUDIES["depth"], "smoke", seeds=1, overrides={"epochs": 1, "probe_examples": 20})
+    plan = expand(STUDIES["depth"], "smoke", seeds=1, overrides={"epochs": 1, "lr_callback": "reduce_on_plateau"})
     counts = runner.run_plan(plan, runner.store_for(plan, tmp_path), population_size=4)
     assert sum(counts.values()) == len(plan.trials)
-    assert capsys.readouterr().err.count("population training off: the per-layer probe") == 1
+    assert capsys.readouterr().err.count("population training off: the metric-driven") == 1
+
+
+def test_probed_members_give_the_probe_rows_of_the_trials_run_one_at_a_time(tiny_config):
+    """Each member's layer probe (epoch 0 and after every epoch) and its summary metrics equal
+    those of the same trial run alone (``suite.train.train``), to float32 tolerance."""
+    base = {**tiny_config, "depth": 2, "activation": "sigmoid", "epochs": 3, "probe_examples": 64}
+    configs = [{**base, "seed": 0}, {**base, "seed": 1, "learning_rate": 0.5},
+               {**base, "seed": 2, "label_corruption": 0.5}]  # per-member probe labels
+    for config, mine in zip(configs, population.train_population(configs), strict=True):
+        alone = train.train(config)
+        assert len(mine["probes"]) == len(alone["probes"]) == 4 * 3  # epochs 0-3 x (2 hidden + output)
+        for row, other in zip(mine["probes"], alone["probes"], strict=True):
+            assert row.keys() == other.keys()
+            for name, value in other.items():
+                assert row[name] == pytest.approx(value, rel=1e-4, abs=1e-6, nan_ok=True), (config["seed"], name, row)
+        probed = {name for name in alone["metrics"] if name in probes.summary_metrics(alone["probes"])}
+        assert {"grad_ratio_first_last", "dead_fraction", "bias_grad_norm_2"} <= probed
+        for name in probed:
+            assert mine["metrics"][name] == pytest.approx(alone["metrics"][name], rel=1e-4, abs=1e-6, nan_ok=True)
