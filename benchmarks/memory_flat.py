@@ -1,7 +1,9 @@
 """Resident memory across many sequential trials in one worker (issue: memory must stay flat).
 
 Cycles through more architectures than the compiled-model cache holds, so eviction is exercised.
-Prints one JSON line: RSS after each checkpoint trial count.
+``--population P`` trains the trials P at a time through ``suite.population.train_population``
+(the JAX backend's population path, what ``suite run`` uses by default there); the default 1 is
+the per-trial path. Prints one JSON line: RSS after each checkpoint trial count.
 """
 import argparse
 import importlib.util
@@ -13,6 +15,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax" if importlib.util.find_spec("jax") 
 
 import keras  # noqa: E402
 
+from suite import population  # noqa: E402
 from suite.study import DEFAULTS  # noqa: E402
 from suite.train import train  # noqa: E402
 
@@ -26,15 +29,25 @@ def rss_mb() -> float:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=200)
+    parser.add_argument("--population", type=int, default=1, help="members per population (1: per trial)")
     args = parser.parse_args()
     checkpoints, widths = {}, [8 + 4 * i for i in range(12)]
-    for index in range(1, args.trials + 1):
-        config = {**DEFAULTS, "dataset": "mnist_10k", "train_size": 1000, "epochs": 1,
-                  "batch_size": 50, "width": widths[index % len(widths)], "seed": index}
-        train(config)
-        if index in (1, 10, 50, 100, args.trials):
-            checkpoints[index] = rss_mb()
-    print(json.dumps({"backend": keras.backend.backend(), "rss_mb": checkpoints}))
+    marks = {1, 10, 50, 100, args.trials}
+    done = 0
+    while done < args.trials:
+        size = min(args.population, args.trials - done)
+        width = widths[(done // args.population) % len(widths)]
+        configs = [{**DEFAULTS, "dataset": "mnist_10k", "train_size": 1000, "epochs": 1, "batch_size": 50,
+                    "width": width, "seed": done + member + 1} for member in range(size)]
+        if args.population == 1:
+            train(configs[0])
+        else:
+            population.train_population(configs)
+        done += size
+        for mark in sorted(marks):
+            if done >= mark and mark not in checkpoints:
+                checkpoints[mark] = rss_mb()
+    print(json.dumps({"backend": keras.backend.backend(), "population": args.population, "rss_mb": checkpoints}))
 
 
 if __name__ == "__main__":

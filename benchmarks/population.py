@@ -3,17 +3,19 @@
 The depth study's 1x30 sigmoid network on mnist_10k (mini-batch 10, SGD 0.1), one process: P
 seeds trained as one population for P = 1, 2, 4, ... (1 to 32 on a CPU, 1 to 256 on a GPU),
 beside the per-trial fast path (``suite.train.train``, one trial at a time) in the same run, so
-the ratios are measured side by side. Each size trains once to compile (not counted) and then
-``--epochs`` epochs timed; the rate is P x epochs / the timed epochs' wall time (training steps
-and the dev evaluation; the test evaluation and set-up are outside it), and "end to end" is the
-whole ``train_population`` call (set-up, initial losses, epochs, test and train evaluations).
+the ratios are measured side by side. Each size trains ``--epochs`` epochs; the rate is P / the
+median wall time of the epochs after the first (the first epoch of every call traces and compiles
+its programs, or loads them from JAX's compilation cache: what a warm-cache run pays once per
+population), each epoch its training steps and the dev evaluation; "end to end" is the whole
+``train_population`` call (set-up, compilation, initial losses, epochs, test and train
+evaluations), and "first epoch" the first epoch's wall time.
 
 The arithmetic floor: the multiply-adds of one model-epoch (forward and backward on the training
 split, forward on the dev split: 2 FLOPs per multiply-add, the backward pass twice the forward)
 over this machine's measured float32 matmul rate on one core (numpy, 512x512 products).
 
 Writes results/benchmarks/population.md.
-Run:  python benchmarks/population.py [--sizes 1,2,4,8,16,32] [--epochs 3]
+Run:  python benchmarks/population.py [--sizes 1,2,4,8,16,32] [--epochs 4]
 """
 import argparse
 import os
@@ -51,13 +53,42 @@ def flops_per_model_epoch(layers: list[int], n_train: int, n_dev: int) -> float:
     return 2 * per_example * (3 * n_train + n_dev)
 
 
+def convolution_rows(row, cpu_seconds, members: int, epochs: int) -> pd.DataFrame | None:
+    """The memorization study's cnn, one trial alone and ``members`` as one population."""
+    if not members:
+        return None
+    from studies import STUDIES
+    from suite import population, train
+    from suite.study import expand
+
+    plan = expand(STUDIES["memorization"], "quick", seeds=members)
+    configs = [{**trial.config, "epochs": epochs, "stop_at_train_accuracy": 0.0} for trial in plan.trials
+               if (trial.point["model"], trial.point["regularizer"], trial.point["data"]) == ("cnn", "none", "random")]
+    started, cpu = time.perf_counter(), cpu_seconds()
+    one = train.train(configs[0])
+    rows = [row("cnn, per trial", 1, one["history"], time.perf_counter() - started, cpu_seconds() - cpu)]
+    started, cpu = time.perf_counter(), cpu_seconds()
+    together = population.train_population(configs)
+    rows.append(row(f"cnn, P={members}", members, together[0]["history"], time.perf_counter() - started,
+                    cpu_seconds() - cpu))
+    print(rows[-1], flush=True)
+    return pd.DataFrame(rows)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default=None, help="population sizes (default 1..32 on CPU, 1..256 on GPU)")
-    parser.add_argument("--epochs", type=int, default=3, help="timed epochs per size")
+    parser.add_argument("--epochs", type=int, default=4, help="epochs per size (the first compiles)")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "benchmarks" / "population.md")
     parser.add_argument("--note", default="", help="a line about the machine's load during the run")
+    parser.add_argument("--cnn-members", type=int, default=4,
+                        help="population size of the convolutional comparison (0: skip it)")
+    parser.add_argument("--cores", type=int, default=None,
+                        help="pin this process to its first N CPUs (as `suite run --workers` pins each worker); "
+                             "default: all")
     args = parser.parse_args()
+    if args.cores:  # before JAX starts its thread pools
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:args.cores])
 
     import jax
 
@@ -74,21 +105,31 @@ def main():
     floor_flops = flops_per_model_epoch(layers, n_train, n_dev)
 
     # the per-trial fast path: one warm-up trial (compiles), then one timed trial
-    train.train({**base, "epochs": 1, "seed": 99})
+    if args.epochs < 2:
+        parser.error("--epochs must be at least 2: the first epoch compiles and is not a steady epoch")
+
+    def row(name: str, size: int, history: list[dict], total: float, cpu: float) -> dict:
+        times = [entry["wall_time_s"] * size for entry in history]  # a member's row: the epoch / P
+        steady = float(np.median(times[1:]))
+        return {"population": name, "members": size, "epoch wall (s)": steady, "model-epochs/s": size / steady,
+                "first epoch (s)": times[0], "end to end (s)": total, "cores busy": cpu / total}
+
+    def cpu_seconds() -> float:
+        usage = os.times()
+        return usage.user + usage.system
+
+    train.train({**base, "epochs": 1, "seed": 99})  # imports and the data's first load, not timed
+    started, cpu = time.perf_counter(), cpu_seconds()
     one = train.train({**base, "seed": 0})
-    per_trial_epoch_s = float(np.mean([row["wall_time_s"] for row in one["history"]]))
-    rows = [{"population": "per-trial fast path", "members": 1, "epoch wall (s)": per_trial_epoch_s,
-             "model-epochs/s": 1 / per_trial_epoch_s, "end to end (s)": one["wall_time_s"]}]
+    rows = [row("per-trial fast path", 1, one["history"], time.perf_counter() - started, cpu_seconds() - cpu)]
     for size in sizes:
         configs = [{**base, "seed": seed} for seed in range(size)]
-        population.train_population([{**c, "epochs": 1} for c in configs])  # compile, not timed
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         outcomes = population.train_population(configs)
-        total = time.perf_counter() - started
-        epoch_s = float(np.mean([row["wall_time_s"] for row in outcomes[0]["history"]])) * size
-        rows.append({"population": f"P={size}", "members": size, "epoch wall (s)": epoch_s,
-                     "model-epochs/s": size / epoch_s, "end to end (s)": total})
+        rows.append(row(f"P={size}", size, outcomes[0]["history"], time.perf_counter() - started,
+                        cpu_seconds() - cpu))
         print(rows[-1], flush=True)
+    cnn = convolution_rows(row, cpu_seconds, args.cnn_members, args.epochs)
     table = pd.DataFrame(rows)
     table["vs per-trial"] = table["model-epochs/s"] / table["model-epochs/s"].iloc[0]
     rate = matmul_rate_one_core()
@@ -97,13 +138,15 @@ def main():
     table["x floor"] = (1 / table["model-epochs/s"]) / floor_s
     device = "GPU: " + jax.devices()[0].device_kind if gpu else f"CPU ({cores} cores)"
     lines = [f"# Population training: model-epochs/s against population size ({device})", "",
-             f"`python benchmarks/population.py --epochs {args.epochs}` on {platform.node()} "
+             f"`python benchmarks/population.py --epochs {args.epochs}{f' --cores {args.cores}' if args.cores else ''}` on {platform.node()} "
              f"({platform.processor() or platform.machine()}), {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. "
              f"The depth study's 784-30-10 sigmoid network on mnist_10k ({n_train} training, {n_dev} dev "
              f"examples), mini-batch 10, SGD 0.1; each population is P seeds of it. "
-             f"Rates are over the timed epochs (training steps and the dev evaluation; compilation excluded "
-             f"by a warm-up run); \"end to end\" is the whole call, test and training-set evaluation of "
-             f"every member included. All rows come from one run, side by side.", ""]
+             f"\"epoch wall\" is the median of the epochs after the first (training steps and the dev "
+             f"evaluation); the first epoch traces and compiles the population's programs (\"first "
+             f"epoch\"); \"end to end\" is the whole call, compilation and the test and training-set "
+             f"evaluation of every member included; \"cores busy\" is the process's CPU time over that call's "
+             f"wall time. All rows come from one run, side by side.", ""]
     if args.note:
         lines += [args.note, ""]
     lines += [table.to_markdown(index=False, floatfmt=".3g"), "",
@@ -112,6 +155,14 @@ def main():
               f"multiply-add) at the measured float32 matmul rate of {rate / 1e9:.1f} GFLOP/s per core "
               f"(numpy 512x512, one thread, core 0) x {cores} cores = {floor_s * 1e3:.1f} ms per model-epoch; "
               f"\"x floor\" is each row's time per model-epoch over it.", ""]
+    if cnn is not None:
+        cnn["vs per-trial"] = cnn["model-epochs/s"] / cnn["model-epochs/s"].iloc[0]
+        lines += ["## Convolutional networks", "",
+                  f"The memorization study's cnn (quick profile: 1,000 mnist_10k images, batch 32, random labels), "
+                  f"{args.epochs} epochs: one trial alone against a population of {args.cnn_members}. vmap turns "
+                  f"the members' convolutions into one grouped convolution; where the population is not faster, "
+                  f"`suite run` trains convolutional models per trial on a CPU (suite.population.unsupported).", "",
+                  cnn.to_markdown(index=False, floatfmt=".3g"), ""]
     if not gpu:
         lines += ["GPU figures (P = 1 to 256 on one GPU) are pending: no GPU machine was available to "
                   "this run; `python benchmarks/population.py` on a GPU machine writes them.", ""]

@@ -139,12 +139,12 @@ def main():
             results.append(result)
             print(f"round {round_index} arm {arm}: {result['wall_s']:.1f}s, "
                   f"{result['model_epochs_per_s']:.2f} model-epochs/s", flush=True)
-    memory = None
-    if args.memory_trials:
-        _, _, out = timed([sys.executable, "benchmarks/memory_flat.py", "--trials", str(args.memory_trials)],
-                          dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
-        memory = json.loads(out.strip().splitlines()[-1])
-        print(f"memory: {memory}", flush=True)
+    memory = []
+    for size in (1, 4) if args.memory_trials else ():  # per trial, then populations of 4
+        _, _, out = timed([sys.executable, "benchmarks/memory_flat.py", "--trials", str(args.memory_trials),
+                           "--population", str(size)], dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+        memory.append(json.loads(out.strip().splitlines()[-1]))
+        print(f"memory: {memory[-1]}", flush=True)
     write(results, memory, args)
 
 
@@ -218,12 +218,16 @@ def write(results: list[dict], memory: dict | None, args) -> None:
              "Mean test accuracy over seeds per depth; `within_seed_noise`: |difference| <= 2 standard errors "
              "+ 0.5 points.", "", accuracy.to_markdown(index=False, floatfmt=".4g"), ""]
     if memory:
-        rss = {int(k): round(v) for k, v in memory["rss_mb"].items()}
         lines += ["## Memory over many trials in one worker", "",
-                  f"`benchmarks/memory_flat.py`: {args.memory_trials} sequential trials in one process "
-                  f"({memory['backend']} backend), cycling through 12 architectures (more than the "
-                  f"compiled-model cache keeps). Resident memory (MB) after N trials: {rss}; after "
-                  f"{args.memory_trials} minus after 10: {rss[max(rss)] - rss[10]:+d} MB.", ""]
+                  f"`benchmarks/memory_flat.py --population P`: {args.memory_trials} trials in one process "
+                  f"({memory[0]['backend']} backend), cycling through 12 architectures (more than the "
+                  f"compiled-model cache keeps); P = 1 trains them one at a time, P = 4 as populations of 4 "
+                  f"(suite.population). Resident memory (MB) after N trials:", ""]
+        for run in memory:
+            rss = {int(k): round(v) for k, v in run["rss_mb"].items()}
+            lines.append(f"- P = {run['population']}: {rss}; after {args.memory_trials} minus after 10: "
+                         f"{rss[max(rss)] - rss[10]:+d} MB.")
+        lines.append("")
     (args.out / "README.md").write_text("\n".join(lines))
     print((args.out / "README.md").read_text())
 

@@ -42,6 +42,11 @@ def unsupported(config: dict, fast: bool = True, keep_model: bool = False) -> st
         return "populations need the JAX backend"
     if not fast:
         return "--plain trains one trial at a time"
+    if config["model"] == "cnn" and not _on_gpu():
+        # vmap turns a population's convolutions into one grouped convolution, which XLA's CPU
+        # backend runs slower than the members' convolutions one trial at a time
+        # (results/benchmarks/population.md)
+        return "convolutional models train per trial on a CPU"
     if config["lr_callback"] != "none":
         return f"the metric-driven learning-rate callback '{config['lr_callback']}' runs per trial"
     if keep_model:
@@ -69,10 +74,13 @@ def default_size(trials: int) -> int:
     growing there on 2 cores)."""
     if keras.backend.backend() != "jax":
         return 1
+    return max(1, min(256 if _on_gpu() else 16, trials))
+
+
+def _on_gpu() -> bool:
     import jax
 
-    cap = 256 if any(device.platform == "gpu" for device in jax.devices()) else 16
-    return max(1, min(cap, trials))
+    return any(device.platform == "gpu" for device in jax.devices())
 
 
 def _shared_or_stacked(arrays: list[np.ndarray]):
