@@ -29,7 +29,10 @@ from suite.optim import (build_lr_callback, build_momentum_schedule, build_optim
 EVAL_BATCH = 2000  # at most; dev and test share one batch shape so evaluation compiles once
 # Compiled models kept per process, keyed by everything but the seed: a new seed of a known
 # architecture and schedule reuses the compiled train/eval functions instead of tracing them again.
-COMPILED_CACHE_SIZE = 8
+# Plans list a point's seeds together, so a few suffice; each kept model holds its programs (a
+# population template also its vmapped ones, ~35 MB each on a CPU): with 8, 200 trials in
+# populations of 4 grew 250 MB past the 10th trial, with 4 91 MB (benchmarks/memory_flat.py).
+COMPILED_CACHE_SIZE = 4
 # Keys that change only the data a trial draws, not the model or its training: trials differing in
 # them share a compiled model as seeds do (a validation protocol changes the data only; the steps
 # per epoch join the cache key instead; MC passes and OOD inputs act after training).
