@@ -42,6 +42,19 @@ TRIAL_ONLY_KEYS = ("seed", "target_outliers", "separable_margin", "cv_fold", "cv
 # trials differing only in it share a compiled model too (a schedule's rate is compiled in).
 CONSTANT_RATE_KEYS = ("learning_rate",)
 SCAN_EPOCHS = os.environ.get("SUITE_SCAN_EPOCHS", "1") != "0"  # JAX: one XLA call per epoch
+# The scan pays where a step's dispatch costs more than its arithmetic (small dense steps). Inside
+# the scan's loop XLA's CPU backend runs heavy operations slower than in a step of its own:
+# steady epochs, one trial, this 2-core CPU (same numbers either way, tests/test_train.py):
+# memorization's cnn 0.43 s scanned vs 0.25 s per step; 784-30-10 at batch 1,000 0.023 vs 0.016;
+# at batch 10 0.052 vs 0.080; 784-512-10 at batch 32 0.17 vs 0.22.
+SCAN_LARGEST_BATCH = 256
+
+
+def scans_epochs(config: dict) -> bool:
+    """Whether the fast path runs this trial's epochs as one scanned XLA call (JAX)."""
+    return SCAN_EPOCHS and config["model"] != "cnn" and config["batch_size"] <= SCAN_LARGEST_BATCH
+
+
 _compiled: OrderedDict[str, keras.Model] = OrderedDict()
 # Which weights are tested: model selection on the dev split, or the last epoch's (Zhang et al.
 # train without early stopping, so the random-label rows are not rescued by an early epoch).
@@ -191,7 +204,7 @@ def compiled_model(config: dict, splits: datasets.Splits, fast: bool) -> keras.M
         # Build loss, metrics and optimizer now from a sample batch: left to ``fit``, the build
         # would draw one data permutation that a reused model does not, shifting the data order.
         fresh._symbolic_build(data_batch=(splits.x_train[:2], splits.y_train[:2]))
-        if fast and SCAN_EPOCHS:
+        if fast and scans_epochs(config):
             epoch_scan.install(fresh)
         if fast:
             _compiled[key] = fresh

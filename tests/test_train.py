@@ -140,6 +140,15 @@ def test_schedule_and_transforms_reach_training(tiny_config):
     assert first["history"][-1]["loss"] != train(config)["history"][-1]["loss"]
 
 
+def test_epochs_are_scanned_where_the_scan_pays(tiny_config, monkeypatch):
+    monkeypatch.setattr(train_module, "SCAN_EPOCHS", True)
+    assert train_module.scans_epochs(tiny_config)
+    assert not train_module.scans_epochs({**tiny_config, "model": "cnn"})
+    assert not train_module.scans_epochs({**tiny_config, "batch_size": 1000})
+    monkeypatch.setattr(train_module, "SCAN_EPOCHS", False)
+    assert not train_module.scans_epochs(tiny_config)
+
+
 @pytest.mark.skipif(keras.backend.backend() != "jax", reason="the epoch scan is the JAX fast path")
 @pytest.mark.parametrize("batch_size,dropout", [(50, 0.0), (64, 0.3)])  # 600 = 9 x 64 + a short batch
 def test_scanned_epochs_give_the_numbers_of_keras_own_loop(tiny_config, batch_size, dropout, monkeypatch):
