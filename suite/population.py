@@ -181,6 +181,7 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
     x, y, x_dev, y_dev = (jnp.asarray(a) for a in (x, y, x_dev, y_dev))
 
     n, batch = len(splits[0].y_train), first["batch_size"]
+    scan = train.scans_epochs(first)  # else one vmapped step per call, as the per-trial path
     full = n // batch if n >= batch else 0
     orders = [np.random.RandomState(config["seed"]) for config in configs]  # Keras's shuffles
     rate_index = _rate_reader(template)
@@ -202,15 +203,18 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
         order = np.stack([rs.permutation(n) for rs in orders]).astype("int32")
         state = (weights, others, optimizer_state, [jnp.array(v) for v in fresh_metrics])
         losses = []
-        if full:
+        if full and scan:
             state, logs = run_epoch(state, x, y, order[:, :full * batch].reshape(size, full, batch))
             losses.append(np.asarray(logs["loss"]))
             logs = {name: values[:, -1] for name, values in logs.items()}
+        for start in range(0, full * batch if full and not scan else 0, batch):  # a call per step
+            state, logs = run_step(state, x, y, order[:, start:start + batch])
+            losses.append(logs["loss"][:, None])
         if n > full * batch:
             state, logs = run_step(state, x, y, order[:, full * batch:])
             losses.append(np.asarray(logs["loss"])[:, None])
         if step_log is not None:
-            step_log.append(np.concatenate(losses, axis=1))
+            step_log.append(np.concatenate([np.asarray(part) for part in losses], axis=1))
         weights, others, optimizer_state, _ = state
         dev = _evaluate(run_eval, (weights, others), fresh_metrics, x_dev, y_dev, (dev_x_axis, dev_y_axis),
                         min(train.EVAL_BATCH, len(splits[0].y_dev), len(splits[0].y_test)))

@@ -92,6 +92,19 @@ def test_members_match_the_trials_run_one_at_a_time(members, monkeypatch):
         assert mine["population"]["size"] == 3
 
 
+def test_a_step_per_call_gives_the_scanned_epochs_numbers(members, monkeypatch):
+    members = [{**config, "epochs": 2} for config in members]
+    scanned_log, stepped_log = [], []
+    scanned = population.train_population(members, step_log=scanned_log)
+    monkeypatch.setattr(train, "scans_epochs", lambda config: False)  # as for large batches
+    stepped = population.train_population(members, step_log=stepped_log)
+    np.testing.assert_allclose(np.concatenate(stepped_log, axis=1), np.concatenate(scanned_log, axis=1),
+                               rtol=1e-5, atol=1e-6)
+    for mine, other in zip(stepped, scanned, strict=True):
+        assert [row["dev_loss"] for row in mine["history"]] == pytest.approx(
+            [row["dev_loss"] for row in other["history"]], rel=1e-5)
+
+
 def test_a_diverging_member_is_diverged_and_the_others_finish(tiny_config):
     base = {**tiny_config, "optimizer": "momentum", "epochs": 4}
     configs = [{**base, "learning_rate": 0.1}, {**base, "learning_rate": 100.0, "seed": 1}]
