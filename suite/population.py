@@ -184,7 +184,7 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
     scan = train.scans_epochs(first)  # else one vmapped step per call, as the per-trial path
     full = n // batch if n >= batch else 0
     orders = [np.random.RandomState(config["seed"]) for config in configs]  # Keras's shuffles
-    rate_index = _rate_reader(template)
+    read_rates = _rate_reader(template)
     rows: list[list[dict]] = [[] for _ in configs]
     probe, probe_rows = _prober(template, first, splits), [[] for _ in configs]
     if probe:  # at initialization, as LayerProbe's on_train_begin
@@ -199,7 +199,7 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
         if not active.any():
             break
         epoch_start = time.perf_counter()
-        rates = [rate_index(optimizer_state, member) for member in range(size)]
+        rates = read_rates(optimizer_state)
         order = np.stack([rs.permutation(n) for rs in orders]).astype("int32")
         state = (weights, others, optimizer_state, [jnp.array(v) for v in fresh_metrics])
         losses = []
@@ -302,18 +302,23 @@ def _evaluate(run_eval, weights, fresh_metrics, x, y, axes, eval_batch: int) -> 
 
 
 def _rate_reader(model: keras.Model):
-    """``read(optimizer_state, member)``: the learning rate member's next step uses, as
-    ``suite.train.EpochLog`` reads it (a schedule evaluated at the member's step count)."""
+    """``read(optimizer_state)``: per member, the learning rate its next step uses, as
+    ``suite.train.EpochLog`` reads it (a constant rate is the member's rate variable; a schedule is
+    evaluated at the member's step count, once per distinct count)."""
     optimizer = model.optimizer
     paths = [v.path for v in optimizer.variables]
     iterations = paths.index(optimizer.iterations.path)
     rate = optimizer._learning_rate
     rate_at = paths.index(rate.path) if isinstance(rate, keras.Variable) else None
 
-    def read(state, member: int) -> float:
-        optimizer.iterations.assign(state[iterations][member])
+    def read(state) -> list[float]:
         if rate_at is not None:
-            rate.assign(state[rate_at][member])
-        return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+            return [float(value) for value in np.asarray(state[rate_at])]
+        at_step = {}
+        for step in np.asarray(state[iterations]).tolist():
+            if step not in at_step:
+                optimizer.iterations.assign(step)
+                at_step[step] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        return [at_step[step] for step in np.asarray(state[iterations]).tolist()]
 
     return read

@@ -105,6 +105,15 @@ def test_a_step_per_call_gives_the_scanned_epochs_numbers(members, monkeypatch):
             [row["dev_loss"] for row in other["history"]], rel=1e-5)
 
 
+@pytest.mark.parametrize("schedule", ["constant", "exponential"])
+def test_each_members_learning_rate_is_logged_as_alone(tiny_config, schedule):
+    base = {**tiny_config, "epochs": 3, "lr_schedule": schedule}
+    configs = [{**base, "seed": 0}, {**base, "seed": 1, "learning_rate": 0.5 if schedule == "constant" else 0.1}]
+    for mine, config in zip(population.train_population(configs), configs, strict=True):
+        assert [row["learning_rate"] for row in mine["history"]] == pytest.approx(
+            [row["learning_rate"] for row in train.train(config)["history"]], rel=1e-6)
+
+
 def test_a_diverging_member_is_diverged_and_the_others_finish(tiny_config):
     base = {**tiny_config, "optimizer": "momentum", "epochs": 4}
     configs = [{**base, "learning_rate": 0.1}, {**base, "learning_rate": 100.0, "seed": 1}]
