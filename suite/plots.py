@@ -12,7 +12,7 @@ import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from suite.analysis import CONFIDENCE  # noqa: E402
+from suite.analysis import CONFIDENCE, mean_ci  # noqa: E402
 
 # One theme for every figure: seaborn's "colorblind" palette (Wong's eight colours plus two)
 # for names, viridis (perceptually uniform, readable in grey and by colour-blind readers) for
@@ -195,8 +195,9 @@ def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, trials: pd.Dat
 
 
 def _seed_bands(data: pd.DataFrame, x: str, metric: str, hue: str, log_y: bool, **style):
-    """One line per ``hue`` value with its band over the seeds (``BAND_LABEL``: a bootstrap
-    interval of the mean), numeric hues in order; the legend sits outside the data."""
+    """One line per ``hue`` value with its band over the seeds (``BAND_LABEL``: the tables'
+    interval of the mean, ``analysis.mean_ci``: a t-interval on the metric's scale), numeric hues
+    in order; the legend sits outside the data."""
     fig, ax = plt.subplots(figsize=(7.2, 4.2))
     levels = list(dict.fromkeys(data[hue]))
     numeric = pd.api.types.is_numeric_dtype(data[hue])
@@ -205,7 +206,8 @@ def _seed_bands(data: pd.DataFrame, x: str, metric: str, hue: str, log_y: bool, 
         style = {**{k: v for k, v in style.items() if k != "marker"}, "style": hue, "style_order": list(colors),
                  "markers": [MARKERS[i % len(MARKERS)] for i in range(len(colors))],
                  "dashes": ["" if i < 10 else (4, 1.5) for i in range(len(colors))]}  # second round dashed
-    sns.lineplot(data=data, x=x, y=metric, hue=hue, errorbar=("ci", round(100 * CONFIDENCE)), n_boot=200, seed=0,
+    # seaborn's default bootstrap took 5.7 s for one 500-epoch, 5-layer figure; this takes 0.9 s
+    sns.lineplot(data=data, x=x, y=metric, hue=hue, errorbar=lambda values: mean_ci(values, metric)[2:],
                  palette=colors, hue_order=list(colors), ax=ax, **style)
     if log_y:
         ax.set_yscale("log")
