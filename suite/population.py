@@ -70,8 +70,9 @@ def group_key(config: dict) -> str:
 
 def default_size(trials: int) -> int:
     """Members per population when ``--population`` is not given: on a GPU as many as the plan
-    offers (up to 256), on a CPU up to 16 (results/benchmarks/population.md: the rate stops
-    growing there on 2 cores)."""
+    offers (up to 256), on a CPU up to 16 (results/benchmarks/population.md: there the rate per
+    member is flat in the population size, at 1.6-1.8x the arithmetic floor, and a larger
+    population shares compilation and set-up among more trials)."""
     if keras.backend.backend() != "jax":
         return 1
     return max(1, min(256 if _on_gpu() else 16, trials))
