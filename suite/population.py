@@ -78,10 +78,7 @@ def default_size(trials: int) -> int:
     return max(1, min(256 if _on_gpu() else 16, trials))
 
 
-def _on_gpu() -> bool:
-    import jax
-
-    return any(device.platform == "gpu" for device in jax.devices())
+_on_gpu = train.on_gpu
 
 
 def _shared_or_stacked(arrays: list[np.ndarray]):
