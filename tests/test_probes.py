@@ -56,6 +56,7 @@ def test_dead_and_saturated_units_are_counted(tiny_config, splits):
     hidden_1 = model.get_layer("hidden_1")
     bias = keras.ops.convert_to_numpy(hidden_1.bias).copy()
     bias[: len(bias) // 2] = -1e3  # half the units can never fire
+    bias[len(bias) // 2:] = 1e3  # and the others always do, whatever the backend's initial weights
     hidden_1.bias.assign(bias)
     rows = probes.measure(model, LOSS, splits.x_train[:32], splits.y_train[:32], "relu")
     assert rows[0]["dead_fraction"] == pytest.approx(0.5)
