@@ -42,7 +42,7 @@ def unsupported(config: dict, fast: bool = True, keep_model: bool = False) -> st
         return "populations need the JAX backend"
     if not fast:
         return "--plain trains one trial at a time"
-    if config["model"] == "cnn" and not _on_gpu():
+    if config["model"] == "cnn" and not train.on_gpu():
         # vmap turns a population's convolutions into one grouped convolution, which XLA's CPU
         # backend runs slower than the members' convolutions one trial at a time
         # (results/benchmarks/population.md)
@@ -75,10 +75,7 @@ def default_size(trials: int) -> int:
     population shares compilation and set-up among more trials)."""
     if keras.backend.backend() != "jax":
         return 1
-    return max(1, min(256 if _on_gpu() else 16, trials))
-
-
-_on_gpu = train.on_gpu
+    return max(1, min(256 if train.on_gpu() else 16, trials))
 
 
 def _shared_or_stacked(arrays: list[np.ndarray]):
@@ -203,14 +200,12 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
         losses = []
         if full and scan:
             state, logs = run_epoch(state, x, y, order[:, :full * batch].reshape(size, full, batch))
-            losses.append(np.asarray(logs["loss"]))
+            losses.append(logs["loss"])
             logs = {name: values[:, -1] for name, values in logs.items()}
-        for start in range(0, full * batch if full and not scan else 0, batch):  # a call per step
+        # a call per step: every step unscanned, else the epoch's last, shorter batch
+        for start in range(full * batch if scan else 0, n, batch):
             state, logs = run_step(state, x, y, order[:, start:start + batch])
             losses.append(logs["loss"][:, None])
-        if n > full * batch:
-            state, logs = run_step(state, x, y, order[:, full * batch:])
-            losses.append(np.asarray(logs["loss"])[:, None])
         if step_log is not None:
             step_log.append(np.concatenate([np.asarray(part) for part in losses], axis=1))
         weights, others, optimizer_state, _ = state
@@ -312,11 +307,10 @@ def _rate_reader(model: keras.Model):
     def read(state) -> list[float]:
         if rate_at is not None:
             return [float(value) for value in np.asarray(state[rate_at])]
-        at_step = {}
-        for step in np.asarray(state[iterations]).tolist():
-            if step not in at_step:
-                optimizer.iterations.assign(step)
-                at_step[step] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-        return [at_step[step] for step in np.asarray(state[iterations]).tolist()]
+        steps, at_step = np.asarray(state[iterations]).tolist(), {}
+        for step in dict.fromkeys(steps):
+            optimizer.iterations.assign(step)
+            at_step[step] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        return [at_step[step] for step in steps]
 
     return read

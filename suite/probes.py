@@ -136,16 +136,21 @@ def statistics_program(model: keras.Model, loss_fn, activation: str):
     return program
 
 
+def _cached(model: keras.Model, loss_fn, activation: str, make, *layout):
+    """The program ``make()`` builds, cached on the model per loss, activation and ``layout`` (a
+    model reused across seeds keeps its programs)."""
+    cache = model.__dict__.setdefault("_probe_programs", {})
+    name = (type(loss_fn).__name__, str(getattr(loss_fn, "get_config", dict)()), activation, *layout)
+    if name not in cache:
+        cache[name] = make()
+    return cache[name]
+
+
 def _compiled(model: keras.Model, loss_fn, activation: str):
-    """JAX: ``statistics_program`` jitted, cached on the model per loss and activation (a model
-    reused across seeds keeps it), so each probe is one compiled call."""
+    """JAX: ``statistics_program`` jitted (cached), so each probe is one compiled call."""
     import jax
 
-    cache = model.__dict__.setdefault("_probe_programs", {})
-    name = (type(loss_fn).__name__, str(getattr(loss_fn, "get_config", dict)()), activation)
-    if name not in cache:
-        cache[name] = jax.jit(statistics_program(model, loss_fn, activation))
-    return cache[name]
+    return _cached(model, loss_fn, activation, lambda: jax.jit(statistics_program(model, loss_fn, activation)))
 
 
 def population_program(model: keras.Model, loss_fn, activation: str, x_axis, y_axis):
@@ -154,12 +159,10 @@ def population_program(model: keras.Model, loss_fn, activation: str, x_axis, y_a
     per-member probe batches, None for one shared batch. Cached on the model like ``_compiled``."""
     import jax
 
-    cache = model.__dict__.setdefault("_probe_programs", {})
-    name = (type(loss_fn).__name__, str(getattr(loss_fn, "get_config", dict)()), activation, x_axis, y_axis)
-    if name not in cache:
-        program = statistics_program(model, loss_fn, activation)
-        cache[name] = jax.jit(jax.vmap(program, in_axes=(0, x_axis, y_axis)))
-    return cache[name]
+    return _cached(model, loss_fn, activation,
+                   lambda: jax.jit(jax.vmap(statistics_program(model, loss_fn, activation),
+                                            in_axes=(0, x_axis, y_axis))),
+                   "population", x_axis, y_axis)
 
 
 def _eager_statistics(model: keras.Model, loss_fn, x, y, activation: str):

@@ -146,7 +146,7 @@ def test_which_keys_a_population_may_vary(tiny_config):
     assert population.unsupported({**tiny_config, "probe_examples": 10}) is None  # the probe is vmapped too
     assert population.unsupported(tiny_config) is None
     cnn = population.unsupported({**tiny_config, "model": "cnn"})
-    assert (cnn is None) == population._on_gpu()  # convolutions train per trial on a CPU
+    assert (cnn is None) == train.on_gpu()  # convolutions train per trial on a CPU
     with pytest.raises(ValueError, match="differ only in"):
         population.train_population([tiny_config, {**tiny_config, "width": 17}])
 
