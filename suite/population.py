@@ -139,7 +139,7 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
     first, size = configs[0], len(configs)
     without_tensorflow.set_random_seed(first["seed"])
     template = train.compiled_model(first, train.trial_splits(first), fast=True)
-    splits, initial, optimizer_states, initial_losses = [], [], [], []
+    splits, initial, optimizer_states = [], [], []
     for config in configs:  # the same draws, in the same order, as suite.train.train
         without_tensorflow.set_random_seed(config["seed"])
         member_splits = train.trial_splits(config)
@@ -150,13 +150,6 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
         # copies: Keras's evaluate donates the buffers of the variables it is handed
         values = ([jnp.array(v.value) for v in fresh.trainable_variables],
                   [jnp.array(v.value) for v in fresh.non_trainable_variables])
-        for target, value in zip(template.trainable_variables + template.non_trainable_variables,
-                                 values[0] + values[1], strict=True):
-            target.assign(jnp.array(value))
-        eval_batch = min(train.EVAL_BATCH, len(member_splits.y_dev), len(member_splits.y_test))
-        initial_losses.append(float(template.evaluate(member_splits.x_train[:eval_batch],
-                                                      member_splits.y_train[:eval_batch],
-                                                      batch_size=eval_batch, verbose=0)[0]))
         splits.append(member_splits)
         initial.append(values)
         optimizer_states.append([jnp.array(v.value) for v in optimizer.variables])
@@ -171,9 +164,13 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
     y, y_axis = _shared_or_stacked([s.y_train for s in splits])
     x_dev, dev_x_axis = _shared_or_stacked([s.x_dev for s in splits])
     y_dev, dev_y_axis = _shared_or_stacked([s.y_dev for s in splits])
-    run_epoch, run_step, _ = _programs(template, x_axis, y_axis)
+    run_epoch, run_step, run_train_eval = _programs(template, x_axis, y_axis)
     _, _, run_eval = _programs(template, dev_x_axis, dev_y_axis)
     x, y, x_dev, y_dev = (jnp.asarray(a) for a in (x, y, x_dev, y_dev))
+    eval_batch = min(train.EVAL_BATCH, len(splits[0].y_dev), len(splits[0].y_test))
+    # as suite.train.train: the loss before any step, on one evaluation batch of the training set
+    initial_losses = _evaluate(run_train_eval, (weights, others), fresh_metrics, x, y, (x_axis, y_axis),
+                               eval_batch, limit=eval_batch)["loss"].tolist()
 
     n, batch = len(splits[0].y_train), first["batch_size"]
     scan = train.scans_epochs(first)  # else one vmapped step per call, as the per-trial path
@@ -210,7 +207,7 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
             step_log.append(np.concatenate([np.asarray(part) for part in losses], axis=1))
         weights, others, optimizer_state, _ = state
         dev = _evaluate(run_eval, (weights, others), fresh_metrics, x_dev, y_dev, (dev_x_axis, dev_y_axis),
-                        min(train.EVAL_BATCH, len(splits[0].y_dev), len(splits[0].y_test)))
+                        eval_batch)
         logs = {name: np.asarray(values) for name, values in logs.items()}
         seconds = (time.perf_counter() - epoch_start) / size
         was_active, improved = active.copy(), np.zeros(size, bool)
@@ -244,13 +241,26 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
     # EarlyStopping restores the model's weights only: random-generator states stay where training
     # left them (MC-dropout passes after training draw from there)
     restored = {id(v) for v in template.weights}
+    use_best = jnp.asarray([config["keep_weights"] == "best_dev" for config in configs])
+    kept = [value if id(target) in restored else final
+            for target, value, final in zip(variables, _select(use_best, best, last), last, strict=True)]
+    # the final evaluations of every member's kept weights at once (suite.train._metrics's)
+    kept_split = (kept[:len(template.trainable_variables)], kept[len(template.trainable_variables):])
+    evaluations = {"train": _evaluate(run_train_eval, kept_split, fresh_metrics, x, y, (x_axis, y_axis), eval_batch)}
+    if evaluate_test:
+        x_test, test_x_axis = _shared_or_stacked([s.x_test for s in splits])
+        y_test, test_y_axis = _shared_or_stacked([s.y_test for s in splits])
+        run_test_eval = _programs(template, test_x_axis, test_y_axis)[2]
+        evaluations["test"] = _evaluate(run_test_eval, kept_split, fresh_metrics, jnp.asarray(x_test),
+                                        jnp.asarray(y_test), (test_x_axis, test_y_axis), eval_batch)
     for member, config in enumerate(configs):
-        kept = best if config["keep_weights"] == "best_dev" else last
-        for target, value, final in zip(variables, kept, last, strict=True):
-            target.assign(jnp.array((value if id(target) in restored else final)[member]))
+        for target, value in zip(variables, kept, strict=True):
+            target.assign(jnp.array(value[member]))
         outcome = train.finish(config, template, splits[member], rows[member], diverged[member],
                                initial_losses[member], started, evaluate_test=evaluate_test,
-                               probe_rows=probe_rows[member] if probe else None)
+                               probe_rows=probe_rows[member] if probe else None,
+                               evaluations={split: {name: float(values[member]) for name, values in logs.items()}
+                                            for split, logs in evaluations.items()})
         outcomes.append(outcome)
     total = time.perf_counter() - started
     for outcome in outcomes:
@@ -279,14 +289,16 @@ def _prober(template: keras.Model, config: dict, splits: list):
     return probe
 
 
-def _evaluate(run_eval, weights, fresh_metrics, x, y, axes, eval_batch: int) -> dict:
-    """Every member on the dev split in batches of ``eval_batch``: Keras's ``evaluate``, vmapped
-    (the metrics accumulate over the batches; the last batch's logs are the split's)."""
+def _evaluate(run_eval, weights, fresh_metrics, x, y, axes, eval_batch: int, limit: int | None = None) -> dict:
+    """Every member on a split (its first ``limit`` examples) in batches of ``eval_batch``: Keras's
+    ``evaluate``, vmapped (the metrics accumulate over the batches; the last batch's logs are the
+    split's). Returns ``{metric: (members,) array}``."""
     import jax.numpy as jnp
 
     metrics, logs = [jnp.array(v) for v in fresh_metrics], None
     x_axis, y_axis = axes
     n = x.shape[0 if x_axis is None else 1]
+    n = n if limit is None else min(n, limit)
     for start in range(0, n, eval_batch):
         part = slice(start, start + eval_batch)
         logs, metrics = run_eval((weights[0], weights[1], metrics), x[part] if x_axis is None else x[:, part],

@@ -311,10 +311,12 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
 
 def finish(config: dict, model: keras.Model, splits: datasets.Splits, rows: list[dict],
            diverged_epoch: int | None, initial_loss: float, started: float, evaluate_test: bool = True,
-           probe_rows: list[dict] | None = None) -> dict:
+           probe_rows: list[dict] | None = None, evaluations: dict | None = None) -> dict:
     """A trial's outcome from its per-epoch ``rows``, with ``model`` holding the kept weights:
     the final evaluations (unless diverged), the summary metrics and the status. Shared by the
-    per-trial path (``train``) and population training (``suite.population``)."""
+    per-trial path (``train``) and population training (``suite.population``), which passes the
+    kept weights' ``evaluations`` (``{"train"|"test": Keras evaluate's logs}``) it computed for
+    all members at once."""
     steps = steps_per_epoch(len(splits.y_train), config["batch_size"])
     eval_batch = min(EVAL_BATCH, len(splits.y_dev), len(splits.y_test))
     outcome = {"status": "done", "history": rows, "diverged_epoch": diverged_epoch,
@@ -326,7 +328,7 @@ def finish(config: dict, model: keras.Model, splits: datasets.Splits, rows: list
     if diverged_epoch is not None:
         outcome["status"] = "diverged"
     else:
-        outcome["metrics"] = _metrics(config, model, splits, rows, eval_batch, evaluate_test)
+        outcome["metrics"] = _metrics(config, model, splits, rows, eval_batch, evaluate_test, evaluations or {})
         if evaluate_test and uncertainty.requested(config):  # MC dropout, calibration, OOD entropy
             measured = uncertainty.evaluate(model, splits, config)
             if config["mc_passes"]:
@@ -342,22 +344,25 @@ def finish(config: dict, model: keras.Model, splits: datasets.Splits, rows: list
 
 
 def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: list[dict], eval_batch: int,
-             evaluate_test: bool) -> dict:
+             evaluate_test: bool, evaluations: dict) -> dict:
     """The final metrics of a trial that ran to its end, with the kept weights (``suite.tasks``)."""
     regression = config["task"] == "regression"
     best, last = tasks.best_row(config, rows), rows[-1]
 
-    def evaluate(x, y) -> dict:
-        return model.evaluate(x, y, batch_size=eval_batch, verbose=0, return_dict=True)
+    def evaluate(split: str) -> dict:
+        if split in evaluations:
+            return evaluations[split]
+        return model.evaluate(getattr(splits, f"x_{split}"), getattr(splits, f"y_{split}"),
+                              batch_size=eval_batch, verbose=0, return_dict=True)
 
     metrics = {"epochs_trained": float(len(rows)), "best_epoch": best["epoch"],
                "min_dev_loss": min(row["dev_loss"] for row in rows),
                "kept_epoch": best["epoch"] if config["keep_weights"] == "best_dev" else last["epoch"],
                "final_train_loss": last["loss"]}
-    train = evaluate(splits.x_train, splits.y_train)  # kept weights, (possibly corrupted) training set
+    train = evaluate("train")  # kept weights, (possibly corrupted) training set
     metrics["train_loss"] = float(train["loss"])
     if evaluate_test:
-        test = evaluate(splits.x_test, splits.y_test)
+        test = evaluate("test")
         metrics["test_loss"] = float(test["loss"])
     if regression:
         if evaluate_test:

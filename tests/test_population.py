@@ -89,6 +89,9 @@ def test_members_match_the_trials_run_one_at_a_time(members, monkeypatch):
         for name in ("test_accuracy", "train_accuracy", "best_dev_accuracy"):
             assert abs(mine["metrics"][name] - alone["metrics"][name]) <= 1 / 200 + 1e-6, (member, name)
         assert mine["metrics"]["kept_epoch"] == alone["metrics"]["kept_epoch"]
+        # the kept weights' final evaluations, vmapped over the members, as Keras's evaluate gives them
+        for name in ("train_loss", "test_loss"):
+            assert mine["metrics"][name] == pytest.approx(alone["metrics"][name], rel=1e-3), (member, name)
         assert mine["population"]["size"] == 3
 
 
