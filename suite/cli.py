@@ -11,9 +11,8 @@ from pathlib import Path
 
 from suite import interrupt
 from suite.arguments import address, output_flags, port, positive
-from suite.console import hide_library_noise, plural, say
+from suite.console import hide_library_noise
 from suite.errors import GaveUp, UserError
-from suite.outcomes import STATUSES, classify_record
 
 BACKENDS = ("auto", "tensorflow", "jax")
 FIGURE_FORMATS = ("png", "svg", "pdf")  # the matplotlib writers a report uses
@@ -40,19 +39,6 @@ def _seconds(text: str) -> float:
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be > 0 seconds, got {text}")
     return value
-
-
-def _worker_argv(argv: list[str]) -> list[str]:
-    """The launcher's own arguments, less what only the launcher does, as one local worker."""
-    kept, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--workers":
-            skip = True
-        elif not (arg.startswith("--workers=") or arg == "--fresh"):
-            kept.append(arg)
-    return [*kept, "--role", "worker"]
 
 
 def _join_chief(args) -> None:
@@ -178,161 +164,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _plan(args):
-    from suite.plugins import find_study
-    from suite.study import DEFAULT_PROFILE, expand, parse_overrides
-
-    study = find_study(args.study)
-    profile = args.profile or DEFAULT_PROFILE
-    return expand(study, profile, args.dataset, args.seeds, parse_overrides(args.overrides),
-                  backend=os.environ["KERAS_BACKEND"], deterministic=args.deterministic)
-
-
-def _results_dir(args, plan) -> Path:
-    """results/<study>[/<profile>]; a selection other than the profile's own (seeds, --set,
-    --dataset, backend, determinism) gets a subdirectory named by it, so it never overwrites the
-    profile's report. An explicit --results-dir is used as given."""
-    from suite.selection import results_path
-
-    explicit = args.results_dir is not None
-    root = args.results_dir if explicit else Path(os.environ.get("SUITE_RESULTS_DIR", "results"))
-    return results_path(root, plan, args.seeds, by_selection=not explicit)
-
-
-def _check_writable(directory: Path) -> None:
-    from suite.files import writable
-
-    writable(directory)
-
-
-def _list() -> int:
-    from suite import plugins
-    from suite.datasets import DATASETS
-
-    print("studies:")
-    for name, study in plugins.all_studies().items():
-        print(f"  {name:16} {study.claim}")
-        print(f"  {'':16} profiles: {', '.join(study.profiles)}")
-    print("datasets:")
-    for name, loader in plugins.extend(DATASETS, plugins.GROUPS["datasets"]).items():
-        print(f"  {name:16} {(loader.__doc__ or '').strip().splitlines()[0]}")
-    return 0
-
-
-def _keys() -> int:
-    from suite.config import describe
-
-    rows = describe()
-    print(f"{len(rows)} trial-config keys; set with --set KEY=VALUE unless another flag is named "
-          f"(values are Python literals)")
-    for row in rows:
-        print(f"\n{row['key']} ({row['type']}, default {row['default']}; {row['set by']})")
-        print(f"  allowed: {row['allowed']}")
-        print(f"  {row['meaning']}")
-        for entry, declared in row["options"].items():
-            print(f"    {entry}: {declared}")
-    return 0
-
-
-def _search(args, argv: list[str]) -> int:
-    from suite import artifacts, runner, search, tuning
-    from suite.report import write_search_report
-
-    tuning.register_objective(args.objective)
-    plan = _plan(args)
-    runner.validate(plan)  # before anything is written
-    search.search_space(plan)  # a study without one is refused before anything is written
-    store, best_store = search.stores(plan, args.runs_dir, args.tuner)
-    out = _results_dir(args, plan) / f"search-{args.tuner}"
-    _check_writable(out)
-    _check_writable(store.trials_dir)
-    if args.fresh and args.role is None:
-        for path in [*store.trials_dir.glob("*.json"), *best_store.trials_dir.glob("*.json")]:
-            path.unlink()
-    chief_at = (args.oracle_ip or "0.0.0.0", args.oracle_port) if args.role == "chief" else None
-    best_store.check_all()  # read only after the search: a damaged record must stop it before
-    oracle = search.run_search(plan, store, args.tuner, args.max_trials, args.objective,
-                               fast=not args.plain, workers=args.workers, worker_argv=_worker_argv(argv),
-                               max_epochs=args.max_epochs, factor=args.factor, chief_at=chief_at)
-    if args.role == "worker":
-        return 0
-    best = search.best_plan(plan, oracle, len(plan.trials), epochs=args.max_epochs)
-    say(f"[{plan.study.name}] best: {best.overrides}; re-running it over {plural(len(best.trials), 'seed')}")
-    keeper = artifacts.ModelKeeper(out, args.keep_models, len(best.trials))
-    runner.run_plan(best, best_store, fast=not args.plain, on_model=keeper if keeper.wanted else None)
-    keeper.fill_missing(best, fast=not args.plain)
-    records = [r for r in map(store.get, sorted(p.stem for p in store.trials_dir.glob("*.json"))) if r]
-    write_search_report(plan, args.tuner, args.objective, records, best,
-                        runner.stored_records(best, best_store), out, figure_formats=args.figure_format)
-    print(f"[{plan.study.name}] wrote {out}/ ({len(records)} search trials)")
-    return 0
-
-
-def _run(args, argv: list[str], train: bool) -> int:
-    started = None
-    if train and args.workers > 1 and args.role is None:
-        from suite import parallel
-
-        # This process will be worker0: start the others first, so their imports and start-up
-        # overlap this process's instead of following them.
-        port = parallel.free_port()
-        started = (port, parallel.start(_worker_argv(argv), args.workers, "127.0.0.1", port, first=1))
-    try:
-        return _run_started(args, argv, train, started)
-    finally:
-        for process in started[1] if started else ():
-            process.kill()  # only those still running: nothing left for them to do
-
-
-def _run_started(args, argv: list[str], train: bool, started) -> int:
-    from suite import hpo, runner, search
-
-    plan = _plan(args)
-    runner.validate(plan)  # before anything is tuned, trained or written
-    if not plan.axes:
-        raise UserError(f"study '{plan.study.name}' has no axes to compare; it is a search: "
-                        f"run `suite search {plan.study.name}`")
-    if train:  # before anything trains, nuisance searches included
-        _check_writable(runner.store_for(plan, args.runs_dir).trials_dir)
-    # Workers tune nothing: they receive the tuned plan's points from the oracle.
-    plan = search.tune_nuisance(plan, args.runs_dir, fast=not getattr(args, "plain", False),
-                                train=train and getattr(args, "role", None) != "worker",
-                                fresh=getattr(args, "fresh", False) and getattr(args, "role", None) is None)
-    plan = hpo.run_comparison(plan, args.runs_dir, fast=not getattr(args, "plain", False),
-                              train=train and getattr(args, "role", None) is None,
-                              fresh=getattr(args, "fresh", False) and getattr(args, "role", None) is None)
-    store = runner.store_for(plan, args.runs_dir)
-    out = _results_dir(args, plan)
-    if train:
-        _check_writable(out)
-        _check_writable(store.trials_dir)
-        if args.role == "chief":
-            runner.serve_chief(plan, store, args.oracle_ip or "0.0.0.0", args.oracle_port)
-        else:
-            runner.run_plan(plan, store, fresh=args.fresh, fast=not args.plain,
-                            workers=args.workers, worker_argv=_worker_argv(argv), started=started,
-                            population_size=1 if args.no_population else args.population)
-        if args.role == "worker":
-            return 0
-    from suite.report import write_report  # plotting loads only where a report is written
-
-    records, comparison = hpo.report_parts(plan, runner.stored_records(plan, store), args.runs_dir)
-    _check_writable(out)
-    write_report(plan, records, out, searches=search.nuisance_records(plan, args.runs_dir),
-                 figure_formats=args.figure_format, comparison=comparison)
-    classes = [classify_record(r) for r in records]  # old records classify too
-    counts = {status: classes.count(status) for status in STATUSES}
-    missing = len(plan.trials) - len(records)
-    print(f"[{plan.study.name}] wrote {out}/ ({', '.join(f'{n} {status}' for status, n in counts.items())}, "
-          f"{missing} missing)")
-    if counts["failed"]:
-        failed = [r for r in records if r["status"] == "failed"]
-        print(f"[{plan.study.name}] {plural(len(failed), 'trial')} failed, first: {failed[0]['key']}: "
-              f"{failed[0]['error']}; rerun to retry them", file=sys.stderr)
-        return 1
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--version"]:
@@ -365,9 +196,10 @@ def _main(argv: list[str]) -> int:
             # Commands that train nothing may still import Keras (a study module imports
             # keras-tuner): on JAX, as `auto` would choose, not TensorFlow, Keras's own default.
             os.environ["KERAS_BACKEND"] = "jax"
+        from suite.commands import COMMANDS, main as command_main, training
+
         if args.command == "list":
-            return _list()
-        from suite.commands import COMMANDS, main as command_main
+            return training.list_studies()
 
         if args.command in COMMANDS:  # no Keras backend needed
             return command_main(args)
@@ -383,10 +215,10 @@ def _main(argv: list[str]) -> int:
         _choose_backend(getattr(args, "backend", "auto"))
         hide_library_noise(getattr(args, "verbose", False), load_tensorflow=True)
         if args.command == "keys":
-            return _keys()
+            return training.keys()
         if args.command == "search":
-            return _search(args, argv)
-        return _run(args, argv, train=args.command == "run")
+            return training.search_study(args, argv)
+        return training.run_study(args, argv, train=args.command == "run")
     except UserError as exc:
         print(f"suite: error: {exc}", file=sys.stderr)
         return 2

@@ -1,6 +1,8 @@
 """Subcommands that need no Keras backend: each module has ``add(subparsers)`` and ``main(args)``.
 
-``suite.cli`` registers them with ``register`` and hands a parsed command to ``COMMANDS``.
+``suite.cli`` registers them with ``register`` and hands a parsed command to ``COMMANDS``. The
+commands that plan a study (``run``, ``report``, ``search``, ``list``, ``keys``) are in
+``suite.commands.training``, which ``suite.cli`` calls once it has chosen the backend.
 """
 from __future__ import annotations
 
