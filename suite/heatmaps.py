@@ -70,7 +70,7 @@ def heatmap_grid(cells: pd.DataFrame, x: str, y: str, facet: str, metric: str, t
 
 
 def heatmap_figure(spec, study, trials, history, records):
-    """Report adapter (``suite.report.FIGURE_KINDS``): ``spec.x`` across, ``spec.y`` down,
+    """Report adapter (``suite.figures.FIGURE_KINDS``): ``spec.x`` across, ``spec.y`` down,
     one panel per ``spec.hue``; None when nothing finished."""
     data = analysis.select(trials, spec.where)
     if data.empty or not data[spec.metric].notna().any():

@@ -107,5 +107,5 @@ def _histogram_figure(spec, study, trials, records):
     return None if frame.empty else entropy_histograms(frame, spec.hue, spec.title)
 
 
-# Figure kind -> f(spec, study, trials frame, records) -> Figure or None (suite.report.FIGURE_KINDS).
+# Figure kind -> f(spec, study, trials frame, records) -> Figure or None (suite.figures.FIGURE_KINDS).
 FIGURES = {"mc_curve": _mc_curve_figure, "entropy_histogram": _histogram_figure}
