@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from suite import analysis, heatmaps, plots
+from suite import analysis, heatmaps, plots, search_plots
 from suite.errors import lookup
 from suite.study import Plan
 
@@ -116,7 +116,7 @@ def _nuisance_figure(spec, study, searches):
     if searches is None or searches.empty:
         return None
     data = analysis.sort_points(analysis.select(searches, spec.where), {spec.hue: study.levels.get(spec.hue)})
-    return None if data.empty else plots.nuisance_sensitivity(data, spec.x, spec.metric, spec.hue, spec.title)
+    return None if data.empty else search_plots.nuisance_sensitivity(data, spec.x, spec.metric, spec.hue, spec.title)
 
 
 def _anytime_figure(spec, study, curves):
@@ -126,7 +126,7 @@ def _anytime_figure(spec, study, curves):
         return None
     gridded = anytime.on_grid(curves, int(curves.epochs_spent.max()))
     data = analysis.sort_points(anytime.band(gridded), {"tuner": study.levels.get("tuner")})
-    return plots.anytime_bands(data, spec.title)
+    return search_plots.anytime_bands(data, spec.title)
 
 
 # Figure kinds drawn from the nuisance searches' trials or a comparison's anytime curves:

@@ -9,7 +9,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from suite import analysis, plots, related, tables, verdicts
+from suite import analysis, related, search_plots, tables, verdicts
 from suite.console import plural
 from suite.figures import build as build_figures
 from suite.files import replaced_whole
@@ -226,9 +226,9 @@ def _write_search_files(plan: Plan, tuner: str, objective: str, records: list[di
     atomic_write_text(out_dir / "best_rerun.csv", best_trials.to_csv(index=False))
     atomic_write_text(out_dir / "best_summary.csv", rerun.to_csv(index=False))
 
-    figures = {"optimization_history.png": plots.optimization_history(trials, metric, direction == "max")}
+    figures = {"optimization_history.png": search_plots.optimization_history(trials, metric, direction == "max")}
     for name, spec in space.items():
-        figures[f"param_{name}.png"] = plots.objective_vs_parameter(
+        figures[f"param_{name}.png"] = search_plots.objective_vs_parameter(
             trials, name, metric, spec.get("sampling") == "log", hue="epochs" if tuner == "hyperband" else None)
     figure_lines = save_figures(figures, out_dir, figure_formats)
 

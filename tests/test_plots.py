@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection
 
-from suite import analysis, plots
+from suite import analysis, plots, search_plots
 
 
 def summary_and_trials(levels, means, hue_values=("1x100", "5x100")):
@@ -73,7 +73,7 @@ def test_learning_curves_legend_outside_with_band_label():
 
 def test_optimization_history_has_a_best_line_per_budget():
     trials = pd.DataFrame({"epochs": [1, 1, 3, 1, 3, 9, 9], "best_dev_accuracy": [.5, .6, .7, .55, .8, .85, .84]})
-    fig = plots.optimization_history(trials, "best_dev_accuracy", maximize=True)
+    fig = search_plots.optimization_history(trials, "best_dev_accuracy", maximize=True)
     ax = fig.axes[0]
     texts = legend_texts(ax)
     assert [t for t in texts if t.startswith("best so far")] == [
