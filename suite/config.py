@@ -125,6 +125,12 @@ class TrialConfig(BaseModel):
                             registry="suite.train:KEEP_WEIGHTS", kind="keep_weights")
     stop_at_train_accuracy: float = key(0.0, "end training at the first epoch whose train accuracy "
                                              "reaches it; 0 = never", ge=0, le=1)
+    # dev evaluation frequency (issue 20, the slow studies: redundant evaluations)
+    validation_freq: int = key(1, "evaluate the dev split every this many epochs (Keras fit's validation_freq: "
+                                  "after epochs N, 2N, ...) and always after the last epoch trained, early "
+                                  "stops included; skipped epochs log NaN dev metrics; >= epochs = at the end "
+                                  "only; > 1 needs keep_weights=last and nothing that reads dev every epoch",
+                               ge=1, le=100_000)
     # probes and metrics
     probe_examples: int = key(0, "per-layer statistics on this many training images each epoch; 0 = off",
                               ge=0, le=1_000_000)
@@ -303,6 +309,7 @@ def check_trial(config: dict) -> None:
         raise UserError(f"probe_examples works on the mlp and residual_mlp models (Dense layers), not "
                         f"'{config['model']}'; set probe_examples=0")
     _check_regularizers(config)
+    _check_validation_freq(config)
     for name in FIELDS:
         selector = extra(name).get("options_for")
         if selector:
@@ -322,6 +329,25 @@ def _check_regularizers(config: dict) -> None:
         if "weight_decay" in config["optimizer_options"]:
             raise UserError("decoupled_weight_decay sets AdamW's weight_decay option from the weight_decay key; "
                             "drop 'weight_decay' from optimizer_options")
+
+
+# --- dev evaluation frequency (issue 20): the keys that read the dev split after every epoch,
+# each with the test that it does and the setting that does not
+DEV_EVERY_EPOCH = {
+    "keep_weights": (lambda c: c["keep_weights"] == "best_dev", "keep_weights=last"),
+    "early_stopping_patience": (lambda c: c["early_stopping_patience"] > 0, "early_stopping_patience=0"),
+    "lr_callback": (lambda c: c["lr_callback"] != "none", "lr_callback=none"),
+    "target_dev_accuracy": (lambda c: c["target_dev_accuracy"] > 0, "target_dev_accuracy=0"),
+}
+
+
+def _check_validation_freq(config: dict) -> None:
+    """``validation_freq`` > 1 skips dev passes: nothing may read the dev split every epoch."""
+    freq = config["validation_freq"]
+    for name, (reads, fix) in DEV_EVERY_EPOCH.items():
+        if freq > 1 and reads(config):
+            raise UserError(f"validation_freq={freq} evaluates the dev split only every {freq} epochs, but "
+                            f"{name}={config[name]!r} reads it after every epoch; set {fix} or validation_freq=1")
 
 
 def check_data(config: dict, splits) -> None:

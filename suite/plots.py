@@ -218,7 +218,8 @@ def _seed_bands(data: pd.DataFrame, x: str, metric: str, hue: str, log_y: bool, 
 def learning_curves(history: pd.DataFrame, hue: str, metric: str, title: str = "",
                     x: str = "epoch") -> plt.Figure:
     """Per-epoch ``metric`` against ``x`` (epoch or step) for each value of ``hue``; bands span
-    the seeds (``BAND_LABEL``)."""
+    the seeds (``BAND_LABEL``). NaN values (epochs without a dev pass, ``validation_freq``) are
+    left out (seaborn drops them): the line joins the epochs that were measured."""
     fig, ax = _seed_bands(history, x, metric, hue, log_y=metric.endswith("loss"))
     ax.set_ylabel(LABELS.get(metric, metric))
     ax.set_title(title or f"{LABELS.get(metric, metric)} per {x} by {hue}")

@@ -206,25 +206,27 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
         if step_log is not None:
             step_log.append(np.concatenate([np.asarray(part) for part in losses], axis=1))
         weights, others, optimizer_state, _ = state
-        dev = _evaluate(run_eval, (weights, others), fresh_metrics, x_dev, y_dev, (dev_x_axis, dev_y_axis),
-                        eval_batch)
         logs = {name: np.asarray(values) for name, values in logs.items()}
+        validated = _dev_pass(first, epoch, logs, active)
+        dev = _evaluate(run_eval, (weights, others), fresh_metrics, x_dev, y_dev, (dev_x_axis, dev_y_axis),
+                        eval_batch) if validated.any() else None
         seconds = (time.perf_counter() - epoch_start) / size
         was_active, improved = active.copy(), np.zeros(size, bool)
         for member in np.flatnonzero(active):
             row = {"epoch": epoch + 1, "loss": float(logs["loss"][member]),
                    "accuracy": float(logs["sparse_categorical_accuracy"][member]),
-                   "dev_loss": float(dev["loss"][member]),
-                   "dev_accuracy": float(dev["sparse_categorical_accuracy"][member]),
+                   "dev_loss": float(dev["loss"][member]) if validated[member] else np.nan,
+                   "dev_accuracy": float(dev["sparse_categorical_accuracy"][member]) if validated[member] else np.nan,
                    "learning_rate": rates[member], "wall_time_s": seconds}
             rows[member].append(row)
             waited[member] += 1
-            if best_dev[member] is None or row["dev_accuracy"] > best_dev[member]:  # EarlyStopping's test
+            # EarlyStopping's test, on the epochs with a dev pass
+            if validated[member] and (best_dev[member] is None or row["dev_accuracy"] > best_dev[member]):
                 best_dev[member], improved[member], waited[member] = row["dev_accuracy"], True, 0
             patience = configs[member]["early_stopping_patience"]
             if patience and waited[member] >= patience and epoch > 0:
                 active[member] = False
-            if not (np.isfinite(row["loss"]) and np.isfinite(row["dev_loss"])):
+            if not np.isfinite(row["loss"]) or (validated[member] and not np.isfinite(row["dev_loss"])):
                 diverged[member], active[member] = epoch + 1, False
             threshold = configs[member]["stop_at_train_accuracy"]
             if threshold and row["accuracy"] >= threshold:
@@ -287,6 +289,20 @@ def _prober(template: keras.Model, config: dict, splits: list):
             rows[member] += [{"epoch": epoch, **row} for row in probes.rows_of(tables[member])]
 
     return probe
+
+
+def _dev_pass(config: dict, epoch: int, logs: dict, active: np.ndarray) -> np.ndarray:
+    """Per member, whether ``epoch`` (0-based) ends with a dev pass: every ``validation_freq``-th
+    epoch, as Keras's ``fit(validation_freq=N)``, and the last epoch a member trains (the last of
+    the run, or a non-finite loss or ``stop_at_train_accuracy`` ending it), as the per-trial path's
+    ``suite.train.EpochLog.validate_last``."""
+    if (epoch + 1) % config["validation_freq"] == 0 or epoch + 1 == config["epochs"]:
+        return active.copy()
+    threshold = config["stop_at_train_accuracy"]
+    ends = ~np.isfinite(logs["loss"])
+    if threshold:
+        ends |= logs["sparse_categorical_accuracy"] >= threshold
+    return active & ends
 
 
 def _evaluate(run_eval, weights, fresh_metrics, x, y, axes, eval_batch: int, limit: int | None = None) -> dict:

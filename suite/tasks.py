@@ -10,6 +10,7 @@ dev split, what it reports on the test split, and what "did not learn" is measur
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,11 +56,18 @@ def check(config: dict, splits) -> None:
         raise UserError("label_corruption needs class labels; a regression uses target_outliers")
 
 
+def validated(rows: list[dict]) -> list[dict]:
+    """The epochs that ended with a dev pass (``validation_freq`` skips some: their dev metrics are
+    NaN; the last epoch trained always has one)."""
+    return [row for row in rows if not math.isnan(row["dev_loss"])] or rows
+
+
 def best_row(config: dict, rows: list[dict]) -> dict:
-    """The epoch the best-dev weights come from: highest dev accuracy, or lowest dev loss."""
+    """The epoch the best-dev weights come from: highest dev accuracy, or lowest dev loss, among
+    the epochs with a dev pass."""
     if config.get("task", "classification") == "regression":
-        return min(rows, key=lambda row: row["dev_loss"])
-    return max(rows, key=lambda row: row["dev_accuracy"])
+        return min(validated(rows), key=lambda row: row["dev_loss"])
+    return max(validated(rows), key=lambda row: row["dev_accuracy"])
 
 
 def regression_metrics(y_true, predicted, mean: float = 0.0, scale: float = 1.0, prefix: str = "test") -> dict:

@@ -35,9 +35,10 @@ EVAL_BATCH = 2000  # at most; dev and test share one batch shape so evaluation c
 COMPILED_CACHE_SIZE = 4
 # Keys that change only the data a trial draws, not the model or its training: trials differing in
 # them share a compiled model as seeds do (a validation protocol changes the data only; the steps
-# per epoch join the cache key instead; MC passes and OOD inputs act after training).
+# per epoch join the cache key instead; MC passes and OOD inputs act after training; the dev
+# pass's frequency changes only when the compiled evaluation runs).
 TRIAL_ONLY_KEYS = ("seed", "target_outliers", "separable_margin", "cv_fold", "cv_folds", "holdout_fraction",
-                   "mc_passes", "ood_dataset")
+                   "mc_passes", "ood_dataset", "validation_freq")
 # A constant learning rate is an optimizer variable (state, not a constant of the compiled step):
 # trials differing only in it share a compiled model too (a schedule's rate is compiled in).
 CONSTANT_RATE_KEYS = ("learning_rate",)
@@ -76,13 +77,15 @@ FIT_THRESHOLDS = {"epochs_to_99_9": 0.999, "epochs_to_100": 1.0}
 
 
 class EpochLog(keras.callbacks.Callback):
-    """Collects the lecture's per-epoch numbers and stops on a non-finite loss."""
+    """Collects the lecture's per-epoch numbers and stops on a non-finite loss. An epoch without a
+    dev pass (``validation_freq``) logs NaN dev metrics, which are no divergence."""
 
     def __init__(self, progress: Callable[[dict], None] | None = None):
         super().__init__()
         self.rows: list[dict] = []
         self.diverged_epoch: int | None = None
         self._progress = progress
+        self._validated = True  # whether the last row's epoch had a dev pass
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
@@ -101,11 +104,26 @@ class EpochLog(keras.callbacks.Callback):
                "learning_rate": self._rate,
                "wall_time_s": time.perf_counter() - self._start}
         self.rows.append(row)
-        if not (math.isfinite(row["loss"]) and math.isfinite(row["dev_loss"])):
+        self._validated = "val_loss" in logs
+        if not (math.isfinite(row["loss"]) and (math.isfinite(row["dev_loss"]) or not self._validated)):
             self.diverged_epoch = epoch + 1
             self.model.stop_training = True
         if self._progress:
             self._progress(row)
+
+    def validate_last(self, model: keras.Model, x, y, batch_size: int | None) -> None:
+        """The dev pass of the last epoch trained when ``validation_freq`` skipped it (a last epoch
+        off the schedule, or an early stop), so every trial ends with dev metrics: Keras's
+        ``evaluate`` on the weights training left, as ``fit`` validates; a non-finite dev loss
+        there is a divergence, as in ``on_epoch_end``."""
+        if not self.rows or self._validated:
+            return
+        logs = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+        row = self.rows[-1]
+        row["dev_loss"] = float(logs["loss"])
+        row["dev_accuracy"] = float(logs.get("sparse_categorical_accuracy", math.nan))
+        if not math.isfinite(row["dev_loss"]) and self.diverged_epoch is None:
+            self.diverged_epoch = row["epoch"]
 
 
 class StopOnSignal(keras.callbacks.Callback):
@@ -300,8 +318,9 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     model.fit(
         splits.x_train, splits.y_train, batch_size=config["batch_size"], epochs=config["epochs"],
         validation_data=(splits.x_dev, splits.y_dev), validation_batch_size=eval_batch if fast else None,
-        callbacks=callbacks, verbose=0, shuffle=True,
+        validation_freq=config["validation_freq"], callbacks=callbacks, verbose=0, shuffle=True,
     )
+    log.validate_last(model, splits.x_dev, splits.y_dev, eval_batch if fast else config["batch_size"])
     outcome = finish(config, model, splits, log.rows, log.diverged_epoch, initial_loss, started,
                      evaluate_test=evaluate_test, probe_rows=probe.rows if probe is not None else None)
     if keep_model and outcome["status"] == "done":
@@ -356,7 +375,7 @@ def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: li
                               batch_size=eval_batch, verbose=0, return_dict=True)
 
     metrics = {"epochs_trained": float(len(rows)), "best_epoch": best["epoch"],
-               "min_dev_loss": min(row["dev_loss"] for row in rows),
+               "min_dev_loss": min(row["dev_loss"] for row in tasks.validated(rows)),
                "kept_epoch": best["epoch"] if config["keep_weights"] == "best_dev" else last["epoch"],
                "final_train_loss": last["loss"]}
     train = evaluate("train")  # kept weights, (possibly corrupted) training set

@@ -36,6 +36,8 @@ def run_cli(capsys, *argv):
     (["frobnicate"], "invalid choice"),
     (["report", "depth", "--profile", "smoke"], "no stored trials.*suite run depth"),
     (["run", "depth", "--figure-format", "png,gif"], "png plus any of svg, pdf"),
+    (["run", "depth", "--profile", "smoke", "--set", "validation_freq=5"],
+     "validation_freq=5 .* keep_weights='best_dev' reads it after every epoch; set keep_weights=last"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, monkeypatch, argv, message):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))

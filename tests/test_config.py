@@ -95,6 +95,19 @@ def test_option_values_are_checked_before_any_trial(key, value, message):
         runner.validate(plan)
 
 
+@pytest.mark.parametrize("overrides, message", [
+    ({}, "keep_weights='best_dev' reads it after every epoch; set keep_weights=last or validation_freq=1"),
+    ({"keep_weights": "last", "early_stopping_patience": 2}, "early_stopping_patience=2 .*set early_stopping_patience=0"),
+    ({"keep_weights": "last", "lr_callback": "reduce_on_plateau"}, "lr_callback='reduce_on_plateau' .*lr_callback=none"),
+    ({"keep_weights": "last", "target_dev_accuracy": 0.9}, "target_dev_accuracy=0.9 .*target_dev_accuracy=0"),
+])
+def test_skipped_dev_passes_are_refused_where_dev_is_read_every_epoch(overrides, message):
+    with pytest.raises(UserError, match="validation_freq=5 evaluates the dev split only every 5 epochs, but " + message):
+        runner.validate(expand(DEPTH, "smoke", overrides={"validation_freq": 5, **overrides}))
+    runner.validate(expand(DEPTH, "smoke", overrides={**overrides, "validation_freq": 1}))
+    runner.validate(expand(DEPTH, "smoke", overrides={"validation_freq": 5, "keep_weights": "last"}))
+
+
 def test_train_size_outside_the_stratifiable_range_is_refused():
     with pytest.raises(UserError, match="train_size=5: a stratified subset.*needs 10 to"):
         runner.validate(expand(DEPTH, "smoke", overrides={"train_size": 5}))

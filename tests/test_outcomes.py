@@ -29,6 +29,16 @@ def test_classify(status, losses, accuracies, metrics, expected):
     assert classify(status, history(losses, accuracies), metrics, TEN) == expected
 
 
+def test_skipped_dev_passes_are_no_divergence_but_a_nan_training_loss_is():
+    """Epochs without a dev pass (validation_freq) log NaN dev metrics; only the training loss
+    says whether a run blew up."""
+    run = [{**row, "dev_loss": math.nan, "dev_accuracy": math.nan} for row in history([1.2, 0.5, 0.3], [0.6, 0.85, 0.9])]
+    run[-1].update(dev_loss=0.4, dev_accuracy=0.88)
+    assert classify("done", run, {"train_accuracy": 0.91}, TEN) == "done"
+    run[1]["loss"] = math.nan
+    assert classify("done", run, {"train_accuracy": 0.91}, TEN) == "diverged"
+
+
 def test_references_follow_the_task():
     assert TEN.loss == pytest.approx(math.log(10)) and TEN.accuracy == pytest.approx(0.1)
     two = classification_references(2)

@@ -71,6 +71,19 @@ def test_learning_curves_legend_outside_with_band_label():
     plt.close(fig)
 
 
+def test_learning_curves_skip_epochs_without_a_dev_pass():
+    """validation_freq=2 over 5 epochs: dev accuracy at epochs 2, 4, 5 only (NaN elsewhere); the line
+    joins them."""
+    history = pd.DataFrame([{"epoch": e, "seed": s, "depth": d,
+                             "dev_accuracy": 0.5 + 0.1 * e + 0.01 * s if e in (2, 4, 5) else np.nan}
+                            for e in range(1, 6) for s in range(3) for d in range(2)])
+    fig = plots.learning_curves(history, "depth", "dev_accuracy")
+    lines = [line for line in fig.axes[0].get_lines() if len(line.get_xdata())]
+    assert lines and all(list(line.get_xdata()) == [2, 4, 5] for line in lines[:2])
+    assert all(np.isfinite(line.get_ydata()).all() for line in lines)
+    plt.close(fig)
+
+
 def test_optimization_history_has_a_best_line_per_budget():
     trials = pd.DataFrame({"epochs": [1, 1, 3, 1, 3, 9, 9], "best_dev_accuracy": [.5, .6, .7, .55, .8, .85, .84]})
     fig = search_plots.optimization_history(trials, "best_dev_accuracy", maximize=True)

@@ -117,26 +117,43 @@ def test_each_members_learning_rate_is_logged_as_alone(tiny_config, schedule):
             [row["learning_rate"] for row in train.train(config)["history"]], rel=1e-6)
 
 
-def test_a_diverging_member_is_diverged_and_the_others_finish(tiny_config):
-    base = {**tiny_config, "optimizer": "momentum", "epochs": 4}
+@pytest.mark.parametrize("skipped", [{}, {"keep_weights": "last", "validation_freq": 3, "activation": "linear"}])
+def test_a_diverging_member_is_diverged_and_the_others_finish(tiny_config, skipped):
+    """Also when the loss turns non-finite on an epoch without a dev pass (validation_freq)."""
+    base = {**tiny_config, "optimizer": "momentum", "epochs": 4, **skipped}
     configs = [{**base, "learning_rate": 0.1}, {**base, "learning_rate": 100.0, "seed": 1}]
     calm, blown = population.train_population(configs)
     assert blown["status"] == "diverged" and blown["diverged_epoch"] == train.train(configs[1])["diverged_epoch"]
     assert calm["status"] != "diverged" and len(calm["history"]) == 4 and "test_accuracy" in calm["metrics"]
+    if skipped:  # dev passes after epoch 3 (the schedule) and 4 (the last)
+        assert [np.isnan(row["dev_loss"]) for row in calm["history"]] == [True, True, False, False]
+        # the linear net's loss is NaN after epoch 1, which has no dev pass by the schedule
+        assert blown["diverged_epoch"] == len(blown["history"]) == 1 and np.isnan(blown["history"][0]["loss"])
 
 
 def test_members_stop_at_their_own_train_accuracy_and_keep_their_weights(tiny_config):
+    """Also with dev passes every 3 epochs (validation_freq): each member's dev rows are the
+    per-trial path's, NaN on the same skipped epochs and measured at the epoch it stopped."""
     base = {**tiny_config, "epochs": 8, "stop_at_train_accuracy": 0.6, "depth": 0}
-    configs = [{**base, "learning_rate": 0.5, "keep_weights": "last"},
-               {**base, "learning_rate": 0.05, "seed": 1, "keep_weights": "last"}]
+    configs = [{**base, "learning_rate": 0.5, "keep_weights": "last", "validation_freq": 3},
+               {**base, "learning_rate": 0.05, "seed": 1, "keep_weights": "last", "validation_freq": 3}]
     patient = [{**base, "stop_at_train_accuracy": 0.0, "early_stopping_patience": 1, "learning_rate": rate, "seed": seed}
                for seed, rate in ((2, 0.05), (3, 0.5))]  # EarlyStopping's patience, per member
     together = population.train_population(configs)
     for config, mine in [*zip(configs, together), *zip(patient, population.train_population(patient))]:
         alone = train.train(config)
         assert len(mine["history"]) == len(alone["history"])
+        for row, other in zip(mine["history"], alone["history"], strict=True):
+            for name in ("loss", "dev_loss", "dev_accuracy"):
+                assert row[name] == pytest.approx(other[name], rel=1e-4, abs=1e-5, nan_ok=True), (name, row["epoch"])
         assert mine["metrics"]["test_accuracy"] == pytest.approx(alone["metrics"]["test_accuracy"], abs=1 / 200)
+        assert mine["metrics"]["final_dev_accuracy"] == pytest.approx(alone["metrics"]["final_dev_accuracy"], abs=1e-6)
     assert len(together[0]["history"]) < len(together[1]["history"])
+    for mine in together:  # epochs 3, 6 and the last one trained (stopped off the schedule)
+        last = len(mine["history"])
+        assert last % 3
+        assert [np.isnan(row["dev_loss"]) for row in mine["history"]] == \
+            [not (epoch % 3 == 0 or epoch == last) for epoch in range(1, last + 1)]
 
 
 def test_which_keys_a_population_may_vary(tiny_config):

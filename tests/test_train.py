@@ -28,13 +28,40 @@ def test_same_seed_same_numbers(tiny_config):
     assert other["history"][-1]["loss"] != first["history"][-1]["loss"]
 
 
-def test_divergence_is_a_result(tiny_config):
+@pytest.mark.parametrize("skip_dev", [False, True])
+def test_divergence_is_a_result(tiny_config, skip_dev):
+    """A non-finite training loss ends the trial as diverged, also on an epoch without a dev pass
+    (validation_freq), whose dev pass then runs at that last epoch."""
+    skipped = {"keep_weights": "last", "validation_freq": 10} if skip_dev else {}
     outcome = train({**tiny_config, "optimizer": "momentum", "learning_rate": 100.0, "epochs": 4,
-                     "activation": "linear", "depth": 3})
+                     "activation": "linear", "depth": 3, **skipped})
     assert outcome["status"] == "diverged"
     assert outcome["diverged_epoch"] == len(outcome["history"]) <= 4
     assert not math.isfinite(outcome["history"][-1]["loss"])
     assert outcome["metrics"] == {}
+    if skip_dev:
+        assert all(math.isnan(row["dev_loss"]) for row in outcome["history"][:-1])
+
+
+def test_validation_freq_skips_dev_passes_but_never_the_last_epochs(tiny_config):
+    """validation_freq=2 over 5 epochs: dev passes after epochs 2, 4 (Keras fit's schedule) and 5
+    (the last); the others log NaN, which is no divergence, and training is unchanged."""
+    config = {**tiny_config, "epochs": 5, "keep_weights": "last", "learning_rate": 0.5}
+    every, sparse = train(config), train({**config, "validation_freq": 2})
+    assert sparse["status"] == every["status"] == "done" and len(sparse["history"]) == 5
+    assert [math.isnan(row["dev_loss"]) and math.isnan(row["dev_accuracy"]) for row in sparse["history"]] == \
+        [True, False, True, False, False]
+    for row, other in zip(sparse["history"], every["history"], strict=True):
+        assert row["loss"] == other["loss"]
+        if not math.isnan(row["dev_loss"]):
+            assert (row["dev_loss"], row["dev_accuracy"]) == pytest.approx((other["dev_loss"], other["dev_accuracy"]))
+    metrics, measured = sparse["metrics"], [row for row in sparse["history"] if row["epoch"] in (2, 4, 5)]
+    assert metrics["best_dev_accuracy"] == max(row["dev_accuracy"] for row in measured)
+    assert metrics["min_dev_loss"] == min(row["dev_loss"] for row in measured)
+    assert metrics["final_dev_accuracy"] == sparse["history"][-1]["dev_accuracy"]
+    assert metrics["best_epoch"] in (2, 4, 5) and metrics["kept_epoch"] == 5
+    assert math.isnan(metrics["first_dev_accuracy"]) and math.isnan(metrics["mean_dev_accuracy"])  # not measured
+    assert metrics["test_accuracy"] == every["metrics"]["test_accuracy"]
 
 
 @pytest.mark.parametrize("fast", [True, False])
