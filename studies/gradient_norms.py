@@ -26,6 +26,7 @@ STUDY = Study(
         "bias_initializer": "unit_normal", "optimizer": "sgd", "learning_rate": 0.1, "l2_lambda": 5.0,
         # full-batch gradient descent on the first 1,000 training images, probed on the same images
         "train_size": 1000, "batch_size": 1000, "probe_examples": 1000, "keep_weights": "last",
+        "validation_freq": 10,  # nothing here reads the dev split per epoch: every 10 epochs and the last
     },
     axes={"depth": DEPTHS,
           "output": {"sigmoid": {"output_activation": "sigmoid"}, "softmax": {"output_activation": "softmax"}}},
@@ -70,5 +71,6 @@ STUDY = Study(
           "with the cross-entropy cost; 'softmax' is the slides' variant. bias_grad_norm_l is at "
           "initialization; grad_ratio_first_last = ||dC/db|| of hidden layer 1 over the last hidden "
           "layer's (at initialization; _end after the last epoch). The quick profile's 1,000 images are "
-          "mnist_10k's, not Nielsen's first 1,000 of MNIST.",
+          "mnist_10k's, not Nielsen's first 1,000 of MNIST. The dev split, which nothing here reads, is "
+          "evaluated every 10 epochs and after the last.",
 )
