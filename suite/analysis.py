@@ -158,7 +158,8 @@ def trials_frame(records: list[dict], axes, config_keys=()) -> pd.DataFrame:
 
 
 def epoch_wall_time(history: list[dict]) -> float:
-    """The median wall time of an epoch (seconds, its dev evaluation included), leaving out the
+    """The median wall time of an epoch (seconds, its dev evaluation included where the epoch had
+    one: ``validation_freq``), leaving out the
     first epoch, which compiles; NaN without a history. A measurement of this machine, not a
     result: it lives in the trials frame, not in the record's metrics."""
     times = [row["wall_time_s"] for row in history if "wall_time_s" in row]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import math
 import socket
 import sys
 import time
@@ -42,8 +43,10 @@ class Progress:
 
     def epoch(self, label: str, epochs: int, row: dict) -> None:
         if self.live and not console.quiet():
+            # an epoch without a dev pass (validation_freq) keeps the line's width, with no number
+            dev = "  --  " if math.isnan(row["dev_accuracy"]) else f"{row['dev_accuracy']:.4f}"
             self.stream.write(f"\r  {label} epoch {row['epoch']}/{epochs} loss {row['loss']:.4f} "
-                              f"acc {row['accuracy']:.4f} dev {row['dev_accuracy']:.4f}   ")
+                              f"acc {row['accuracy']:.4f} dev {dev}   ")
             self.stream.flush()
 
     def trial_end(self, label: str, record: dict, replayed: bool = False) -> None:
