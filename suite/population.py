@@ -14,7 +14,7 @@ trials fill the device.
 Each member is the trial it would be alone: its initial weights and dropout generator come from
 its seed exactly as in ``suite.train.train``, its data order is the permutation Keras's array
 adapter draws for that seed (``np.random.permutation`` after ``set_random_seed``), it keeps its
-own best-dev (or last) weights, and its outcome is assembled by ``suite.train.finish``, so the
+own best-dev (or last) weights, and its outcome is assembled by ``suite.trial_outcome.finish``, so the
 record is the per-trial record (tests/test_population.py checks per-step losses against the
 per-trial path). A member whose loss turns non-finite is diverged from that epoch on without
 stopping the others; one that reaches ``stop_at_train_accuracy`` stops there (its later steps are
@@ -31,7 +31,7 @@ import keras
 import numpy as np
 
 from suite import config as config_schema
-from suite import interrupt, probes, train, without_tensorflow
+from suite import interrupt, probes, train, trial_outcome, without_tensorflow
 
 
 def unsupported(config: dict, fast: bool = True, keep_model: bool = False) -> str | None:
@@ -246,7 +246,7 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
     use_best = jnp.asarray([config["keep_weights"] == "best_dev" for config in configs])
     kept = [value if id(target) in restored else final
             for target, value, final in zip(variables, _select(use_best, best, last), last, strict=True)]
-    # the final evaluations of every member's kept weights at once (suite.train._metrics's)
+    # the final evaluations of every member's kept weights at once (suite.trial_outcome's)
     kept_split = (kept[:len(template.trainable_variables)], kept[len(template.trainable_variables):])
     evaluations = {"train": _evaluate(run_train_eval, kept_split, fresh_metrics, x, y, (x_axis, y_axis), eval_batch)}
     if evaluate_test:
@@ -258,8 +258,8 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
     for member, config in enumerate(configs):
         for target, value in zip(variables, kept, strict=True):
             target.assign(jnp.array(value[member]))
-        outcome = train.finish(config, template, splits[member], rows[member], diverged[member],
-                               initial_losses[member], started, evaluate_test=evaluate_test,
+        outcome = trial_outcome.finish(config, template, splits[member], rows[member], diverged[member],
+                                       initial_losses[member], started, eval_batch, evaluate_test=evaluate_test,
                                probe_rows=probe_rows[member] if probe else None,
                                evaluations={split: {name: float(values[member]) for name, values in logs.items()}
                                             for split, logs in evaluations.items()})
@@ -295,7 +295,7 @@ def _dev_pass(config: dict, epoch: int, logs: dict, active: np.ndarray) -> np.nd
     """Per member, whether ``epoch`` (0-based) ends with a dev pass: every ``validation_freq``-th
     epoch, as Keras's ``fit(validation_freq=N)``, and the last epoch a member trains (the last of
     the run, or a non-finite loss or ``stop_at_train_accuracy`` ending it), as the per-trial path's
-    ``suite.train.EpochLog.validate_last``."""
+    ``suite.callbacks.EpochLog.validate_last``."""
     if (epoch + 1) % config["validation_freq"] == 0 or epoch + 1 == config["epochs"]:
         return active.copy()
     threshold = config["stop_at_train_accuracy"]
@@ -324,7 +324,7 @@ def _evaluate(run_eval, weights, fresh_metrics, x, y, axes, eval_batch: int, lim
 
 def _rate_reader(model: keras.Model):
     """``read(optimizer_state)``: per member, the learning rate its next step uses, as
-    ``suite.train.EpochLog`` reads it (a constant rate is the member's rate variable; a schedule is
+    ``suite.callbacks.EpochLog`` reads it (a constant rate is the member's rate variable; a schedule is
     evaluated at the member's step count, once per distinct count)."""
     optimizer = model.optimizer
     paths = [v.path for v in optimizer.variables]

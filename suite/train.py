@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import inspect
 import json
-import math
 import os
 import time
 from collections import OrderedDict
@@ -19,8 +18,9 @@ from collections.abc import Callable
 
 import keras
 
-from suite import (datasets, epoch_scan, folds, interrupt, losses, outcomes, plugins, probes, tasks, uncertainty,
-                   without_tensorflow)
+from suite import datasets, epoch_scan, folds, losses, plugins, probes, tasks, without_tensorflow
+from suite.callbacks import EpochLog, StopAtTrainAccuracy, StopOnSignal
+from suite.trial_outcome import finish, steps_per_epoch
 from suite.errors import UserError, lookup
 from suite.models import MODELS, OUTPUT_LOSSES
 from suite.optim import (build_lr_callback, build_momentum_schedule, build_optimizer, build_schedule,
@@ -72,81 +72,6 @@ _compiled: OrderedDict[str, keras.Model] = OrderedDict()
 # Which weights are tested: model selection on the dev split, or the last epoch's (Zhang et al.
 # train without early stopping, so the random-label rows are not rescued by an early epoch).
 KEEP_WEIGHTS = {"best_dev": "the epoch with the best dev accuracy", "last": "the last epoch"}
-# First epoch whose training accuracy reaches the threshold (Zhang et al.'s "time to fit").
-FIT_THRESHOLDS = {"epochs_to_99_9": 0.999, "epochs_to_100": 1.0}
-
-
-class EpochLog(keras.callbacks.Callback):
-    """Collects the lecture's per-epoch numbers and stops on a non-finite loss. An epoch without a
-    dev pass (``validation_freq``) logs NaN dev metrics, which are no divergence."""
-
-    def __init__(self, progress: Callable[[dict], None] | None = None):
-        super().__init__()
-        self.rows: list[dict] = []
-        self.diverged_epoch: int | None = None
-        self._progress = progress
-        self._validated = True  # whether the last row's epoch had a dev pass
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-        # The rate this epoch's steps use: read before its first step (a step-driven schedule read
-        # at the epoch's end is already the next epoch's first rate), after the callbacks that set
-        # it (ReduceLROnPlateau changes it at the previous epoch's end).
-        self._rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        row = {"epoch": epoch + 1,
-               "loss": float(logs.get("loss", math.nan)),
-               "accuracy": float(logs.get("sparse_categorical_accuracy", math.nan)),
-               "dev_loss": float(logs.get("val_loss", math.nan)),
-               "dev_accuracy": float(logs.get("val_sparse_categorical_accuracy", math.nan)),
-               "learning_rate": self._rate,
-               "wall_time_s": time.perf_counter() - self._start}
-        self.rows.append(row)
-        self._validated = "val_loss" in logs
-        if not (math.isfinite(row["loss"]) and (math.isfinite(row["dev_loss"]) or not self._validated)):
-            self.diverged_epoch = epoch + 1
-            self.model.stop_training = True
-        if self._progress:
-            self._progress(row)
-
-    def validate_last(self, model: keras.Model, x, y, batch_size: int | None) -> None:
-        """The dev pass of the last epoch trained when ``validation_freq`` skipped it (a last epoch
-        off the schedule, or an early stop), so every trial ends with dev metrics: Keras's
-        ``evaluate`` on the weights training left, as ``fit`` validates; a non-finite dev loss
-        there is a divergence, as in ``on_epoch_end``."""
-        if not self.rows or self._validated:
-            return
-        logs = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
-        row = self.rows[-1]
-        row["dev_loss"] = float(logs["loss"])
-        row["dev_accuracy"] = float(logs.get("sparse_categorical_accuracy", math.nan))
-        if not math.isfinite(row["dev_loss"]) and self.diverged_epoch is None:
-            self.diverged_epoch = row["epoch"]
-
-
-class StopOnSignal(keras.callbacks.Callback):
-    """Ends the trial at the next epoch boundary after SIGINT or SIGTERM, also when the
-    KeyboardInterrupt raised at the signal was swallowed inside Keras or JAX (suite.interrupt)."""
-
-    def on_epoch_begin(self, epoch, logs=None):
-        interrupt.check()
-
-    def on_epoch_end(self, epoch, logs=None):
-        interrupt.check()
-
-
-class StopAtTrainAccuracy(keras.callbacks.Callback):
-    """Ends training once an epoch's running training accuracy reaches ``threshold``."""
-
-    def __init__(self, threshold: float):
-        super().__init__()
-        self.threshold = threshold
-
-    def on_epoch_end(self, epoch, logs=None):
-        if (logs or {}).get("sparse_categorical_accuracy", 0.0) >= self.threshold:
-            self.model.stop_training = True
 
 
 def model_arguments(builder, config: dict, n_train: int) -> dict:
@@ -172,15 +97,6 @@ def build_model(config: dict, splits: datasets.Splits) -> keras.Model:
     builder = lookup(plugins.extend(MODELS, plugins.GROUPS["models"]), config["model"], "model")
     return builder(splits.input_shape, splits.num_classes,
                    **model_arguments(builder, config, len(splits.y_train)))
-
-
-def first_epoch_reaching(history: list[dict], threshold: float) -> float:
-    """The first epoch whose training accuracy is >= threshold; NaN when none is."""
-    return next((float(row["epoch"]) for row in history if row["accuracy"] >= threshold), math.nan)
-
-
-def steps_per_epoch(n_train: int, batch_size: int) -> int:
-    return max(1, math.ceil(n_train / batch_size))
 
 
 def _optimizer(config: dict, steps: int) -> keras.optimizers.Optimizer:
@@ -321,102 +237,8 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
         validation_freq=config["validation_freq"], callbacks=callbacks, verbose=0, shuffle=True,
     )
     log.validate_last(model, splits.x_dev, splits.y_dev, eval_batch if fast else config["batch_size"])
-    outcome = finish(config, model, splits, log.rows, log.diverged_epoch, initial_loss, started,
+    outcome = finish(config, model, splits, log.rows, log.diverged_epoch, initial_loss, started, eval_batch,
                      evaluate_test=evaluate_test, probe_rows=probe.rows if probe is not None else None)
     if keep_model and outcome["status"] == "done":
         outcome["model"] = model
     return outcome
-
-
-def finish(config: dict, model: keras.Model, splits: datasets.Splits, rows: list[dict],
-           diverged_epoch: int | None, initial_loss: float, started: float, evaluate_test: bool = True,
-           probe_rows: list[dict] | None = None, evaluations: dict | None = None) -> dict:
-    """A trial's outcome from its per-epoch ``rows``, with ``model`` holding the kept weights:
-    the final evaluations (unless diverged), the summary metrics and the status. Shared by the
-    per-trial path (``train``) and population training (``suite.population``), which passes the
-    kept weights' ``evaluations`` (``{"train"|"test": Keras evaluate's logs}``) it computed for
-    all members at once."""
-    steps = steps_per_epoch(len(splits.y_train), config["batch_size"])
-    eval_batch = min(EVAL_BATCH, len(splits.y_dev), len(splits.y_test))
-    outcome = {"status": "done", "history": rows, "diverged_epoch": diverged_epoch,
-               "metrics": {}, "n_params": int(model.count_params()), "splits": splits.sizes(),
-               "steps_per_epoch": steps, "num_classes": splits.num_classes,
-               "initial_loss": initial_loss}
-    if probe_rows is not None:
-        outcome["probes"] = probe_rows
-    if diverged_epoch is not None:
-        outcome["status"] = "diverged"
-    else:
-        outcome["metrics"] = _metrics(config, model, splits, rows, eval_batch, evaluate_test, evaluations or {})
-        if evaluate_test and uncertainty.requested(config):  # MC dropout, calibration, OOD entropy
-            measured = uncertainty.evaluate(model, splits, config)
-            if config["mc_passes"]:
-                outcome["metrics"]["scaled_test_accuracy"] = outcome["metrics"]["test_accuracy"]
-            outcome["metrics"].update(measured["metrics"])
-            outcome["uncertainty"] = measured["record"]
-    if probe_rows is not None:  # a diverged run keeps what the probe measured before the blow-up
-        outcome["metrics"].update(probes.summary_metrics(probe_rows, at_end=outcome["status"] == "done"))
-    outcome["status"] = outcomes.classify(outcome["status"], rows, outcome["metrics"],
-                                          tasks.references(config, splits.num_classes, initial_loss))
-    outcome["wall_time_s"] = time.perf_counter() - started
-    return outcome
-
-
-def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: list[dict], eval_batch: int,
-             evaluate_test: bool, evaluations: dict) -> dict:
-    """The final metrics of a trial that ran to its end, with the kept weights (``suite.tasks``)."""
-    regression = config["task"] == "regression"
-    best, last = tasks.best_row(config, rows), rows[-1]
-
-    def evaluate(split: str) -> dict:
-        if split in evaluations:
-            return evaluations[split]
-        return model.evaluate(getattr(splits, f"x_{split}"), getattr(splits, f"y_{split}"),
-                              batch_size=eval_batch, verbose=0, return_dict=True)
-
-    metrics = {"epochs_trained": float(len(rows)), "best_epoch": best["epoch"],
-               "min_dev_loss": min(row["dev_loss"] for row in tasks.validated(rows)),
-               "kept_epoch": best["epoch"] if config["keep_weights"] == "best_dev" else last["epoch"],
-               "final_train_loss": last["loss"]}
-    train = evaluate("train")  # kept weights, (possibly corrupted) training set
-    metrics["train_loss"] = float(train["loss"])
-    if evaluate_test:
-        test = evaluate("test")
-        metrics["test_loss"] = float(test["loss"])
-    if regression:
-        if evaluate_test:
-            predicted = model.predict(splits.x_test, batch_size=eval_batch, verbose=0)
-            metrics.update(tasks.regression_metrics(splits.y_test, predicted, splits.target_mean,
-                                                    splits.target_scale))
-        return {**metrics, **splits.facts}
-    n_train = len(splits.y_train)
-    # examples misclassified before their own update, over every epoch (Keras updates the epoch's
-    # accuracy with each batch's predictions before the step): with batch size 1, the mistakes of
-    # the perceptron rule that Novikoff's theorem bounds
-    mistakes = float(sum(round(n_train * (1 - row["accuracy"])) for row in rows))
-    metrics.update({
-        **({"test_accuracy": float(test["sparse_categorical_accuracy"]),
-            # the generalization gap: train minus test accuracy of the kept weights
-            "generalization_gap": float(train["sparse_categorical_accuracy"]) - float(test["sparse_categorical_accuracy"])}
-           if evaluate_test else {}),
-        "train_accuracy": float(train["sparse_categorical_accuracy"]),
-        # 1.0 when the kept weights classify every training example: its mean over seeds is the
-        # fraction of seeds that fit the training set
-        "fitted_fraction": float(train["sparse_categorical_accuracy"] >= 1.0),
-        "best_dev_accuracy": best["dev_accuracy"], "first_dev_accuracy": rows[0]["dev_accuracy"],
-        "final_train_accuracy": last["accuracy"], "final_dev_accuracy": last["dev_accuracy"],
-        **{name: first_epoch_reaching(rows, threshold) for name, threshold in FIT_THRESHOLDS.items()},
-        # the area under the dev-accuracy curve per epoch: how fast a run learns, in one number
-        "mean_dev_accuracy": sum(row["dev_accuracy"] for row in rows) / len(rows),
-        "train_mistakes": mistakes, **splits.facts,
-    })
-    if "mistake_bound" in splits.facts:
-        metrics["mistakes_to_bound"] = mistakes / splits.facts["mistake_bound"]
-    if config["target_dev_accuracy"]:
-        epochs = next((float(row["epoch"]) for row in rows if row["dev_accuracy"] >= config["target_dev_accuracy"]),
-                      math.nan)
-        metrics["epochs_to_target_dev"] = epochs
-        # optimizer steps until the end of that epoch (Shallue et al. 2019's steps to result, at
-        # the resolution of an epoch)
-        metrics["steps_to_target_dev"] = epochs * steps_per_epoch(n_train, config["batch_size"])
-    return metrics

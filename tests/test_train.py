@@ -127,14 +127,6 @@ def test_builders_get_config_keys_by_their_signature(tiny_config):
         model_arguments(models.build_cnn, {k: v for k, v in config.items() if k != "conv_filters"}, 600)
 
 
-def test_first_epoch_reaching():
-    from suite.train import first_epoch_reaching
-
-    history = [{"epoch": 1, "accuracy": 0.5}, {"epoch": 2, "accuracy": 0.9995}, {"epoch": 3, "accuracy": 1.0}]
-    assert first_epoch_reaching(history, 0.999) == 2 and first_epoch_reaching(history, 1.0) == 3
-    assert math.isnan(first_epoch_reaching(history[:2], 1.0))
-
-
 def test_stop_at_train_accuracy_and_the_time_to_fit(tiny_config):
     config = {**tiny_config, "epochs": 30, "learning_rate": 0.5, "stop_at_train_accuracy": 0.9,
               "keep_weights": "last"}
