@@ -92,27 +92,6 @@ def _choose_backend(requested: str) -> None:
         os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", cache)
         os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
         os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
-        cpu_compile_flags()
-
-
-def cpu_compile_flags() -> None:
-    """On a machine without a JAX GPU or TPU plugin, XLA's CPU backend compiles with LLVM's -O1
-    instead of its default -O2: a first run of the depth grid compiles in ~1.7 s less with the
-    same epoch times (benchmarks/train_speed.py). Programs may round differently (a contracted
-    multiply-add), which the committed reports were regenerated with. A level the user set in
-    XLA_FLAGS is kept."""
-    flags = os.environ.get("XLA_FLAGS", "")
-    if "xla_backend_optimization_level" in flags:
-        return
-    try:
-        import jax_plugins  # namespace package of JAX's accelerator plugins (jax_cuda12_plugin, ...)
-
-        plugins = list(getattr(jax_plugins, "__path__", []))
-    except ImportError:
-        plugins = []
-    if any(Path(path).is_dir() and any(Path(path).iterdir()) for path in plugins):
-        return
-    os.environ["XLA_FLAGS"] = f"{flags} --xla_backend_optimization_level=1".strip()
 
 
 def _parser() -> argparse.ArgumentParser:

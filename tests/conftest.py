@@ -16,11 +16,6 @@ atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", _CACHE)
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
-# XLA's compile flags as the CLI sets them, before JAX starts its backend: in-process trials and
-# the CLI's worker processes then compile (and round) alike.
-from suite.cli import cpu_compile_flags  # noqa: E402
-
-cpu_compile_flags()
 
 import pytest  # noqa: E402
 

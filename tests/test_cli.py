@@ -108,27 +108,3 @@ def test_the_jax_path_never_imports_tensorflow(tmp_path):
     assert marks == ["list False False", "run False True"], result.stdout
     assert result.stderr == ""  # no library banners either
     assert (tmp_path / "m.keras").stat().st_size > 0
-
-
-def test_cpu_compile_flags_lower_llvms_level_unless_the_user_chose_one(monkeypatch):
-    from suite.cli import cpu_compile_flags
-
-    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_enable_fast_math=false")
-    cpu_compile_flags()  # this machine has no JAX accelerator plugin
-    assert os.environ["XLA_FLAGS"] == "--xla_cpu_enable_fast_math=false --xla_backend_optimization_level=1"
-    monkeypatch.setenv("XLA_FLAGS", "--xla_backend_optimization_level=3")
-    cpu_compile_flags()
-    assert os.environ["XLA_FLAGS"] == "--xla_backend_optimization_level=3"
-
-
-def test_cpu_compile_flags_leave_a_machine_with_an_accelerator_plugin_alone(monkeypatch, tmp_path):
-    import sys
-    import types
-
-    from suite.cli import cpu_compile_flags
-
-    (tmp_path / "xla_cuda12").mkdir()  # where jax[cuda12] installs its plugin
-    monkeypatch.setitem(sys.modules, "jax_plugins", types.SimpleNamespace(__path__=[str(tmp_path)]))
-    monkeypatch.delenv("XLA_FLAGS", raising=False)
-    cpu_compile_flags()
-    assert "XLA_FLAGS" not in os.environ
