@@ -13,7 +13,7 @@ plan, read the store, write the report with its figures) in three arms, interlea
 
 Phases, from timestamps in the child: interpreter start (parent's spawn to the child's first
 line), `import suite.cli`, libraries (backend choice, Keras, keras-tuner and the suite's modules,
-up to planning), planning (`cli._plan`: expand the study into trials), report (reading the store
+up to planning), planning (`suite.commands.training._plan`: expand the study into trials), report (reading the store
 and writing results/: tables, verdicts, figures), exit (the rest of the process's wall time: the
 exit handlers, as `suite` ends, without the interpreter's teardown). Also the heavy libraries each arm has imported.
 Medians over rounds. Writes results/benchmarks/startup.md.
@@ -47,6 +47,7 @@ arm, spawned, runs, grid, libraries = sys.argv[1], float(sys.argv[2]), sys.argv[
 marks = {"start": time.perf_counter()}
 from suite import cli
 marks["cli"] = time.perf_counter()
+from suite.commands import training
 if arm in ("+tensorflow", "before"):
     from suite import console
     with console._descriptor_2_silenced():
@@ -55,13 +56,13 @@ if arm == "before":
     from suite import verdicts
     from statsmodels.stats.multitest import multipletests
     verdicts._holm_adjusted = lambda raw: multipletests(raw, method="holm")[1]
-plan = cli._plan
+plan = training._plan
 def timed_plan(args):
     marks["libraries"] = time.perf_counter()
     result = plan(args)
     marks["plan"] = time.perf_counter()
     return result
-cli._plan = timed_plan
+training._plan = timed_plan
 main = cli.main
 def timed_main(argv=None):
     code = main(argv)

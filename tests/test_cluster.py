@@ -128,7 +128,8 @@ def test_a_worker_outlives_a_dead_chief_and_recovers_with_a_new_one(tmp_path, cl
     """Stop the chief's server while the worker trains (the chief "died"): the worker waits, saying
     so; a new chief at the same address knows none of its trials, and the worker carries on."""
     from suite import runner
-    from suite.cli import _parser, _plan
+    from suite.cli import _parser
+    from suite.commands.training import _plan
 
     port = parallel.free_port()
     plan = _plan(_parser().parse_args(args(tmp_path, "--seeds", "2", "--set", "epochs=3")))

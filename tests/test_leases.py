@@ -139,7 +139,8 @@ def test_a_run_takes_over_damaged_claims_and_refuses_a_directory(tmp_path, capsy
             "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")]
     trials = tmp_path / "runs" / "depth" / "smoke" / "trials"
     trials.mkdir(parents=True)
-    from suite.cli import _parser, _plan
+    from suite.cli import _parser
+    from suite.commands.training import _plan
 
     key = _plan(_parser().parse_args(argv)).trials[0].key
     if claim == "dir":
