@@ -147,7 +147,7 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
         steps = train.steps_per_epoch(len(member_splits.y_train), config["batch_size"])
         optimizer = train._optimizer(config, steps)
         optimizer.build(template.trainable_variables)
-        # copies: Keras's evaluate donates the buffers of the variables it is handed
+        # the member's initial values, read off its own model (stacked below)
         values = ([jnp.array(v.value) for v in fresh.trainable_variables],
                   [jnp.array(v.value) for v in fresh.non_trainable_variables])
         splits.append(member_splits)
@@ -260,9 +260,9 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
             target.assign(jnp.array(value[member]))
         outcome = trial_outcome.finish(config, template, splits[member], rows[member], diverged[member],
                                        initial_losses[member], started, eval_batch, evaluate_test=evaluate_test,
-                               probe_rows=probe_rows[member] if probe else None,
-                               evaluations={split: {name: float(values[member]) for name, values in logs.items()}
-                                            for split, logs in evaluations.items()})
+                                       probe_rows=probe_rows[member] if probe else None,
+                                       evaluations={split: {name: float(values[member]) for name, values in logs.items()}
+                                                    for split, logs in evaluations.items()})
         outcomes.append(outcome)
     total = time.perf_counter() - started
     for outcome in outcomes:
