@@ -24,8 +24,9 @@ PLAN = ["depth", "--profile", "smoke", "--seeds", "2", "--set", "epochs=1", "--s
 
 
 def trial_keys() -> list[str]:
-    from studies import STUDIES
-    from suite.study import expand, parse_overrides
+    from suite.design.plugins import all_studies
+    STUDIES = all_studies()
+    from suite.design.study import expand, parse_overrides
 
     return [t.key for t in expand(STUDIES["depth"], "smoke", None, 2,
                                   parse_overrides(["epochs=1", "batch_size=100"])).trials]
@@ -50,13 +51,13 @@ def main():
         trials = root / "runs" / "depth" / "smoke" / "trials"
         trials.mkdir(parents=True)
         for index, key in enumerate(keys[repetition % 3:][:args.stale]):
-            # Stale claims as the suite writes them (suite.leases): a SIGKILLed process's, whose lease
+            # Stale claims as the suite writes them (suite.store.leases): a SIGKILLed process's, whose lease
             # has not run out yet (its process on this host has ended), and one whose lease expired.
             expires = time.time() + (600 if index % 2 else -60)
             (trials / f"{key}.claim").write_text(json.dumps({
                 "host": socket.gethostname(), "pid": dead_pid(), "start": "1", "worker": "dead",
                 "token": f"stale{index}", "lease_s": 120.0, "expires": expires}))
-        command = [sys.executable, "-m", "suite.cli", "run", *PLAN, "--runs-dir", str(root / "runs"),
+        command = [sys.executable, "-m", "suite.cli.main", "run", *PLAN, "--runs-dir", str(root / "runs"),
                    "--results-dir", str(root / "results")]
         started = time.monotonic()
         processes = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

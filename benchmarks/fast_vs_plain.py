@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def suite(*args: str) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "suite.cli", *args], cwd=ROOT, check=True,
+    subprocess.run([sys.executable, "-m", "suite.cli.main", *args], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
 

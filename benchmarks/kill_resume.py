@@ -33,7 +33,7 @@ def main():
     rng = random.Random(args.seed)
     runs = Path(tempfile.mkdtemp(prefix="suite-kill-"))
     trials = runs / "depth" / "quick" / "trials"
-    command = [sys.executable, "-m", "suite.cli", "run", *PLAN, "--runs-dir", str(runs),
+    command = [sys.executable, "-m", "suite.cli.main", "run", *PLAN, "--runs-dir", str(runs),
                "--results-dir", str(runs / "results")]
     parsed = kills = mid_training = 0
     index = -1

@@ -1,7 +1,7 @@
 """Resident memory across many sequential trials in one worker (issue: memory must stay flat).
 
 Cycles through more architectures than the compiled-model cache holds, so eviction is exercised.
-``--population P`` trains the trials P at a time through ``suite.population.train_population``
+``--population P`` trains the trials P at a time through ``suite.training.population.train_population``
 (the JAX backend's population path, what ``suite run`` uses by default there); the default 1 is
 the per-trial path. Prints one JSON line: RSS after each checkpoint trial count.
 """
@@ -15,9 +15,9 @@ os.environ.setdefault("KERAS_BACKEND", "jax" if importlib.util.find_spec("jax") 
 
 import keras  # noqa: E402
 
-from suite import population  # noqa: E402
-from suite.study import DEFAULTS  # noqa: E402
-from suite.train import train  # noqa: E402
+from suite.training import population  # noqa: E402
+from suite.design.study import DEFAULTS  # noqa: E402
+from suite.training.train import train  # noqa: E402
 
 
 def rss_mb() -> float:

@@ -12,7 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 
-from suite import datasets  # noqa: E402  (the same 7k/1k/2k split of the embedded digits)
+from suite.data import datasets  # noqa: E402  (the same 7k/1k/2k split of the embedded digits)
 
 
 class EpochTimes(keras.callbacks.Callback):

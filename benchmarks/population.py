@@ -1,8 +1,8 @@
-"""Population training: model-epochs per second against population size (suite.population).
+"""Population training: model-epochs per second against population size (suite.training.population).
 
 The depth study's 1x30 sigmoid network on mnist_10k (mini-batch 10, SGD 0.1), one process: P
 seeds trained as one population for P = 1, 2, 4, ... (1 to 32 on a CPU, 1 to 256 on a GPU),
-beside the per-trial fast path (``suite.train.train``, one trial at a time) in the same run, so
+beside the per-trial fast path (``suite.training.train.train``, one trial at a time) in the same run, so
 the ratios are measured side by side. Each size trains ``--epochs`` epochs; the rate is P / the
 median wall time of the epochs after the first (the first epoch of every call traces and compiles
 its programs, or loads them from JAX's compilation cache: what a warm-cache run pays once per
@@ -57,9 +57,11 @@ def convolution_rows(row, cpu_seconds, members: int, epochs: int) -> pd.DataFram
     """The memorization study's cnn, one trial alone and ``members`` as one population."""
     if not members:
         return None
-    from studies import STUDIES
-    from suite import population, train
-    from suite.study import expand
+    from suite.design.plugins import all_studies
+    STUDIES = all_studies()
+    from suite.training import population
+    from suite.training import train
+    from suite.design.study import expand
 
     plan = expand(STUDIES["memorization"], "quick", seeds=members)
     configs = [{**trial.config, "epochs": epochs, "stop_at_train_accuracy": 0.0} for trial in plan.trials
@@ -92,8 +94,10 @@ def main():
 
     import jax
 
-    from suite import population, train
-    from suite.study import DEFAULTS
+    from suite.training import population
+
+    from suite.training import train
+    from suite.design.study import DEFAULTS
 
     gpu = any(device.platform == "gpu" for device in jax.devices())
     sizes = [int(s) for s in (args.sizes or ("1,2,4,8,16,32,64,128,256" if gpu else "1,2,4,8,16,32")).split(",")]
@@ -161,7 +165,7 @@ def main():
                   f"The memorization study's cnn (quick profile: 1,000 mnist_10k images, batch 32, random labels), "
                   f"{args.epochs} epochs: one trial alone against a population of {args.cnn_members}. vmap turns "
                   f"the members' convolutions into one grouped convolution; where the population is not faster, "
-                  f"`suite run` trains convolutional models per trial on a CPU (suite.population.unsupported).", "",
+                  f"`suite run` trains convolutional models per trial on a CPU (suite.training.population.unsupported).", "",
                   cnn.to_markdown(index=False, floatfmt=".3g"), ""]
     if not gpu:
         lines += ["GPU figures (P = 1 to 256 on one GPU) are pending: no GPU machine was available to "

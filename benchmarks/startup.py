@@ -12,8 +12,8 @@ plan, read the store, write the report with its figures) in three arms, interlea
                issue 20's part 5, as far as this command goes
 
 Phases, from timestamps in the child: interpreter start (parent's spawn to the child's first
-line), `import suite.cli`, libraries (backend choice, Keras, keras-tuner and the suite's modules,
-up to planning), planning (`suite.commands.training._plan`: expand the study into trials), report (reading the store
+line), `import suite.cli.main`, libraries (backend choice, Keras, keras-tuner and the suite's modules,
+up to planning), planning (`suite.cli.commands.training._plan`: expand the study into trials), report (reading the store
 and writing results/: tables, verdicts, figures), exit (the rest of the process's wall time: the
 exit handlers, as `suite` ends, without the interpreter's teardown). Also the heavy libraries each arm has imported.
 Medians over rounds. Writes results/benchmarks/startup.md.
@@ -45,15 +45,15 @@ import json, os, sys, time
 first = time.time()
 arm, spawned, runs, grid, libraries = sys.argv[1], float(sys.argv[2]), sys.argv[3], *map(json.loads, sys.argv[4:6])
 marks = {"start": time.perf_counter()}
-from suite import cli
+from suite.cli import main as cli
 marks["cli"] = time.perf_counter()
-from suite.commands import training
+from suite.cli.commands import training
 if arm in ("+tensorflow", "before"):
     from suite import console
     with console._descriptor_2_silenced():
         import tensorflow  # noqa: F401  (what hide_library_noise used to do on every backend)
 if arm == "before":
-    from suite import verdicts
+    from suite.analysis import verdicts
     from statsmodels.stats.multitest import multipletests
     verdicts._holm_adjusted = lambda raw: multipletests(raw, method="holm")[1]
 plan = training._plan
@@ -107,7 +107,7 @@ def main():
     args = parser.parse_args()
     runs = Path(tempfile.mkdtemp(prefix="suite-startup-"))
     load_before = os.getloadavg()
-    subprocess.run([sys.executable, "-m", "suite.cli", "run", *GRID, "--runs-dir", str(runs),
+    subprocess.run([sys.executable, "-m", "suite.cli.main", "run", *GRID, "--runs-dir", str(runs),
                     "--results-dir", str(runs / "out"), "--quiet"], cwd=ROOT, check=True,
                    env=dict(os.environ, KERAS_BACKEND="jax", PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL)
     rows = []
@@ -136,7 +136,7 @@ def write(frame: pd.DataFrame, args, load_before, load_after) -> None:
              "- `now`: the suite as committed. `+tensorflow`: the same with TensorFlow imported up front, as the "
              "CLI did on every backend before issue 20's part 5. `before`: `+tensorflow` with statsmodels' Holm "
              "correction walking the whole heap (its `gc.collect()`; the suite now freezes the heap for the call).",
-             "- Phases: `interpreter_s` spawn to the child's first line; `import_cli_s` `import suite.cli`; "
+             "- Phases: `interpreter_s` spawn to the child's first line; `import_cli_s` `import suite.cli.main`; "
              "`libraries_s` from there to planning (backend, Keras, keras-tuner, the suite's modules); `plan_s` "
              "expanding the study into trials; `report_s` reading the store and writing the report (tables, "
              "verdicts, figures); `exit_s` the rest (exit handlers; `suite` skips the interpreter's teardown); "

@@ -100,7 +100,7 @@ def run_arm(arm: str, epochs: int, seeds: int, scratch: Path, round_index: int) 
     else:
         runs = Path(tempfile.mkdtemp(dir=scratch))
         extra = {"B": [], "C": ["--workers", "2"], "D": ["--backend", "tensorflow"]}[arm[0]]
-        wall, peak, _ = timed([sys.executable, "-m", "suite.cli", "run", "depth", "--set", f"epochs={epochs}",
+        wall, peak, _ = timed([sys.executable, "-m", "suite.cli.main", "run", "depth", "--set", f"epochs={epochs}",
                                "--seeds", str(seeds), "--runs-dir", str(runs),
                                "--results-dir", str(runs / "results"), *extra], env)
         trials = suite_trials(runs)
@@ -222,7 +222,7 @@ def write(results: list[dict], memory: dict | None, args) -> None:
                   f"`benchmarks/memory_flat.py --population P`: {args.memory_trials} trials in one process "
                   f"({memory[0]['backend']} backend), cycling through 12 architectures (more than the "
                   f"compiled-model cache keeps); P = 1 trains them one at a time, P = 4 as populations of 4 "
-                  f"(suite.population). Resident memory (MB) after N trials:", ""]
+                  f"(suite.training.population). Resident memory (MB) after N trials:", ""]
         for run in memory:
             rss = {int(k): round(v) for k, v in run["rss_mb"].items()}
             lines.append(f"- P = {run['population']}: {rss}; after {args.memory_trials} minus after 10: "

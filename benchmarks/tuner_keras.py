@@ -23,7 +23,7 @@ import keras  # noqa: E402
 import keras_tuner  # noqa: E402
 from plain_keras import EpochTimes, build_model  # noqa: E402  (benchmarks/ is on sys.path)
 
-from suite import datasets  # noqa: E402  (the same 7k/1k/2k split of the embedded digits)
+from suite.data import datasets  # noqa: E402  (the same 7k/1k/2k split of the embedded digits)
 
 
 class DepthGrid(keras_tuner.HyperModel):

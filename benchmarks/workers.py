@@ -26,7 +26,7 @@ def main():
         for workers in ((1, 2) if round_index % 2 == 0 else (2, 1)):
             runs = scratch / f"w{workers}-r{round_index}"
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "suite.cli", "run", args.study, "--fresh",
+            subprocess.run([sys.executable, "-m", "suite.cli.main", "run", args.study, "--fresh",
                             "--workers", str(workers), "--runs-dir", str(runs),
                             "--results-dir", str(runs / "results")], cwd=ROOT, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -28,7 +28,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from suite import datasets  # noqa: E402
+from suite.data import datasets  # noqa: E402
 
 OPTIMIZERS = {"sgd_lr1": lambda: keras.optimizers.SGD(1.0),
               "adadelta_eps1e-2": lambda: keras.optimizers.Adadelta(1.0, rho=0.95, epsilon=1e-2),

@@ -1,5 +1,5 @@
 """Which activation: saturating units lose with depth, the ReLU family and SELU train deep nets fast."""
-from suite.study import Figure, Rule, Study
+from suite import Figure, Rule, Study
 
 NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "softplus", "softsign", "swish", "prelu")
 # Deck 004, 'Initialization Usages': Glorot for sigmoid / tanh (and the sigmoidal softsign), He for

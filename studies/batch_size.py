@@ -1,5 +1,5 @@
 """Batch size (Shallue et al. 2019 protocol): steps to a target, wall time per epoch, generalization."""
-from suite.study import Figure, Reference, Rule, Study
+from suite import Figure, Reference, Rule, Study
 
 # epochs per batch size: about the same steps for the large batches, a few epochs for the small
 EPOCHS = {8: 4, 16: 5, 32: 8, 64: 12, 128: 25, 256: 40, 512: 60, 1024: 100, 2048: 150}

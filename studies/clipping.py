@@ -1,5 +1,5 @@
 """Gradient clipping (Pascanu et al. 2013; decks 003/004): a deep MLP from safe to too large rates."""
-from suite.study import Figure, Rule, Study
+from suite import Figure, Rule, Study
 
 RATES = [0.01, 0.03, 0.1, 0.5, 1.0]
 SAFE, LARGE = (0.01, 0.03), (0.5, 1.0)

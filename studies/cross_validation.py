@@ -1,8 +1,8 @@
 """Kohavi (1995): hold-out vs stratified k-fold as accuracy estimators and for model selection."""
 from functools import partial
 
-from suite import estimation
-from suite.study import Figure, Rule, Study
+from suite.analysis import estimation
+from suite import Figure, Rule, Study
 
 ESTIMATORS = {"resubstitution": {"cv_folds": 1}, "holdout_33": {"holdout_fraction": 1 / 3},
               "holdout_10": {"holdout_fraction": 0.1}, "cv3": {"cv_folds": 3}, "cv5": {"cv_folds": 5},

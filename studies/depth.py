@@ -1,5 +1,5 @@
 """Nielsen ch.5: deeper sigmoid networks do not learn better on MNIST."""
-from suite.study import Reference, Related, Rule, Study
+from suite import Reference, Related, Rule, Study
 
 ONE = "one hidden layer of 30 sigmoid units is far better than none"
 MORE = "with more sigmoid layers (2-4) test accuracy stays about equal to one (within ±1 point)"

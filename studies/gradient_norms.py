@@ -1,5 +1,5 @@
 """Nielsen ch.5, 'the speed of learning' of each layer: the vanishing gradient in sigmoid nets."""
-from suite.study import Figure, Reference, Rule, Study
+from suite import Figure, Reference, Rule, Study
 
 DEPTHS = [2, 3, 4]
 # Nielsen's own numbers at initialization, epoch 0 of the files his book's figures are drawn from.

@@ -1,7 +1,7 @@
 """Deck 004's search algorithms (grid, random, Bayesian, Hyperband) compared at an equal budget of
 training epochs, each repeated with its own tuner seeds."""
-from suite.hpo import Comparison
-from suite.study import Figure, Rule, Study
+from suite.search.hpo import Comparison
+from suite import Figure, Rule, Study
 
 RANDOM_VS_GRID = ("random search finds at least as good a configuration as grid search at equal budget "
                   "(Bergstra & Bengio 2012, Figure 1: with low effective dimensionality a grid tries few "

@@ -1,5 +1,5 @@
 """Which initialization: symmetry, and keeping activations and gradients at one scale through depth."""
-from suite.study import Figure, Rule, Study
+from suite import Figure, Rule, Study
 
 NAMES = ("zeros", "constant", "small_normal", "large_normal", "glorot_uniform", "glorot_normal",
          "he_uniform", "he_normal", "lecun_uniform", "lecun_normal")

@@ -1,5 +1,5 @@
 """Loss functions: classification (cross-entropy, MSE, hinge, focal; Nielsen's learning slowdown) and robust regression."""
-from suite.study import Figure, Rule, Study, Table
+from suite import Figure, Rule, Study, Table
 
 CLASSIFICATION = ["cross_entropy", "mse", "hinge", "squared_hinge", "focal"]
 REGRESSION = ["mse", "mae", "huber", "log_cosh"]

@@ -1,5 +1,5 @@
 """Gal & Ghahramani (2016): dropout kept on at test time, averaged over T passes, as uncertainty."""
-from suite.study import Figure, Rule, Study
+from suite import Figure, Rule, Study
 
 MODELS = {"mlp": {"model": "mlp", "depth": 2, "width": 256},
           "cnn": {"model": "cnn", "conv_filters": [8, 16], "conv_kernel": 3, "depth": 1, "width": 128}}

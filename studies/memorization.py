@@ -1,5 +1,5 @@
 """Zhang et al. (2017): networks with more parameters than examples fit random labels and inputs."""
-from suite.study import Figure, Reference, Rule, Study
+from suite import Figure, Reference, Rule, Study
 
 MODELS = {"mlp_1x512": {"model": "mlp", "depth": 1, "width": 512},
           "mlp_3x512": {"model": "mlp", "depth": 3, "width": 512},

@@ -1,5 +1,5 @@
 """A keras-tuner search over the MLP's nuisance hyperparameters on the embedded MNIST digits."""
-from suite.study import Study
+from suite import Study
 
 STUDY = Study(
     name="mlp_search",

@@ -1,5 +1,5 @@
 """Ioffe & Szegedy (2015) Sec. 4.1: batch normalization on a 3 x 100 sigmoid MLP, and its relatives."""
-from suite.study import Figure, Rule, Study
+from suite import Figure, Rule, Study
 
 RATE, LARGE = 0.1, 10.0  # SGD rates: the base one (Fig. 1) and the largest of the sweep (100x)
 RATES = [RATE, 1.0, LARGE]

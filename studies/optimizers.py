@@ -1,5 +1,5 @@
 """Zeiler 2012, Tables 1 and 2: SGD, momentum and Adagrad over learning rates, Adadelta over rho x epsilon."""
-from suite.study import Figure, Reference, Rule, Study, Table
+from suite import Figure, Reference, Rule, Study, Table
 
 RATES = [1.0, 0.1, 0.01, 0.001, 0.0001]
 RHOS = {"none": {}, **{r: {"optimizer_options": {"rho": float(r)}} for r in ("0.9", "0.95", "0.99")}}

@@ -1,5 +1,5 @@
 """Ten optimizers, each with its learning rate tuned on the dev split on the same budget, over seeds."""
-from suite.study import Figure, Rule, Study
+from suite import Figure, Rule, Study
 
 OPTIMIZERS = ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "adamw", "nadam", "adamax"]
 ADAPTIVE = ["adagrad", "adadelta", "rmsprop", "adam", "adamw", "nadam", "adamax"]

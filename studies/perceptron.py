@@ -1,5 +1,5 @@
 """Rosenblatt's perceptron: AND and OR yes, XOR no; backprop with 2 hidden units learns XOR; Novikoff's bound."""
-from suite.study import Figure, Rule, Study
+from suite import Figure, Rule, Study
 
 LOGIC = {f"perceptron_{name.upper()}": {"dataset": f"logic_{name}"} for name in ("and", "or", "xor")}
 # a 2-2-2 network (2 hidden sigmoid units, softmax output: one logistic unit's decision) trained by backprop
@@ -61,7 +61,7 @@ STUDY = Study(
                title="accuracy on the 4 cases per epoch (perceptron rule and backprop)"),
     ),
     notes="The perceptron is a Dense layer with 2 output units trained by SGD (rate 1, batch 1, zero initial "
-          "weights) on suite.losses.perceptron_criterion, whose gradient is Rosenblatt's update: for 2 classes the "
+          "weights) on suite.training.losses.perceptron_criterion, whose gradient is Rosenblatt's update: for 2 classes the "
           "decision is one threshold unit on the difference of the two units (class 1 iff z > 0, deck 002's "
           "convention), updated by 2x per mistake (from zero weights the same mistakes as rate 1). The logic sets "
           "are the 4 cases of the truth table, repeated 100 times per epoch in a seed-shuffled order (online "

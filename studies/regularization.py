@@ -1,5 +1,5 @@
 """Srivastava et al. (2014), Table 9: regularizers of an over-parameterized ReLU MLP on MNIST."""
-from suite.study import Figure, Reference, Rule, Study
+from suite import Figure, Reference, Rule, Study
 
 # L2 as weight decay (adds L2 * w to the gradient), L1 per |w|, max-norm radius: above every unit's initial
 # norm (about 1.4 under He init); the paper's 3-4 made no measurable difference in a first quick run.

@@ -1,5 +1,5 @@
 """He et al. (2016): the degradation problem, scaled down to MLPs on the embedded digits."""
-from suite.study import Figure, Rule, Study
+from suite import Figure, Rule, Study
 
 DEPTHS = [3, 5, 9, 17, 33]  # hidden layers: a plain first layer and 1, 2, 4, 8, 16 blocks of two
 SHALLOW, DEEPEST = 5, 33

@@ -1,5 +1,5 @@
 """Learning-rate schedules (lecture deck 004, 'Learning Rate' 3-12) on SGD with momentum, one budget."""
-from suite.study import Figure, Rule, Study
+from suite import Figure, Rule, Study
 
 # Each decay ends near lr/100 after the 15-epoch run where its family has an end-point knob; the
 # 1/t (power) decay has none: it is the deck's eta_0 / (1 + gamma t / s) with gamma = 1 and s = one

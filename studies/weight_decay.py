@@ -1,6 +1,6 @@
 """Loshchilov & Hutter (2019): Adam with L2 against AdamW (decoupled weight decay) over a
 learning-rate x decay grid."""
-from suite.study import Figure, Rule, Study
+from suite import Figure, Rule, Study
 
 RATES = [1e-4, 1e-3, 1e-2]
 DECAYS = [1e-5, 1e-4, 1e-3, 1e-2]

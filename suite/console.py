@@ -6,7 +6,7 @@ TensorFlow's shared libraries load, before any Python-level logging setting appl
 TensorFlow backend the suite loads it once up front with that descriptor pointed at /dev/null,
 and sets the log levels TensorFlow, gRPC and absl read afterwards. On the JAX backend TensorFlow
 is not loaded at all (several seconds of start-up): Keras would import it only to seed it and
-to rule out its types when saving a model (``suite.without_tensorflow``).
+to rule out its types when saving a model (``suite.training.without_tensorflow``).
 """
 from __future__ import annotations
 
@@ -58,14 +58,14 @@ def hide_library_noise(verbose: bool, load_tensorflow: bool = False) -> None:
     if (load_tensorflow and os.environ.get("KERAS_BACKEND") == "tensorflow" and "tensorflow" not in sys.modules
             and importlib.util.find_spec("tensorflow") is not None):
         with _descriptor_2_silenced():
-            import tensorflow
+            import tensorflow  # deferred: loads TensorFlow
 
             if os.environ.get("KERAS_BACKEND") == "tensorflow":
                 # Device discovery logs a cuInit error through absl on a machine without a GPU
                 # driver, whatever TF_CPP_MIN_LOG_LEVEL says: do it here, silenced.
                 tensorflow.config.list_physical_devices()
     if load_tensorflow:
-        from keras_tuner.src import config as keras_tuner_config
+        from keras_tuner.src import config as keras_tuner_config  # deferred: loads keras-tuner
 
         # keras-tuner prints a full traceback for every failed trial; the suite stores the error
         # with the trial and names it in its summary line.

@@ -94,7 +94,7 @@ def exit_code(default: int = signal.SIGINT) -> int:
 @contextmanager
 def handled() -> Iterator[None]:
     """Install the suite's handlers for SIGINT and SIGTERM for the duration of the block (the
-    previous ones are restored after it: tests call ``suite.cli.main`` in-process)."""
+    previous ones are restored after it: tests call ``suite.cli.main.main`` in-process)."""
     _received.clear()
     try:
         previous = {signum: signal.signal(signum, _handler) for signum in (*SIGNALS, signal.SIGALRM)}

@@ -1,0 +1,64 @@
+"""``suite show STUDY``: a study's verdicts and headline table in the terminal, from its results page."""
+from __future__ import annotations
+
+import json
+
+from suite.cli.commands import common
+from suite.errors import UserError
+
+
+def add(subparsers) -> None:
+    parser = subparsers.add_parser("show", help="a study's verdicts and headline table (from results/)")
+    parser.add_argument("study", help="a study name (see `suite list`) or a path to a study file")
+    parser.add_argument("--profile", default=None, help="smoke | quick (default) | paper")
+    common.results_dir(parser)
+
+
+def headline_table(readme: str) -> list[str]:
+    """The first markdown table after the ``## Results`` heading (else the first table at all)."""
+    lines = readme.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == "## Results"), 0)
+    table = []
+    for line in lines[start:]:
+        if line.startswith("|"):
+            table.append(line)
+        elif table:
+            break
+    return table
+
+
+def verdict_lines(verdict: dict) -> list[str]:
+    """The overall verdict, then each claim's verdict (and any scalar fields it carries)."""
+    lines = [f"verdict: {str(verdict.get('verdict', '?')).replace('_', ' ')}"]
+    for number, claim in enumerate(verdict.get("claims") or [], 1):
+        extra = [f"{key} {value}" for key, value in claim.items()
+                 if key not in ("claim", "verdict", "evidence") and not isinstance(value, (dict, list))]
+        lines.append(f"  {number}. {str(claim.get('verdict', '?')).replace('_', ' '):14} {claim.get('claim', '')}"
+                     + (f" ({'; '.join(extra)})" if extra else ""))
+    return lines
+
+
+def main(args) -> int:
+    from suite.design.plugins import find_study  # deferred: loads pandas and scikit-learn
+    from suite.design.study import DEFAULT_PROFILE  # deferred: loads pandas and scikit-learn
+
+    study = find_study(args.study)
+    profile = args.profile or DEFAULT_PROFILE
+    directory = args.results_dir / study.name
+    if profile != DEFAULT_PROFILE:
+        directory = directory / profile
+    verdict_path, readme = directory / "verdict.json", directory / "README.md"
+    if not verdict_path.exists() or not readme.exists():
+        raise UserError(f"no results for study '{study.name}' (profile {profile}) in {directory}; "
+                        f"run `suite run {args.study}` or `suite report {args.study}` first")
+    try:
+        verdict = json.loads(verdict_path.read_text())
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{verdict_path} is not valid JSON ({exc.msg}); rebuild it with "
+                        f"`suite report {args.study}`") from None
+    print(f"{study.name} ({profile}): {verdict.get('claim') or study.claim}")
+    print("\n".join(verdict_lines(verdict)))
+    print()
+    print("\n".join(headline_table(readme.read_text())))
+    print(f"\n(full page: {readme})")
+    return 0

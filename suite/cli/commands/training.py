@@ -1,0 +1,185 @@
+"""The commands that plan a study: ``run``, ``report`` and ``search`` (which need a Keras
+backend, chosen by ``suite.cli.main`` before it calls them), and ``list`` and ``keys``."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from suite.console import plural, say
+from suite.errors import UserError
+from suite.training.outcomes import STATUSES, classify_record
+from suite.store.files import writable
+from suite.store import artifacts
+from suite.execution import parallel
+from suite import registry
+
+
+def worker_argv(argv: list[str]) -> list[str]:
+    """The launcher's own arguments, less what only the launcher does, as one local worker."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--workers":
+            skip = True
+        elif not (arg.startswith("--workers=") or arg == "--fresh"):
+            kept.append(arg)
+    return [*kept, "--role", "worker"]
+
+
+def _plan(args):
+    from suite.design.plugins import find_study  # deferred: loads pandas and scikit-learn
+    from suite.design.study import DEFAULT_PROFILE, expand, parse_overrides  # deferred: loads pandas and scikit-learn
+
+    study = find_study(args.study)
+    profile = args.profile or DEFAULT_PROFILE
+    return expand(study, profile, args.dataset, args.seeds, parse_overrides(args.overrides),
+                  backend=os.environ["KERAS_BACKEND"], deterministic=args.deterministic)
+
+
+def _results_dir(args, plan) -> Path:
+    """results/<study>[/<profile>]; a selection other than the profile's own (seeds, --set,
+    --dataset, backend, determinism) gets a subdirectory named by it, so it never overwrites the
+    profile's report. An explicit --results-dir is used as given."""
+    from suite.design.selection import results_path  # deferred: loads pandas and scikit-learn
+
+    explicit = args.results_dir is not None
+    root = args.results_dir if explicit else Path(os.environ.get("SUITE_RESULTS_DIR", "results"))
+    return results_path(root, plan, args.seeds, by_selection=not explicit)
+
+
+def _check_writable(directory: Path) -> None:
+
+    writable(directory)
+
+
+def list_studies() -> int:
+    from suite.design import plugins  # deferred: loads pandas and scikit-learn
+    from suite.data.datasets import DATASETS  # deferred: loads pandas and scikit-learn
+
+    print("studies:")
+    for name, study in plugins.all_studies().items():
+        print(f"  {name:16} {study.claim}")
+        print(f"  {'':16} profiles: {', '.join(study.profiles)}")
+    print("datasets:")
+    for name, loader in registry.extend(DATASETS, registry.GROUPS["datasets"]).items():
+        print(f"  {name:16} {(loader.__doc__ or '').strip().splitlines()[0]}")
+    return 0
+
+
+def keys() -> int:
+    from suite.training.checks import describe  # deferred: loads Keras (the registries)
+
+    rows = describe()
+    print(f"{len(rows)} trial-config keys; set with --set KEY=VALUE unless another flag is named "
+          f"(values are Python literals)")
+    for row in rows:
+        print(f"\n{row['key']} ({row['type']}, default {row['default']}; {row['set by']})")
+        print(f"  allowed: {row['allowed']}")
+        print(f"  {row['meaning']}")
+        for entry, declared in row["options"].items():
+            print(f"    {entry}: {declared}")
+    return 0
+
+
+def search_study(args, argv: list[str]) -> int:
+    from suite.execution import runner  # deferred: loads keras-tuner and Keras
+    from suite.search import tuner_search as search  # deferred: loads keras-tuner and Keras
+    from suite.execution import tuning  # deferred: loads keras-tuner and Keras
+    from suite.reporting.report import write_search_report  # deferred: loads matplotlib
+
+    tuning.register_objective(args.objective)
+    plan = _plan(args)
+    runner.validate(plan)  # before anything is written
+    search.search_space(plan)  # a study without one is refused before anything is written
+    store, best_store = search.stores(plan, args.runs_dir, args.tuner)
+    out = _results_dir(args, plan) / f"search-{args.tuner}"
+    _check_writable(out)
+    _check_writable(store.trials_dir)
+    if args.fresh and args.role is None:
+        for path in [*store.trials_dir.glob("*.json"), *best_store.trials_dir.glob("*.json")]:
+            path.unlink()
+    chief_at = (args.oracle_ip or "0.0.0.0", args.oracle_port) if args.role == "chief" else None
+    best_store.check_all()  # read only after the search: a damaged record must stop it before
+    oracle = search.run_search(plan, store, args.tuner, args.max_trials, args.objective,
+                               fast=not args.plain, workers=args.workers, worker_argv=worker_argv(argv),
+                               max_epochs=args.max_epochs, factor=args.factor, chief_at=chief_at)
+    if args.role == "worker":
+        return 0
+    best = search.best_plan(plan, oracle, len(plan.trials), epochs=args.max_epochs)
+    say(f"[{plan.study.name}] best: {best.overrides}; re-running it over {plural(len(best.trials), 'seed')}")
+    keeper = artifacts.ModelKeeper(out, args.keep_models, len(best.trials))
+    runner.run_plan(best, best_store, fast=not args.plain, on_model=keeper if keeper.wanted else None)
+    keeper.fill_missing(best, fast=not args.plain)
+    records = [r for r in map(store.get, sorted(p.stem for p in store.trials_dir.glob("*.json"))) if r]
+    write_search_report(plan, args.tuner, args.objective, records, best,
+                        runner.stored_records(best, best_store), out, figure_formats=args.figure_format)
+    print(f"[{plan.study.name}] wrote {out}/ ({len(records)} search trials)")
+    return 0
+
+
+def run_study(args, argv: list[str], train: bool) -> int:
+    started = None
+    if train and args.workers > 1 and args.role is None:
+
+        # This process will be worker0: start the others first, so their imports and start-up
+        # overlap this process's instead of following them.
+        port = parallel.free_port()
+        started = (port, parallel.start(worker_argv(argv), args.workers, "127.0.0.1", port, first=1))
+    try:
+        return _run_started(args, argv, train, started)
+    finally:
+        for process in started[1] if started else ():
+            process.kill()  # only those still running: nothing left for them to do
+
+
+def _run_started(args, argv: list[str], train: bool, started) -> int:
+    from suite.search import hpo  # deferred: loads keras-tuner and Keras
+    from suite.execution import runner  # deferred: loads keras-tuner and Keras
+    from suite.search import tuner_search as search  # deferred: loads keras-tuner and Keras
+
+    plan = _plan(args)
+    runner.validate(plan)  # before anything is tuned, trained or written
+    if not plan.axes:
+        raise UserError(f"study '{plan.study.name}' has no axes to compare; it is a search: "
+                        f"run `suite search {plan.study.name}`")
+    if train:  # before anything trains, nuisance searches included
+        _check_writable(runner.store_for(plan, args.runs_dir).trials_dir)
+    # Workers tune nothing: they receive the tuned plan's points from the oracle.
+    plan = search.tune_nuisance(plan, args.runs_dir, fast=not getattr(args, "plain", False),
+                                train=train and getattr(args, "role", None) != "worker",
+                                fresh=getattr(args, "fresh", False) and getattr(args, "role", None) is None)
+    plan = hpo.run_comparison(plan, args.runs_dir, fast=not getattr(args, "plain", False),
+                              train=train and getattr(args, "role", None) is None,
+                              fresh=getattr(args, "fresh", False) and getattr(args, "role", None) is None)
+    store = runner.store_for(plan, args.runs_dir)
+    out = _results_dir(args, plan)
+    if train:
+        _check_writable(out)
+        _check_writable(store.trials_dir)
+        if args.role == "chief":
+            runner.serve_chief(plan, store, args.oracle_ip or "0.0.0.0", args.oracle_port)
+        else:
+            runner.run_plan(plan, store, fresh=args.fresh, fast=not args.plain,
+                            workers=args.workers, worker_argv=worker_argv(argv), started=started,
+                            population_size=1 if args.no_population else args.population)
+        if args.role == "worker":
+            return 0
+    from suite.reporting.report import write_report  # deferred: loads matplotlib, only where a report is written
+
+    records, comparison = hpo.report_parts(plan, runner.stored_records(plan, store), args.runs_dir)
+    _check_writable(out)
+    write_report(plan, records, out, searches=search.nuisance_records(plan, args.runs_dir),
+                 figure_formats=args.figure_format, comparison=comparison)
+    classes = [classify_record(r) for r in records]  # old records classify too
+    counts = {status: classes.count(status) for status in STATUSES}
+    missing = len(plan.trials) - len(records)
+    print(f"[{plan.study.name}] wrote {out}/ ({', '.join(f'{n} {status}' for status, n in counts.items())}, "
+          f"{missing} missing)")
+    if counts["failed"]:
+        failed = [r for r in records if r["status"] == "failed"]
+        print(f"[{plan.study.name}] {plural(len(failed), 'trial')} failed, first: {failed[0]['key']}: "
+              f"{failed[0]['error']}; rerun to retry them", file=sys.stderr)
+        return 1
+    return 0

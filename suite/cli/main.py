@@ -1,0 +1,257 @@
+"""The ``suite`` command. The only module that parses arguments or chooses the Keras backend."""
+from __future__ import annotations
+
+import argparse
+import atexit
+import importlib.util
+import os
+import signal
+import sys
+from pathlib import Path
+
+from suite import interrupt
+from suite.cli.arguments import address, output_flags, port, positive
+from suite.console import hide_library_noise
+from suite.errors import GaveUp, UserError
+import socket
+from suite.execution.addresses import check_chief_address
+from suite.execution.addresses import check_bind
+from suite.cli.commands import register
+from importlib.metadata import PackageNotFoundError, version
+from suite.cli.commands import COMMANDS, main as command_main, training
+from suite.execution import parallel
+from suite.store.files import PATH_ERRNOS, describe
+
+BACKENDS = ("auto", "tensorflow", "jax")
+FIGURE_FORMATS = ("png", "svg", "pdf")  # the matplotlib writers a report uses
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line and exit 2, as for every other bad input
+        raise UserError(f"{message} (see `{self.prog} --help`)")
+
+
+def _figure_formats(text: str) -> tuple[str, ...]:
+    formats = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
+    unknown = [form for form in formats if form not in FIGURE_FORMATS]
+    if unknown or "png" not in formats:
+        raise argparse.ArgumentTypeError(f"'{text}': give png plus any of svg, pdf, comma-separated (e.g. png,svg,pdf)")
+    return formats
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds: '{text}'") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be > 0 seconds, got {text}")
+    return value
+
+
+def _join_chief(args) -> None:
+    """Multi-machine worker: point keras-tuner at the chief named on the command line."""
+    if getattr(args, "oracle_ip", None) is None or getattr(args, "oracle_port", None) is None:
+        if "KERASTUNER_ORACLE_IP" not in os.environ:
+            raise UserError("--role worker needs --oracle-ip and --oracle-port (the chief's address)")
+        return
+
+
+    check_chief_address(args.oracle_ip, args.oracle_port)
+    os.environ.update(KERASTUNER_ORACLE_IP=args.oracle_ip, KERASTUNER_ORACLE_PORT=str(args.oracle_port),
+                      KERASTUNER_TUNER_ID=args.worker_id or f"worker-{socket.gethostname()}-{os.getpid()}")
+
+
+def _cluster_settings(args) -> None:
+    """Lease and wait bounds into the environment (local workers inherit them); the chief's
+    address checked before anything starts."""
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # gRPC's own INFO lines ("Got goaway") are noise here
+    for flag, variable in (("lease_seconds", "SUITE_LEASE_S"), ("wait_seconds", "SUITE_WAIT_S")):
+        if getattr(args, flag, None) is not None:
+            os.environ[variable] = repr(getattr(args, flag))
+    if getattr(args, "role", None) == "chief":
+
+        if args.oracle_port is None:
+            raise UserError("--role chief needs --oracle-port (and --oracle-ip to bind, default 0.0.0.0)")
+        if args.workers > 1:
+            raise UserError("--role chief trains nothing itself; drop --workers, start workers with --role worker")
+        check_bind(args.oracle_ip or "0.0.0.0", args.oracle_port)
+
+
+def _choose_backend(requested: str) -> None:
+    """Keras reads KERAS_BACKEND once, at import: decide before anything imports it."""
+    if requested == "auto":
+        requested = os.environ.get("KERAS_BACKEND") or (
+            "jax" if importlib.util.find_spec("jax") else "tensorflow")
+        if requested not in BACKENDS[1:]:
+            raise UserError(f"KERAS_BACKEND={requested} is not a backend the suite supports; unset it or "
+                            f"choose one of {', '.join(BACKENDS[1:])} (e.g. --backend jax)")
+    if importlib.util.find_spec(requested) is None:
+        raise UserError(f"backend '{requested}' is not installed; pip install 'suite[jax]' "
+                        f"or use --backend tensorflow")
+    os.environ["KERAS_BACKEND"] = requested
+    if requested == "jax":
+        # JAX's persistent compilation cache: a rerun, a resumed run and every parallel worker reuse
+        # the kernels compiled before instead of paying XLA's compile time again.
+        cache = os.environ.get("SUITE_COMPILATION_CACHE", str(Path.home() / ".cache" / "suite" / "jax"))
+        os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", cache)
+        os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+        os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="suite", description="Lecture deep-learning experiments as repeatable studies.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="store_true", help="print the suite's version and exit")
+    for name, text in (("list", "studies, datasets and profiles"),
+                       ("keys", "every trial-config key: type, default, allowed values, meaning")):
+        output_flags(commands.add_parser(name, help=text))
+    for name, text in (("run", "train a study's missing trials, then write its report"),
+                       ("report", "rebuild results/<study>/ from stored trials, no training"),
+                       ("search", "keras-tuner search over a study's space, then the best over seeds")):
+        sub = commands.add_parser(name, help=text)
+        output_flags(sub)
+        sub.add_argument("study")
+        sub.add_argument("--profile", default=None, help="smoke | quick (default) | paper")
+        sub.add_argument("--dataset", default=None, help="replace the profile's dataset")
+        sub.add_argument("--seeds", type=int, default=None, help="number of seeds (0..N-1)")
+        sub.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                         help="override a config key, e.g. --set epochs=5 (repeatable)")
+        sub.add_argument("--runs-dir", type=Path, default=Path(os.environ.get("SUITE_RUNS_DIR", "runs")),
+                         help="where trial records are stored (default: runs/)")
+        sub.add_argument("--results-dir", type=Path, default=None,
+                         help="where reports are written (default: results/, in a subdirectory named "
+                              "by the selection when it differs from the profile)")
+        sub.add_argument("--backend", choices=BACKENDS, default="auto",
+                         help="Keras backend (auto: $KERAS_BACKEND, else jax if installed)")
+        sub.add_argument("--deterministic", action="store_true",
+                         help="bit-identical reruns: TF op determinism, oneDNN off (slower)")
+        sub.add_argument("--figure-format", type=_figure_formats, default=("png", "svg"), metavar="png,svg,pdf",
+                         help="figure files written per plot (default png,svg)")
+        if name == "search":
+            sub.add_argument("--tuner", default="hyperband", choices=("random", "bayesian", "hyperband", "grid"))
+            sub.add_argument("--max-trials", type=positive, default=30, help="search budget (default 30)")
+            sub.add_argument("--objective", default="val_accuracy", metavar="OBJECTIVE",
+                             help="val_accuracy (default), val_loss, or METRIC:max|min for any logged dev "
+                                  "metric, e.g. mean_dev_accuracy:max")
+            sub.add_argument("--max-epochs", type=positive, default=None,
+                             help="Hyperband's largest round and the best config's re-run (default: the profile's epochs)")
+            sub.add_argument("--factor", type=positive, default=3, help="Hyperband's reduction factor (default 3)")
+            sub.add_argument("--keep-models", choices=("best", "all", "none"), default="best",
+                             help="save best_model.keras (seed 0; 'all': every re-run seed) next to the report")
+        if name in ("run", "search"):
+            sub.add_argument("--fresh", action="store_true", help="discard stored trials and start over")
+            sub.add_argument("--plain", action="store_true",
+                             help="plain fit loop (no XLA, one step per execution), for comparison")
+            sub.add_argument("--population", type=positive, default=None, metavar="N",
+                             help="train up to N trials that differ only in seed, learning rate or data "
+                                  "as one population on JAX (default: up to 16 on a CPU, 256 on a GPU)")
+            sub.add_argument("--no-population", action="store_true",
+                             help="train one trial at a time (no populations)")
+            sub.add_argument("--workers", type=positive, default=1,
+                             help="worker processes on this machine, one oracle (default 1)")
+        if name in ("run", "search"):
+            sub.add_argument("--role", choices=("chief", "worker"), default=None,
+                             help="multi-machine mode: serve the oracle, or work for a chief")
+            sub.add_argument("--oracle-ip", type=address, default=None,
+                             help="chief address (bind address for --role chief)")
+            sub.add_argument("--oracle-port", type=port, default=None, help="chief port (1..65535)")
+            sub.add_argument("--worker-id", default=None, help="this worker's name (default host-pid)")
+            sub.add_argument("--lease-seconds", type=_seconds, default=None,
+                             help="a trial's claim expires this long after its worker last renewed it "
+                                  "(default $SUITE_LEASE_S or 120)")
+            sub.add_argument("--wait-seconds", type=_seconds, default=None,
+                             help="longest wait for a chief or for workers before giving up with exit 3 "
+                                  "(default $SUITE_WAIT_S or 600)")
+
+    register(commands)  # site, export, show, compare, clean
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--version"]:
+
+        try:
+            print(f"suite {version('suite')}")
+        except PackageNotFoundError:
+            print("suite (not installed: run from a checkout)")
+        return 0
+    with interrupt.handled():
+        try:
+            code = _main(argv)
+            interrupt.check()  # a stop whose KeyboardInterrupt was swallowed after the last check
+            return code
+        except KeyboardInterrupt:
+            if not os.environ.get("SUITE_LOCAL_WORKER"):  # the launcher speaks for its workers
+                print(f"suite: {interrupt.NAMES.get(interrupt.received(), 'interrupted')}; finished "
+                      f"trials are kept, rerun the same command to resume where it stopped", file=sys.stderr)
+            return interrupt.exit_code()
+
+
+def _main(argv: list[str]) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        if getattr(args, "quiet", False):
+            os.environ["SUITE_QUIET"] = "1"  # read by the progress lines; workers inherit it
+        hide_library_noise(getattr(args, "verbose", False))
+        if "KERAS_BACKEND" not in os.environ and importlib.util.find_spec("jax"):
+            # Commands that train nothing may still import Keras (a study module imports
+            # keras-tuner): on JAX, as `auto` would choose, not TensorFlow, Keras's own default.
+            os.environ["KERAS_BACKEND"] = "jax"
+
+        if args.command == "list":
+            return training.list_studies()
+
+        if args.command in COMMANDS:  # no Keras backend needed
+            return command_main(args)
+        _cluster_settings(args)
+        if getattr(args, "role", None) == "worker":
+
+            _join_chief(args)
+            parallel.pin_current_process()  # before the backend starts its thread pools
+        if getattr(args, "deterministic", False):
+            # Read by TensorFlow at import and by suite.training.train; workers inherit them.
+            os.environ.update(SUITE_DETERMINISTIC="1", TF_DETERMINISTIC_OPS="1", TF_ENABLE_ONEDNN_OPTS="0")
+        _choose_backend(getattr(args, "backend", "auto"))
+        hide_library_noise(getattr(args, "verbose", False), load_tensorflow=True)
+        if args.command == "keys":
+            return training.keys()
+        if args.command == "search":
+            return training.search_study(args, argv)
+        return training.run_study(args, argv, train=args.command == "run")
+    except UserError as exc:
+        print(f"suite: error: {exc}", file=sys.stderr)
+        return 2
+    except GaveUp as exc:
+        print(f"suite: gave up: {exc}", file=sys.stderr)
+        return 3
+    except OSError as exc:
+
+        if exc.errno not in PATH_ERRNOS:
+            raise
+        print(f"suite: error: {describe(exc)}", file=sys.stderr)
+        return 2
+
+
+def console() -> None:
+    code = main()
+    # The work is done and on disk (records are fsynced, reports swapped in whole). Leave without
+    # the interpreter's own shutdown: tearing down JAX or TensorFlow takes seconds on a busy
+    # machine, and during it CPython has reset SIGINT to SIG_DFL, so a Ctrl-C landing then killed
+    # the process with no line and a signal status instead of 130. From here a stop signal ends
+    # the exit at once with 128 + its number.
+    for signum in interrupt.SIGNALS:
+        signal.signal(signum, _exit_now)
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _exit_now(signum, frame) -> None:
+    os._exit(128 + signum)
+
+
+if __name__ == "__main__":
+    console()

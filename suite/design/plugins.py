@@ -1,0 +1,55 @@
+"""How studies are found: by name in the ``suite.studies`` entry-point group, or from a study file.
+
+The built-in studies are not imported by the suite: the ``studies`` package registers each of its
+modules in ``pyproject.toml`` under the ``suite.studies`` entry-point group, exactly as an
+installed plug-in registers its own (``suite.registry``), so the README's plug-in example and the
+built-ins are found by the same code. A built-in name wins over a plug-in of the same name.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+from suite import registry
+from suite.design.study import Study
+from suite.errors import UserError, lookup
+
+BUILTIN_PACKAGE = "studies"  # the package whose entry points are the built-in studies
+STUDIES: dict = {}  # filled from the entry points on first use (``all_studies``)
+
+
+def _builtin(point) -> bool:
+    return point.value.split(".", 1)[0].split(":", 1)[0] == BUILTIN_PACKAGE
+
+
+def study_from_file(path: Path):
+    """The ``STUDY`` defined by the Python file at ``path`` (a ``suite.design.study.Study``)."""
+    if not path.is_file():
+        raise UserError(f"study file {path} does not exist; give a path to a .py file defining STUDY")
+    name = f"suite_plugin_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look modules up by name
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        del sys.modules[name]
+        raise UserError(f"study file {path} fails to import: {type(exc).__name__}: {exc}") from None
+    study = getattr(module, "STUDY", None)
+    if not isinstance(study, Study):
+        raise UserError(f"study file {path} defines no STUDY = suite.design.study.Study(...); add one")
+    return study
+
+
+def find_study(name: str):
+    """A registered study by name (built-in or entry point), or the study of a ``.py`` file."""
+    if name.endswith(".py") or "/" in name:
+        return study_from_file(Path(name))
+    return lookup(all_studies(), name, "study")
+
+
+def all_studies() -> dict:
+    """Every registered study by name: the built-in ones first, then installed plug-ins (both
+    from the ``suite.studies`` entry-point group)."""
+    return registry.extend(STUDIES, registry.GROUPS["studies"], first=_builtin)

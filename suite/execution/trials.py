@@ -1,0 +1,198 @@
+"""Executes trials: one at a time (``run_trial``) or as one population (``run_population``),
+each stored as one record with its full config and provenance; progress lines on stderr.
+
+``suite.execution.runner`` decides which trials run (the keras-tuner oracle over the plan); this module runs
+them. An exception inside a trial is a failed record, never a crash of the study.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import math
+import socket
+import sys
+import time
+import traceback
+
+from suite.design import config as config_schema
+from suite.training import checks
+from suite import console
+from suite import interrupt
+from suite.training import population
+from suite.training import train
+from suite.store.provenance import environment
+from suite.store.trial_store import FINISHED, TrialStore
+from suite.design.study import Trial
+
+
+def validate_config(config: dict) -> None:
+    """One trial config against the schema, the registries' names and their declared options
+    (a UserError naming the key and the allowed values); builds no model or schedule."""
+    checks.check_trial(config_schema.validate(config))
+
+
+
+class Progress:
+    """Human-readable progress on stderr: trial k of n, epoch metrics, elapsed and remaining."""
+
+    def __init__(self, prefix: str, total: int, count_stored=None, stream=None):
+        """``count_stored()``: trials of the plan finished so far, this run's and earlier ones (a
+        shared store counts other workers' too); None counts the trials this process handled."""
+        self.prefix, self.total, self.handled = prefix, total, 0
+        self.count_stored = count_stored or (lambda: self.handled)
+        self.stream = stream or sys.stderr
+        self.started, self.finished_now = time.perf_counter(), 0
+        self.live = self.stream.isatty()
+
+    def epoch(self, label: str, epochs: int, row: dict) -> None:
+        if self.live and not console.quiet():
+            # an epoch without a dev pass (validation_freq) keeps the line's width, with no number
+            dev = "  --  " if math.isnan(row["dev_accuracy"]) else f"{row['dev_accuracy']:.4f}"
+            self.stream.write(f"\r  {label} epoch {row['epoch']}/{epochs} loss {row['loss']:.4f} "
+                              f"acc {row['accuracy']:.4f} dev {dev}   ")
+            self.stream.flush()
+
+    def trial_end(self, label: str, record: dict, replayed: bool = False) -> None:
+        self.finished_now += not replayed
+        self.handled += 1
+        if console.quiet():
+            return
+        stored = self.count_stored()  # other workers finish trials too: ask the shared store
+        elapsed = time.perf_counter() - self.started
+        remaining = elapsed / max(self.finished_now, 1) * max(self.total - stored, 0)
+        metrics = record["metrics"]
+        result = record["status"] if "best_dev_accuracy" not in metrics else (
+            f"dev {console.percent(metrics['best_dev_accuracy'])}"
+            + (f" test {console.percent(metrics['test_accuracy'])}" if "test_accuracy" in metrics else ""))
+        timing = "stored earlier" if replayed else f"{record['wall_time_s']:.1f}s"
+        self.stream.write(f"{chr(13) if self.live else ''}{self.prefix} trial {stored}/{self.total} "
+                          f"{label}: {result} ({timing}; elapsed {_clock(elapsed)}, "
+                          f"remaining ~{_clock(remaining)})\n")
+        self.stream.flush()
+
+
+def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress: Progress,
+              worker: str, on_model=None, evaluate_test: bool = True) -> dict:
+    """Train one trial and store its record; an exception is a failed trial, not a crash.
+    ``on_model(record, model)`` receives each trained model (the caller saves what it wants).
+
+    ``evaluate_test=False`` for trials selected on the dev split (searches): the test split stays unseen.
+
+    Returns ``{"status": "claimed"}`` without training while another process trains it, and the
+    stored record when another process finished it since the oracle handed it out.
+    """
+    interrupt.check()  # between trials: a stop swallowed during the last one ends the run here
+    label = point_label(trial.point)
+    note = lambda line: print(f"{progress.prefix} {label}: {line}", file=sys.stderr)  # noqa: E731
+    with interrupt.deferred():
+        claimed = store.claim(trial.key, worker, notes=note)
+    if interrupt.received():
+        if claimed:
+            store.release(trial.key)
+        interrupt.check()
+    if not claimed:
+        held = store.inspect_claim(trial.key)
+        note(f"held by another process ({held.describe() if held else 'released since'}"
+             f"{f', lease renewed until {held.expires_in():.0f} s from now' if held and held.owner else ''}); "
+             f"skipped. If that process is gone, its lease expires by itself and a rerun takes the "
+             f"trial over; to clear it at once delete the claim file")
+        return {"status": "claimed", "metrics": {}}
+    try:
+        finished = store.get(trial.key)
+        if finished is not None and finished["status"] in FINISHED:
+            return finished
+        started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        try:
+            validate_config(trial.config)
+            with store.hold(trial.key, notes=note):
+                outcome = train.train(trial.config, fast=fast, keep_model=on_model is not None,
+                                      evaluate_test=evaluate_test,
+                                      progress=lambda row: progress.epoch(label, trial.config["epochs"], row))
+        except Exception as exc:  # one broken trial must not end the study
+            interrupt.check()  # a stop that a library turned into another exception is no failure
+            outcome = {"status": "failed", "history": [], "metrics": {}, "wall_time_s": 0.0,
+                       "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(limit=5)}
+        record = _record(trial, meta, outcome, started_at, worker, fast)
+        model = record.pop("model", None)
+        store.put(record)
+        if model is not None:
+            on_model(record, model)
+    finally:
+        store.release(trial.key)
+    progress.trial_end(label, record)
+    return record
+
+
+def _record(trial: Trial, meta: dict, outcome: dict, started_at: str, worker: str, fast: bool) -> dict:
+    return {"key": trial.key, **meta, "point": trial.point, "seed": trial.config["seed"],
+            "config": trial.config, "started_at": started_at,
+            "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds"),
+            "worker": worker, "process": {"host": socket.gethostname(), "pid": os.getpid(), "worker": worker},
+            "fast_path": fast, "environment": environment(), "error": None,
+            **outcome}
+
+
+def run_population(trials: list[Trial], meta: dict, store: TrialStore, fast: bool, progress: Progress,
+                   worker: str, evaluate_test: bool = True) -> dict[str, dict]:
+    """Train ``trials`` (one population, ``suite.training.population``) and store one record per trial,
+    as ``run_trial`` would; returns key -> record. Trials another process holds or finished are
+    left out; a kill loses at most this population. If the population itself fails (not a
+    member's divergence), its trials run one at a time."""
+    interrupt.check()
+    held, records, members, outcomes = [], {}, [], []
+    try:
+        for trial in trials:
+            with interrupt.deferred():
+                claimed = store.claim(trial.key, worker)
+            if claimed:
+                held.append(trial)
+            interrupt.check()
+        members = []
+        for trial in held:
+            finished = store.get(trial.key)
+            if finished is not None and finished["status"] in FINISHED:
+                records[trial.key] = finished
+            else:
+                members.append(trial)
+        if not members:
+            return records
+        started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        labels = [point_label(trial.point) for trial in members]
+        try:
+            for trial in members:
+                validate_config(trial.config)
+            with contextlib.ExitStack() as leases:
+                for trial in members:
+                    leases.enter_context(store.hold(trial.key))
+                outcomes = population.train_population(
+                    [trial.config for trial in members], evaluate_test=evaluate_test,
+                    progress=lambda member, row: progress.epoch(labels[member], members[member].config["epochs"], row))
+        except Exception as exc:  # noqa: BLE001 - the trials still run, one at a time
+            interrupt.check()
+            console.say(f"{progress.prefix} population of {len(members)} failed ({type(exc).__name__}: {exc}); "
+                        f"its trials run one at a time")
+            outcomes = None
+        if outcomes is not None:
+            for trial, label, outcome in zip(members, labels, outcomes):
+                record = _record(trial, meta, outcome, started_at, worker, fast)
+                store.put(record)
+                records[trial.key] = record
+                progress.trial_end(label, record)
+    finally:
+        for trial in held:
+            store.release(trial.key)
+    if outcomes is None:
+        for trial in members:
+            records[trial.key] = run_trial(trial, meta, store, fast, progress, worker, evaluate_test=evaluate_test)
+    return records
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}m{secs:02d}s"
+
+
+
+def point_label(point: dict) -> str:
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in point.items())

@@ -1,0 +1,210 @@
+"""``suite site``: a self-contained static HTML site built from the ``results/`` pages.
+
+Nothing here knows a study: every directory under ``results/`` with a ``README.md`` becomes a page
+(a study when it has a ``verdict.json``, a search when it is named ``search-*``, else a benchmark or
+other page), its markdown rendered as it stands (tables, figures, setup) and its files copied
+next to it, so the site can be moved or published as one folder. The index has one row per study
+of the registry and per study found on disk, with the verdict and each claim's verdict read from
+``verdict.json``; fields the verdict format gains later show up in the claims and evidence tables
+without changes here.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+import posixpath
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import markdown
+
+from suite.errors import UserError
+
+SITE_DIR = "site"
+ASSETS = (".png", ".svg", ".pdf", ".csv", ".json", ".keras")  # copied beside each page
+_LINK = re.compile(r'(href|src)="([^"#:?]+)((?:[#?][^"]*)?)"')
+_NESTED = re.compile(r"^( {2,3})([-*] |\d+\. )", re.M)
+_IMAGE = re.compile(r'(<img [^>]*src="([^"]+)\.png"[^>]*>)')
+
+
+@dataclass
+class Page:
+    source: Path  # the markdown file under results/
+    rel: str  # its directory relative to results/, posix ("depth", "mlp_search/search-hyperband")
+    kind: str  # "study", "search" or "other"
+    title: str = ""
+    verdict: dict | None = None
+    extra_md: list = field(default_factory=list)  # other .md files of the same directory
+
+    @property
+    def href(self) -> str:
+        return f"{self.rel}/index.html"
+
+
+def discover(results_dir: Path) -> list[Page]:
+    """Every page under ``results_dir`` (the site's own directory excluded), in path order."""
+    pages = []
+    for readme in sorted(results_dir.rglob("README.md")):
+        directory = readme.parent
+        rel = directory.relative_to(results_dir).as_posix()
+        if rel == "." or rel.split("/")[0] == SITE_DIR:
+            continue
+        verdict_path = directory / "verdict.json"
+        verdict = None
+        if verdict_path.exists():
+            try:
+                verdict = json.loads(verdict_path.read_text())
+            except json.JSONDecodeError as exc:
+                raise UserError(f"{verdict_path} is not valid JSON ({exc.msg}); rebuild it with "
+                                f"`suite report {directory.name}`") from None
+        kind = "study" if verdict is not None else "search" if directory.name.startswith("search-") else "other"
+        title = next((line.lstrip("# ").strip() for line in readme.read_text().splitlines()
+                      if line.startswith("# ")), rel)
+        extra = sorted(path for path in directory.glob("*.md") if path.name != "README.md")
+        pages.append(Page(readme, rel, kind, title.replace("`", ""), verdict, extra))
+    return pages
+
+
+def _words(value) -> str:
+    return str(value or "").replace("_", " ")
+
+
+def _css(value) -> str:
+    text = str(value or "other").lower().replace(" ", "_")
+    return text if text in ("supported", "not_supported", "contradicted", "inconclusive") else "other"
+
+
+def _scalar(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True)
+    return "" if value is None else str(value)
+
+
+def _claim_extra(claim: dict) -> str:
+    """The scalar fields of a claim beyond its text, verdict and evidence (e.g. an adjusted p)."""
+    return "; ".join(f"{key.replace('_', ' ')} {_scalar(value)}" for key, value in claim.items()
+                     if key not in ("claim", "verdict", "evidence", "rule", "rules")
+                     and not isinstance(value, (dict, list)))
+
+
+def _evidence_groups(verdict: dict) -> list[dict]:
+    """One table per claim (or one for the study): a row per evidence item, a column per field."""
+    groups = []
+    claims = verdict.get("claims") or [{"claim": "", "verdict": verdict.get("verdict"),
+                                        "evidence": verdict.get("evidence", [])}]
+    for claim in claims:
+        items = [item for item in claim.get("evidence", []) if isinstance(item, dict)]
+        columns = list(dict.fromkeys(key for item in items for key in item if key != "claim"))
+        groups.append({"claim": claim.get("claim", ""), "verdict": claim.get("verdict"), "columns": columns,
+                       "rows": [[_scalar(item.get(column)) for column in columns] for item in items]})
+    return groups
+
+
+def _render_markdown(text: str, directory: Path, md_pages: dict[Path, str], here: str) -> str:
+    """Markdown to HTML; links to .md pages point at their HTML pages, and each PNG figure gets
+    links to its SVG and PDF when the report wrote them."""
+    # CommonMark (GitHub) nests a list item indented by 2-3 spaces; Python-Markdown wants 4
+    text = _NESTED.sub(lambda m: "    " + m.group(2), text)
+    html = markdown.markdown(text, extensions=["tables", "fenced_code"])
+
+    def relink(match: re.Match) -> str:
+        attribute, target, tail = match.groups()
+        if target.endswith(".md"):
+            page = md_pages.get((directory / target).resolve())
+            if page is not None:
+                target = posixpath.relpath(page, here)
+        return f'{attribute}="{target}{tail}"'
+
+    def formats(match: re.Match) -> str:
+        image, stem = match.groups()
+        links = [f'<a href="{stem}.{ext}">{ext.upper()}</a>' for ext in ("png", "svg", "pdf")
+                 if (directory / f"{stem}.{ext}").exists()]
+        return f'{image}<span class="formats">{" · ".join(links)}</span>' if len(links) > 1 else image
+
+    return _IMAGE.sub(formats, _LINK.sub(relink, html))
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("suite.reporting", "templates"),
+                             autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined)
+    env.filters.update(words=_words, css=_css)
+    return env
+
+
+def _index_rows(pages: list[Page], registry: dict) -> list[dict]:
+    """One row per study: the registry's studies in its order, then studies found only on disk."""
+    by_study: dict[str, list[Page]] = {}
+    searches: dict[str, list[Page]] = {}
+    for page in pages:
+        if page.kind in ("study", "search"):
+            (by_study if page.kind == "study" else searches).setdefault(page.rel.split("/")[0], []).append(page)
+    rows = []
+    for name in [*registry, *(name for name in by_study if name not in registry)]:
+        found = sorted(by_study.get(name, []), key=lambda page: (page.rel != name, page.rel))
+        main = found[0] if found else None
+        verdict = main.verdict if main else {}
+        claims = [{"claim": c.get("claim", ""), "verdict": c.get("verdict"), "extra": _claim_extra(c)}
+                  for c in verdict.get("claims", []) if isinstance(c, dict)]
+        if not claims and verdict.get("evidence"):  # one claim: its rules' verdicts, counted
+            counts = Counter(str(item.get("verdict")).replace("_", " ") for item in verdict["evidence"]
+                             if isinstance(item, dict))
+            claims = [{"claim": f"{len(verdict['evidence'])} rules: "
+                                + ", ".join(f"{n} {word}" for word, n in counts.items()),
+                       "verdict": verdict.get("verdict"), "extra": ""}]
+        claim = verdict.get("claim") or getattr(registry.get(name), "claim", "")
+        rows.append({"name": name, "href": main.href if main else "", "claim": claim,
+                     "verdict": verdict.get("verdict"), "claims": claims,
+                     "others": [{"href": page.href, "label": page.rel} for page in
+                                [*found[1:], *searches.get(name, [])]]})
+    return rows
+
+
+def build(results_dir: Path, out_dir: Path, registry: dict | None = None) -> list[Path]:
+    """Write the site for ``results_dir`` into ``out_dir``; return the HTML files written.
+
+    ``registry``: study name -> Study (its claim fills the row of a study not run yet).
+    Raises UserError when ``results_dir`` holds no page.
+    """
+    registry = registry or {}
+    pages = discover(results_dir)
+    if not pages and not registry:
+        raise UserError(f"no results pages under {results_dir}; run a study first (`suite run depth`)")
+    env = _environment()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md_pages = {page.source.resolve(): page.href for page in pages}
+    md_pages.update({extra.resolve(): f"{page.rel}/{extra.stem}.html" for page in pages for extra in page.extra_md})
+    written = []
+
+    def write(path: Path, html: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html)
+        written.append(path)
+
+    for page in pages:
+        directory, target = page.source.parent, out_dir / page.rel
+        if target.exists():
+            shutil.rmtree(target)  # a file the results no longer hold must not linger in the site
+        target.mkdir(parents=True)
+        files = sorted(path.name for path in directory.iterdir() if path.is_file() and path.suffix in ASSETS)
+        for name in files:
+            shutil.copy2(directory / name, target / name)
+        root = "../" * (page.rel.count("/") + 1)
+        crumbs = page.rel.split("/")
+        for source, name in [(page.source, "index.html"), *((extra, f"{extra.stem}.html") for extra in page.extra_md)]:
+            here = posixpath.dirname(f"{page.rel}/{name}")
+            body = _render_markdown(source.read_text(), directory, md_pages, here)
+            write(target / name, env.get_template("page.html").render(
+                title=page.title, root=root, crumbs=crumbs, body=body,
+                evidence=_evidence_groups(page.verdict) if page.verdict and name == "index.html" else [],
+                files=[f for f in files if not f.endswith(".md")] if name == "index.html" else []))
+    write(out_dir / "index.html", env.get_template("index.html").render(
+        title="studies", root="", crumbs=[], studies=_index_rows(pages, registry),
+        searches=[page for page in pages if page.kind == "search"],
+        others=[page for page in pages if page.kind == "other"]))
+    shutil.copy2(Path(__file__).parent / "templates" / "style.css", out_dir / "style.css")
+    return written

@@ -1,0 +1,234 @@
+"""``suite search``: a keras-tuner search over a study's space, then the best config over seeds."""
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from suite.analysis import frames as analysis
+from suite.execution import cluster
+from suite import console
+from suite.execution import trials as execution
+from suite.data import folds
+from suite.execution import parallel
+from suite.execution import runner
+from suite.execution import tuning
+from suite.errors import UserError
+from suite.store.trial_store import FINISHED, TrialStore
+from suite.design.study import Plan, Trial, trial_key
+
+
+def stores(plan: Plan, runs_dir, tuner: str) -> tuple[TrialStore, TrialStore]:
+    """Where the search's trials and the best config's re-runs are kept."""
+    root = runs_dir / plan.study.name / plan.profile / f"search-{tuner}"
+    return TrialStore(root), TrialStore(root / "best")
+
+
+def search_space(plan: Plan) -> dict:
+    """The study's search space; a UserError for a study without one."""
+    if not plan.study.search:
+        raise UserError(f"study '{plan.study.name}' declares no search space; "
+                        f"choose a study with one (see `suite list`)")
+    return plan.study.search
+
+
+def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objective: str,
+               fast: bool = True, workers: int = 1, worker_argv: list[str] | None = None,
+               max_epochs: int | None = None, factor: int = 3,
+               chief_at: tuple[str, int] | None = None):
+    """Run (or resume) the search; returns the oracle, which knows the best trials.
+    ``max_epochs`` (default: the plan's epochs) and ``factor`` shape Hyperband's rounds.
+
+    ``chief_at`` = (host, port): serve the oracle there to workers on other machines (bounded,
+    ``suite.execution.cluster.Chief``); when the store already holds the whole budget, replay it here."""
+    space = search_space(plan)
+    runner.validate(plan)
+    store.check_all()  # a damaged record ends the search here, not as a failed trial inside it
+    base = {**plan.trials[0].config, "seed": tuning.SEARCH_SEED}
+    oracle = tuning.build_oracle(tuner, space, objective, max_trials, max_epochs or base["epochs"], factor)
+    oracle._set_project_dir(tuning.scratch(store.root), "chief")
+    stored = sum(store.is_finished(path.stem) for path in store.trials_dir.glob("*.json"))
+    if chief_at and stored >= max_trials:
+        console.say(f"[{plan.study.name} chief] all {max_trials} search trials already stored; nothing "
+                    f"to hand out, replaying them here")
+        chief_at = None
+    elif (workers > 1 or chief_at) and base["cv_folds"] >= 2:
+        raise UserError(f"a k-fold search (cv_folds={base['cv_folds']}) runs its folds in one process; "
+                        f"drop --workers / --role chief, or set cv_folds=0")
+    elif workers > 1 or chief_at:
+        # As keras-tuner's own chief does: building a tuner on the oracle declares the search space
+        # in it (conditional scopes included); the workers' tuners declare it only in their copies.
+        tuning.SearchTuner(oracle, space, execute=None, directory=tuning.scratch(store.root),
+                           project_name="chief", overwrite=True)
+        if chief_at:
+            _serve_chief(plan, store, oracle, base, space, objective, *chief_at)
+        else:
+            runner.serve_workers(oracle, workers, worker_argv)
+        return oracle
+    tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "")
+    # Counts the trials this process handled, replayed ones included: a resumed search counts
+    # 1, 2, ... again instead of showing the store's total for every replayed trial.
+    per_trial = base["cv_folds"] if base["cv_folds"] >= 2 else 1  # k-fold: one stored trial per fold
+    progress = execution.Progress(f"[{plan.study.name} {tuner} search{' ' + tuner_id if tuner_id else ''}]",
+                               max_trials * per_trial)
+    meta = {"study": plan.study.name, "profile": plan.profile, "overrides": plan.overrides,
+            "search": {"tuner": tuner, "objective": objective}}
+
+    def execute_one(trial: Trial, values: dict) -> dict:
+        record = store.get(trial.key)
+        if record is not None and record["status"] in FINISHED:  # replayed on a rerun, not retrained
+            progress.trial_end(execution.point_label(trial.point), record, replayed=True)
+            return record
+        return execution.run_trial(trial, {**meta, "values": values}, store, fast, progress,
+                                tuner_id or "local", evaluate_test=False)  # selected on dev only
+
+    def execute(values: dict, trial_id: str) -> dict:
+        trial = _trial_of(base, values, space)
+        fold_trials = [Trial(trial_key(point, config), point, config)
+                       for point, config in folds.expand(trial.point, trial.config)]
+        if len(fold_trials) == 1:
+            return execute_one(trial, values)
+        # k-fold: one stored trial per fold; the tuner's objective is the mean over the folds
+        return folds.combine([execute_one(fold_trial, values) for fold_trial in fold_trials])
+
+    search_tuner = cluster.search_until_done(
+        lambda: tuning.SearchTuner(oracle, space, execute, directory=tuning.scratch(store.root),
+                                   project_name=tuner_id or "local", overwrite=True),
+        progress.prefix)
+    if progress.handled < max_trials * per_trial:
+        console.say(f"[{plan.study.name}] the {tuner} search space is exhausted after "
+                    f"{console.plural(progress.handled // per_trial, 'trial')} of the --max-trials {max_trials}")
+    return search_tuner.oracle
+
+
+def _trial_of(base: dict, values: dict, space: dict) -> Trial:
+    """The suite trial of a tuner trial's values, its key independent of the order the values
+    arrive in (a worker receives them over gRPC in another order than the chief holds them)."""
+    order = list(space)
+    overrides = tuning.overrides_of(values)
+    overrides = dict(sorted(overrides.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+    config = {**base, **overrides}
+    return Trial(trial_key(overrides, config), overrides, config)
+
+
+def _serve_chief(plan: Plan, store: TrialStore, oracle, base: dict, space: dict, objective: str,
+                 host: str, port: int) -> None:
+    """Serve the search's oracle to workers on other machines until its budget is spent (bounded)."""
+    metric, direction = tuning.OBJECTIVES[objective]
+    worst = 0.0 if direction == "max" else 1e30
+    server, servicer = parallel.serve(oracle, host, port)
+    label = f"[{plan.study.name} chief]"
+    console.say(f"{label} serving a {oracle.max_trials}-trial search on {host}:{port} "
+                f"(lease {store.lease_s:.0f} s)")
+    try:
+        cluster.Chief(label, oracle, servicer, store, lambda values: _trial_of(base, values, space).key,
+                      lambda record: {objective: record["metrics"].get(metric, worst)},
+                      lambda: None, f"{host}:{port}").serve()
+    finally:
+        server.stop(grace=None)
+
+
+def best_plan(plan: Plan, oracle, seeds: int, epochs: int | None = None) -> Plan:
+    """The best trial's values on the full epoch budget (``epochs``, default the plan's), over
+    ``seeds`` seeds."""
+    best = oracle.get_best_trials(1)
+    if not best:
+        raise UserError("the search finished no trial; see the trial errors in the store")
+    overrides = tuning.overrides_of(best[0].hyperparameters.values)
+    overrides.pop("epochs", None)  # Hyperband's short rounds: the re-run gets the full budget
+    if epochs:
+        overrides["epochs"] = epochs
+    study = dataclasses.replace(plan.study, axes={"config": ["best"]}, rules=(), references=(),
+                                only=(), figures=(), nuisance=None)
+    result = Plan(study, plan.profile, {**plan.overrides, **overrides})
+    for seed in tuning.confirmation_seeds(seeds):  # disjoint from the search's seed
+        for point, config in folds.expand({"config": "best", "seed": seed},
+                                          {**plan.trials[0].config, **overrides, "seed": seed}):
+            result.trials.append(Trial(trial_key(point, config), point, config))
+    return result
+
+
+def nuisance_objective(study) -> tuple[str, str, str]:
+    """(keras-tuner objective name, suite metric, direction) of a study's nuisance search:
+    ``nuisance_budget["objective"]`` (default val_accuracy, the best dev accuracy), e.g.
+    ``steps_to_target_dev:min`` for Shallue et al.'s steps to a target."""
+    name = tuning.register_objective(study.nuisance_budget.get("objective", "val_accuracy"))
+    return (name, *tuning.OBJECTIVES[name])
+
+
+def _best_stored(store: TrialStore, metric: str = "best_dev_accuracy", direction: str = "max") -> dict | None:
+    """The stored configuration that ranks best (``analysis.nuisance_rank``; ties: the first by
+    key); a k-fold configuration by its mean over folds, counted when every fold is done.
+    Returns one of its records (its config holds the chosen values)."""
+    records = [store.get(path.stem) for path in sorted(store.trials_dir.glob("*.json"))]
+    groups: dict[str, list[dict]] = {}
+    for record in records:
+        if record:
+            groups.setdefault(folds.configuration_of(record), []).append(record)
+    scored = [(folds.combine(group), group[0]) for group in groups.values()
+              if len(group) == max(group[0]["config"].get("cv_folds", 0), 1)]
+    done = [(result, record) for result, record in scored if result["status"] == "done"]
+    return min(done, key=lambda pair: analysis.nuisance_rank(pair[0]["metrics"], metric, direction))[1] \
+        if done else None
+
+
+def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True, fresh: bool = False) -> Plan:
+    """Tune the study's nuisance space per scientific value, then give every seed the best values.
+
+    With ``train=False`` (``suite report``) the choice is read back from the stored searches.
+    """
+    study = plan.study
+    if not study.nuisance:
+        return plan
+    budget = study.nuisance_budget
+    objective, metric, direction = nuisance_objective(study)
+    groups: dict[tuple, list[Trial]] = {}
+    for trial in plan.trials:
+        groups.setdefault(tuple((k, v) for k, v in trial.point.items() if k not in ("seed", folds.FOLD)),
+                          []).append(trial)
+    tuned = Plan(study, plan.profile, plan.overrides)
+    for values, trials in groups.items():
+        label, store = nuisance_store(plan, values, runs_dir)
+        if train and fresh:  # --fresh retunes too, not only the seeds
+            for path in store.trials_dir.glob("*.json"):
+                path.unlink()
+        if train:
+            sub = Plan(dataclasses.replace(study, search=study.nuisance), plan.profile, plan.overrides,
+                       [trials[0]])
+            console.say(f"[{study.name}] tuning {', '.join(study.nuisance)} for {label} "
+                        f"({budget['tuner']}, {console.plural(budget['max_trials'], 'trial')})")
+            run_search(sub, store, budget["tuner"], budget["max_trials"], objective, fast)
+        best = _best_stored(store, metric, direction)
+        if best is None and not any(store.trials_dir.glob("*.json")):
+            raise UserError(f"no tuned nuisance values stored for {study.name} {label}; "
+                            f"run `suite run {study.name}` first")
+        # No search trial finished (all diverged or failed): the seeds run with the base values,
+        # and the report shows what became of them.
+        chosen = {key: (best or {"config": trials[0].config})["config"][key] for key in study.nuisance}
+        tuning.confirmation_seeds(len({t.config["seed"] for t in trials}))  # never the tuning seed
+        for trial in trials:
+            config = {**trial.config, **chosen}
+            tuned.trials.append(Trial(trial_key(trial.point, config), trial.point, config))
+    return tuned
+
+
+def nuisance_store(plan: Plan, values: tuple, runs_dir) -> tuple[str, TrialStore]:
+    """The label of a scientific point ((axis, value) pairs) and where its nuisance search is kept."""
+    label = "-".join(f"{k}={v}" for k, v in values) or "all"
+    return label, TrialStore(runs_dir / plan.study.name / plan.profile / "nuisance" / label)
+
+
+def nuisance_records(plan: Plan, runs_dir) -> list[dict]:
+    """Every stored nuisance-search trial, each with the scientific point it tuned (``tuned_for``),
+    in key order per point; empty for a study without a nuisance space."""
+    if not plan.study.nuisance:
+        return []
+    records = []
+    points = dict.fromkeys(tuple((k, v) for k, v in t.point.items() if k not in ("seed", folds.FOLD))
+                           for t in plan.trials)
+    for values in points:
+        _, store = nuisance_store(plan, values, runs_dir)
+        for path in sorted(store.trials_dir.glob("*.json")):
+            record = store.get(path.stem)
+            if record is not None:
+                records.append({**record, "tuned_for": dict(values)})
+    return records

@@ -1,0 +1,77 @@
+"""Where and with what a trial ran: versions, backend, device, git commit."""
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import subprocess
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = ("keras", "tensorflow", "keras-tuner", "jax", "jaxlib", "numpy", "pandas", "scikit-learn")
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def git_commit() -> str | None:
+    """The suite checkout's commit, with '+dirty' when it has uncommitted changes."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("+dirty" if dirty else "")
+
+
+def device() -> str:
+    import keras  # deferred: loads Keras
+
+    if keras.backend.backend() == "jax":
+        import jax  # deferred: loads JAX
+
+        kinds = sorted({f"{d.platform}:{getattr(d, 'device_kind', '')}" for d in jax.devices()})
+        return ", ".join(kinds) if any(not k.startswith("cpu") for k in kinds) else _cpu()
+    import tensorflow as tf  # deferred: loads TensorFlow
+
+    gpus = tf.config.list_physical_devices("GPU")
+    return ", ".join(gpu.name for gpu in gpus) if gpus else _cpu()
+
+
+def _cpu() -> str:
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                     if line.startswith("model name"))
+    except (OSError, StopIteration):
+        model = platform.processor() or platform.machine()
+    return f"cpu ({model}, {os.cpu_count()} cores)"
+
+
+@lru_cache(maxsize=1)
+def environment() -> dict:
+    import keras  # deferred: loads Keras
+
+    return {
+        "backend": keras.backend.backend(),
+        "device": device(),
+        "host": socket.gethostname(),  # with the record's worker id: who trained it, for the report
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "cpus_used": len(os.sched_getaffinity(0)),
+        "packages": {name: _version(name) for name in PACKAGES if _version(name)},
+        "git_commit": git_commit(),
+        "env": {name: os.environ[name] for name in
+                ("SUITE_DETERMINISTIC", "TF_DETERMINISTIC_OPS", "TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS",
+                 "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "XLA_FLAGS", "CUDA_VISIBLE_DEVICES",
+                 "SUITE_CPUS", "KERAS_BACKEND")
+                if name in os.environ},
+    }

@@ -1,0 +1,179 @@
+import pytest
+
+from frames import GRID, TRIALS, frame
+from suite.design.plugins import all_studies
+from suite.analysis import verdicts
+from suite.design.study import Rule
+
+STUDIES = all_studies()
+
+
+@pytest.mark.parametrize("rule, expected", [
+    (Rule("better", {"depth": 1}, {"depth": 0}, "test_accuracy", 0.01, ""), "supported"),
+    (Rule("better", {"depth": 0}, {"depth": 1}, "test_accuracy", 0.01, ""), "not_supported"),
+    (Rule("not_better", {"depth": 0}, {"depth": 1}, "test_accuracy", 0.01, ""), "supported"),
+    (Rule("not_better", {"depth": 1}, {"depth": 0}, "test_accuracy", 0.01, ""), "not_supported"),
+])
+def test_rules(rule, expected):
+    assert verdicts.judge(rule, TRIALS)["verdict"] == expected
+
+
+def test_too_few_seeds_is_inconclusive():
+    rule = Rule("better", {"depth": 1}, {"depth": 0}, "test_accuracy", 0.01, "")
+    assert verdicts.judge(rule, TRIALS[TRIALS.seed == 0])["verdict"] == "inconclusive"
+
+
+def test_overall_verdict_combines_rules():
+    result = verdicts.verdict(STUDIES["depth"], TRIALS)
+    assert result["verdict"] in {"supported", "not_supported", "inconclusive"}
+    assert {"claim", "rule", "verdict", "evidence"} <= set(result)
+    assert len(result["evidence"]) == len(STUDIES["depth"].rules)
+
+
+@pytest.mark.parametrize("rule, expected", [
+    (Rule("within", {"model": "mlp", "data": "random"}, bounds=(0.07, 0.13)), "supported"),
+    (Rule("within", {"model": "mlp", "data": "random"}, bounds=(0.5, None)), "not_supported"),
+    (Rule("within", {"model": "mlp", "data": "random"}, bounds=(0.095, 0.2)), "inconclusive"),
+    (Rule("within", {"model": "mlp", "data": "true"}, bounds=(0.85, None)), "supported"),
+    (Rule("increasing", {"model": "mlp"}, metric="epochs_to_100", margin=0.5,
+          along=("data", ("true", "half", "random"))), "supported"),
+    (Rule("increasing", {"model": "mlp"}, metric="epochs_to_100", margin=0.5,
+          along=("data", ("random", "half", "true"))), "not_supported"),
+    (Rule("increasing", {"model": "mlp"}, metric="test_accuracy", margin=0.5,
+          along=("data", ("random", "half", "true"))), "supported"),
+    (Rule("small_vs_gap", {"model": "mlp_wd", "data": "true"}, {"model": "mlp", "data": "true"},
+          margin=0.1, gap=({"model": "mlp", "data": "true"}, {"model": "mlp", "data": "random"})), "supported"),
+    (Rule("small_vs_gap", {"model": "mlp", "data": "half"}, {"model": "mlp", "data": "true"},
+          margin=0.1, gap=({"model": "mlp", "data": "true"}, {"model": "mlp", "data": "random"})), "not_supported"),
+])
+def test_more_rule_kinds(rule, expected):
+    result = verdicts.judge(rule, GRID)
+    assert result["verdict"] == expected, result
+    assert result.get("detail") or result.get("why")
+
+
+def test_increasing_ranks_a_time_never_reached_last():
+    rule = Rule("increasing", {"model": "mlp"}, metric="epochs_to_100", along=("data", ("true", "random")))
+    result = verdicts.judge(rule, GRID)
+    from scipy import stats
+
+    expected = stats.spearmanr([0, 0, 0, 1, 1, 1], [10, 11, 12, 60, 10_000, 70]).statistic
+    assert result["n"] == 6 and result["n_not_reached"] == 1 and result["rho"] == pytest.approx(expected)
+
+
+def test_unknown_rule_kind_is_a_user_error():
+    from suite.errors import UserError
+
+    with pytest.raises(UserError, match="unknown rule kind 'beter'"):
+        verdicts.judge(Rule("beter", {"depth": 1}, {"depth": 0}), TRIALS)
+
+
+def test_verdict_per_claim_and_overall():
+    from suite.design.study import Study
+
+    rules = (Rule("within", {"model": "mlp", "data": "random"}, bounds=(0.05, 0.15), claim="chance"),
+             Rule("within", {"model": "mlp", "data": "random"}, bounds=(0.5, None), claim="fits"),
+             Rule("within", {"model": "mlp", "data": "true"}, bounds=(0.85, None), claim="fits"))
+    result = verdicts.verdict(Study("s", "overall claim", "src", {}, {"model": [], "data": []}, {}, rules=rules), GRID)
+    assert result["verdict"] == "not_supported" and len(result["evidence"]) == 3
+    assert [(c["claim"], c["verdict"], len(c["evidence"])) for c in result["claims"]] == [
+        ("chance", "supported", 1), ("fits", "not_supported", 2)]
+    assert "'within' (one-sample" in result["rule"] and "Holm" in result["rule"] and "95%" in result["rule"]
+    unnamed = tuple(Rule("within", {"model": "mlp", "data": "random"}, bounds=(0.08, 0.12)) for _ in range(2))
+    assert "claims" not in verdicts.verdict(Study("s", "one claim", "src", {}, {"model": [], "data": []}, {},
+                                                  rules=unnamed), GRID)
+
+
+def _pairs(a_values, b_values, a_status=None):
+    a_status = a_status or ["done"] * len(a_values)
+    return frame([(1, s, "done", v) for s, v in enumerate(b_values)]
+                 + [(4, s, st, v) for s, (st, v) in enumerate(zip(a_status, a_values))])
+
+
+EQUAL = Rule("equivalent", {"depth": 4}, {"depth": 1}, margin=0.01, says="about equal")
+
+
+def test_tost_with_the_interval_inside_the_margin_is_supported():
+    result = verdicts.judge(EQUAL, _pairs([0.950, 0.952, 0.951, 0.949, 0.950], [0.951, 0.950, 0.952, 0.950, 0.949]))
+    assert result["verdict"] == "supported" and result["test"] == "equivalence"
+    assert -0.01 < result["lower_bound"] < result["upper_bound"] < 0.01
+    from statsmodels.stats.weightstats import ttost_ind
+
+    a, b = [0.950, 0.952, 0.951, 0.949, 0.950], [0.951, 0.950, 0.952, 0.950, 0.949]
+    assert result["p_support"] == pytest.approx(ttost_ind(a, b, -0.01, 0.01, usevar="unequal")[0])
+
+
+def test_tost_with_the_interval_crossing_the_margin_is_not_supported():
+    wide = verdicts.judge(EQUAL, _pairs([0.93, 0.96, 0.95], [0.951, 0.950, 0.952]))
+    assert wide["verdict"] == "inconclusive" and wide["seeds_needed"] > 3
+    far = verdicts.judge(EQUAL, _pairs([0.80, 0.801, 0.799], [0.951, 0.950, 0.952]))
+    assert far["verdict"] == "not_supported"
+
+
+def test_an_equivalence_with_a_collapsed_seed_is_never_supported():
+    # two seeds match depth 1 exactly; the third did not learn
+    result = verdicts.judge(EQUAL, _pairs([0.951, 0.950, 0.11], [0.951, 0.950, 0.952], ["done", "done", "collapsed"]))
+    assert result["verdict"] != "supported" and result["collapsed_a"] == 1 and "1 collapsed" in result["detail"]
+    # even when the collapsed seed's value happens to sit inside the margin
+    result = verdicts.judge(EQUAL, _pairs([0.951, 0.950, 0.951, 0.950, 0.951], [0.951, 0.950, 0.951, 0.950, 0.951],
+                                          ["done", "done", "done", "done", "collapsed"]))
+    assert result["verdict"] == "inconclusive"
+    # a one-directional 'not_better' would call the same collapse supported: the reason for 'equivalent'
+    collapsed = _pairs([0.11, 0.12, 0.10], [0.951, 0.950, 0.952], ["collapsed"] * 3)
+    assert verdicts.judge(Rule("not_better", {"depth": 4}, {"depth": 1}, margin=0.01), collapsed)["verdict"] == "inconclusive"
+    assert verdicts.judge(EQUAL, collapsed)["verdict"] == "not_supported"
+
+
+def test_an_equivalence_rule_needs_a_margin():
+    from suite.errors import UserError
+
+    with pytest.raises(UserError, match="margin > 0"):
+        verdicts.judge(Rule("equivalent", {"depth": 4}, {"depth": 1}), TRIALS)
+
+
+def test_holm_makes_a_borderline_family_inconclusive():
+    """Each rule alone is decided at p just below the level; six of them together are not."""
+    from suite.design.study import Study
+
+    data, rules = [], []
+    for point in range(7):
+        offset = 0.0 if point == 0 else 0.0105
+        data += [(point, s, "done", 0.90 + offset + 0.004 * (s - 1)) for s in range(3)]
+    trials = frame(data)
+    for point in range(1, 7):
+        rules.append(Rule("better", {"depth": point}, {"depth": 0}, margin=0.0, says=f"{point} beats 0"))
+    singles = [verdicts.judge(rule, trials) for rule in rules]
+    assert all(item["verdict"] == "supported" and item["p_support"] < verdicts.ALPHA for item in singles)
+    study = Study("s", "c", "src", {}, {"depth": list(range(7))}, {}, rules=tuple(rules))
+    family = verdicts.verdict(study, trials)
+    assert {item["verdict"] for item in family["evidence"]} == {"inconclusive"}
+    assert family["verdict"] == "inconclusive" and family["correction"] == "holm"
+    assert all(item["p_support_holm"] >= item["p_support"] for item in family["evidence"])
+
+
+def test_every_rule_kind_says_which_test_it_is():
+    assert {kind.test for kind in verdicts.RULES.values()} <= {"equivalence", "one-directional", "bounds"}
+    assert verdicts.RULES["equivalent"].test == "equivalence" and verdicts.RULES["better"].test == "one-directional"
+    for name, kind in verdicts.RULES.items():
+        assert f"'{name}' (" in kind.text and ("equivalence" in kind.text or "one-" in kind.text)
+
+
+def test_inconclusive_rules_carry_a_power_note():
+    result = verdicts.judge(EQUAL, _pairs([0.93, 0.96, 0.95], [0.951, 0.940, 0.962]))
+    assert result["verdict"] == "inconclusive" and "seeds per point" in result["power_note"]
+
+
+def test_left_out_collapses_cannot_support_a_one_directional_rule():
+    """'1 beats 0' with depth 1's failures dropped would look supported; counted, it is not."""
+    trials = frame([(0, s, "done", 0.88 + 0.001 * s) for s in range(5)]
+                   + [(1, s, "done", 0.95 + 0.001 * s) for s in range(3)] + [(1, 3, "collapsed", 0.10), (1, 4, "collapsed", 0.11)])
+    rule = Rule("better", {"depth": 1}, {"depth": 0}, "test_accuracy", 0.01, "1 beats 0")
+    result = verdicts.judge(rule, trials)
+    assert result["verdict"] == "inconclusive" and result["with_unlearned"] != "supported"
+    learned_only = verdicts.judge(rule, trials[trials.status == "done"])
+    assert learned_only["verdict"] == "supported"
+    # a rule that declares runs="finished" (a claim that something fails to learn) counts them
+    chance = Rule("within", {"depth": 1}, bounds=(None, 0.2), runs="finished")
+    stuck = frame([(1, s, "collapsed", 0.10 + 0.002 * s) for s in range(4)])
+    assert verdicts.judge(chance, stuck)["verdict"] == "supported"
+    assert verdicts.judge(Rule("within", {"depth": 1}, bounds=(None, 0.2)), stuck)["verdict"] == "inconclusive"

@@ -1,0 +1,44 @@
+from suite.design.plugins import all_studies
+from suite.reporting.related import profile_dir
+from suite.reporting.report import write_report
+from suite.design.study import expand
+from test_report import fake_records
+
+STUDIES = all_studies()
+
+
+def test_profile_dirs_follow_the_cli_layout(tmp_path):
+    quick = tmp_path / "depth"
+    assert profile_dir(quick, "quick", "long") == quick / "long"
+    assert profile_dir(quick / "long", "long", "quick") == quick
+    assert profile_dir(quick / "smoke", "smoke", "long") == quick / "long"
+
+
+def test_the_quick_page_reports_the_long_profiles_verdict_and_what_follows_from_it(tmp_path):
+    study, out = STUDIES["depth"], tmp_path / "depth"
+    quick = expand(study, "quick")
+    # here depth 4 falls far behind; on the long profile every depth >= 1 ties
+    write_report(quick, fake_records(quick, lambda t: 0.3 if t.point["depth"] == 4 else 0.9), out)
+    assert "has not been run yet (`suite run depth --profile long`)" in (out / "README.md").read_text()
+
+    long = expand(study, "long")
+    # seeds within 0.1 point of each other: 3 of them can show "within ±1 point" after Holm's correction
+    write_report(long, fake_records(long, lambda t: 0.85 if t.point["depth"] == 0 else 0.95, noise=0.001), out / "long")
+    write_report(quick, fake_records(quick, lambda t: 0.3 if t.point["depth"] == 4 else 0.9), out)
+    readme = (out / "README.md").read_text()
+    assert "[profile `long`](long/README.md)" in readme
+    assert "finds: **supported**" in readme and "that is a budget effect" in readme
+
+
+def test_the_note_counts_the_seeds_that_did_not_learn_on_each_profile(tmp_path):
+    import pandas as pd
+
+    from suite.reporting.related import related_lines
+
+    study = STUDIES["depth"]
+    verdict = {"claims": [{"claim": study.related[0].claim, "verdict": "supported"}]}
+    own = pd.DataFrame({"depth": [4, 4, 1], "seed": [0, 1, 0], "status": ["collapsed", "done", "done"]})
+    other = pd.DataFrame({"depth": [4, 4, 1], "seed": [0, 1, 0], "status": ["done", "done", "done"]})
+    lines = related_lines(study, "quick", verdict, own, {"long": {"verdict": verdict, "trials": other}},
+                          tmp_path / "depth")
+    assert "here depth=4: 1 of 2; on `long` none." in lines[0]

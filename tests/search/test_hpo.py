@@ -1,0 +1,45 @@
+import pytest
+
+import suite.training.train
+from suite.search import hpo
+from suite.cli.main import main
+from suite.store.trial_store import TrialStore
+
+
+def stored_keys(runs):
+    return {path.stem for path in (runs / "hpo_algorithms").rglob("trials/*.json")}
+
+
+def test_killed_comparison_resumes_without_retraining_a_stored_trial(tmp_path, monkeypatch, per_trial):
+    dirs = ["--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")]
+    argv = ["run", "hpo_algorithms", "--profile", "smoke", "--seeds", "1", *dirs]
+    real, trained = suite.training.train.train, []
+
+    def interrupted_after(k):
+        def train(config, **kwargs):
+            if len(trained) == k:
+                raise KeyboardInterrupt  # Ctrl-C in the middle of the comparison
+            trained.append(config)
+            return real(config, **kwargs)
+        return train
+
+    monkeypatch.setattr(suite.training.train, "train", interrupted_after(3))
+    assert main(argv) == 130
+    before = stored_keys(tmp_path / "runs")
+    assert len(before) == 3
+
+    trained.clear()
+    seen = []
+    monkeypatch.setattr(suite.training.train, "train", lambda config, **kw: seen.append(config) or real(config, **kw))
+    assert main(argv) == 0
+    after = stored_keys(tmp_path / "runs")
+    assert before < after and len(seen) == len(after) - len(before)  # only the missing ones trained
+
+    seen.clear()  # a third run trains nothing and writes the same report
+    assert main(argv) == 0 and seen == []
+    # every repetition spent its budget and its chosen configuration was re-run once
+    for tuner in hpo.TUNERS:
+        store = TrialStore(tmp_path / "runs" / "hpo_algorithms" / "smoke" / "hpo" / tuner / "rep0")
+        spent = sum(len(r["history"]) for r in hpo.search_records(store))
+        assert 0 < spent <= 4
+    assert (tmp_path / "results" / "hpo_algorithms" / "smoke" / "anytime.png").stat().st_size > 0
