@@ -70,7 +70,6 @@ def _cluster_settings(args) -> None:
         if getattr(args, flag, None) is not None:
             os.environ[variable] = repr(getattr(args, flag))
     if getattr(args, "role", None) == "chief":
-
         if args.oracle_port is None:
             raise UserError("--role chief needs --oracle-port (and --oracle-ip to bind, default 0.0.0.0)")
         if args.workers > 1:
@@ -171,7 +170,6 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--version"]:
-
         try:
             print(f"suite {version('suite')}")
         except PackageNotFoundError:
@@ -207,7 +205,6 @@ def _main(argv: list[str]) -> int:
             return command_main(args)
         _cluster_settings(args)
         if getattr(args, "role", None) == "worker":
-
             _join_chief(args)
             parallel.pin_current_process()  # before the backend starts its thread pools
         if getattr(args, "deterministic", False):
@@ -227,7 +224,6 @@ def _main(argv: list[str]) -> int:
         print(f"suite: gave up: {exc}", file=sys.stderr)
         return 3
     except OSError as exc:
-
         if exc.errno not in PATH_ERRNOS:
             raise
         print(f"suite: error: {describe(exc)}", file=sys.stderr)

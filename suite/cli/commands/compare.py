@@ -58,7 +58,6 @@ def comparison(plan, records_a: list[dict], records_b: list[dict]):
 
 
 def main(args) -> int:
-
     if len(args.runs_dirs) != 2:
         raise UserError(f"give exactly two stores, --runs-dir A --runs-dir B (got {len(args.runs_dirs)})")
     plan = common.plan(args)

@@ -20,7 +20,6 @@ def add(subparsers) -> None:
 
 
 def main(args) -> int:
-
     plan = common.plan(args)
     records = stored(plan, args.runs_dir)
     if not records:

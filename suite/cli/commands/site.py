@@ -30,7 +30,6 @@ def main(args) -> int:
         raise UserError(f"cannot write the site to {out} ({exc.strerror}); choose another --out") from None
     print(f"wrote {out}/index.html ({len(written)} pages)")
     if args.screenshot:
-
         if browser.find() is None:
             raise UserError("--screenshot needs chromium; apt-get install chromium (the site itself is written)")
         path = browser.screenshot((out / "index.html").resolve().as_uri(), out / "index.png")

@@ -50,7 +50,6 @@ def _results_dir(args, plan) -> Path:
 
 
 def _check_writable(directory: Path) -> None:
-
     writable(directory)
 
 
@@ -122,7 +121,6 @@ def search_study(args, argv: list[str]) -> int:
 def run_study(args, argv: list[str], train: bool) -> int:
     started = None
     if train and args.workers > 1 and args.role is None:
-
         # This process will be worker0: start the others first, so their imports and start-up
         # overlap this process's instead of following them.
         port = parallel.free_port()
