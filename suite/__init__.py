@@ -4,7 +4,7 @@ The public surface is what this module names (``__all__``): the types a study is
 and the error every refusal raises. Everything else is internal by convention; the subpackages
 say in their docstrings what they own and which layers they may import (docs/architecture.md):
 
-    cli -> reporting -> search -> execution -> analysis -> store -> training -> design -> data
+    cli -> api -> reporting -> search -> execution -> analysis -> store -> training -> design -> data
         -> base (errors, registry, console, interrupt)
 """
 from __future__ import annotations
@@ -13,15 +13,17 @@ import importlib
 
 from suite.errors import UserError
 
-__all__ = ["Figure", "Reference", "Related", "Rule", "Study", "Table", "UserError"]
-_STUDY_TYPES = {"Figure", "Reference", "Related", "Rule", "Study", "Table"}
+__all__ = ["Figure", "Reference", "Related", "Result", "Rule", "Study", "Table", "UserError", "load", "plan",
+           "report", "run", "studies"]
+_WHERE = {**dict.fromkeys(("Figure", "Reference", "Related", "Rule", "Study", "Table"), "suite.design.study"),
+          **dict.fromkeys(("Result", "load", "plan", "report", "run", "studies"), "suite.api")}
 
 
 def __getattr__(name: str):
-    """The study types, imported on first use: ``suite.design.study`` loads pandas and
-    scikit-learn (its folds), which ``suite --version`` and the other light commands never need."""
-    if name in _STUDY_TYPES:
-        return getattr(importlib.import_module("suite.design.study"), name)
+    """The public names, imported on first use: the study types load pandas and scikit-learn,
+    the API Keras, keras-tuner and matplotlib, which ``suite --version`` never needs."""
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'suite' has no attribute '{name}'")
 
 

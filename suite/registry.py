@@ -25,6 +25,7 @@ from suite.errors import UserError
 
 GROUPS = {"studies": "suite.studies", "models": "suite.models", "datasets": "suite.datasets"}
 _loaded: set[tuple[int, str]] = set()
+_sources: dict[tuple[int, str], str] = {}  # (registry, name) -> the entry point that added it
 
 
 def entry_points(group: str):
@@ -35,17 +36,25 @@ def entry_points(group: str):
 def extend(registry: dict, group: str, first: Callable[[object], bool] = lambda point: False) -> dict:
     """Add ``group``'s entry points to ``registry`` (in place, once per process) and return it.
 
-    A name already in the registry wins over an entry point of the same name; among entry points,
-    those for which ``first(point)`` is true are added first (the built-in studies). Raises
-    UserError when an entry point cannot be loaded (its package is broken), naming it.
+    Entry points for which ``first(point)`` is true are added first (the built-in studies). Raises
+    UserError, naming the entry point, when it cannot be loaded (its package is broken) or when it
+    takes a name the registry already has (a plug-in never silently shadows a built-in, nor
+    another plug-in); the same entry point seen twice (two installs of one package) is fine.
     """
     if (id(registry), group) in _loaded:
         return registry
     for point in sorted(entry_points(group), key=lambda point: not first(point)):
         if point.name in registry:
-            continue
+            if _sources.get((id(registry), point.name)) == point.value:
+                continue
+            kind = group.rsplit(".", 1)[-1].rstrip("s")
+            raise UserError(f"entry point '{point.name}' in group '{group}' ({point.value}) takes the name of "
+                            f"{'the' if (id(registry), point.name) in _sources else 'the built-in'} {kind} "
+                            f"'{point.name}' ({_sources.get((id(registry), point.name), 'suite')}); rename it in "
+                            f"that package's entry points")
         try:
             registry[point.name] = point.load()
+            _sources[(id(registry), point.name)] = point.value
         except Exception as exc:  # a broken third-party package: say which one
             raise UserError(f"entry point '{point.name}' in group '{group}' ({point.value}) cannot be "
                             f"loaded: {type(exc).__name__}: {exc}; fix or uninstall that package") from None

@@ -38,7 +38,11 @@ def study_from_file(path: Path):
         raise UserError(f"study file {path} fails to import: {type(exc).__name__}: {exc}") from None
     study = getattr(module, "STUDY", None)
     if not isinstance(study, Study):
-        raise UserError(f"study file {path} defines no STUDY = suite.design.study.Study(...); add one")
+        raise UserError(f"study file {path} defines no STUDY = suite.Study(...); add one")
+    if study.name in all_studies() and study.replaces != study.name:
+        raise UserError(f"study file {path} names its study '{study.name}', which is a registered study: its "
+                        f"trials and reports would mix with that study's; rename it, or declare "
+                        f"replaces='{study.name}' to stand in for it")
     return study
 
 

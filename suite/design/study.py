@@ -133,6 +133,9 @@ class Study:
     # metrics computed across trials (e.g. an estimate's bias against other trials' test accuracy),
     # before the summary, the rules and the figures read it.
     derive: object = None
+    # A study file may stand in for a registered study of the same name (sharing its runs/ and
+    # results/ directories) only when it says so: replaces="<that name>".
+    replaces: str = ""
 
     @property
     def levels(self) -> dict:
@@ -188,6 +191,7 @@ def _check_study(study: Study, config: dict) -> None:
         if not set(rule.a) | set(rule.b) <= set(study.axes) or rule.kind not in RULE_KINDS:
             raise UserError(f"{where} has a malformed rule {rule.says!r}: kind must be one of "
                             f"{', '.join(RULE_KINDS)} and a/b must name its axes {list(study.axes)}")
+        _check_rule_points(where, rule, study)
     for table in study.tables:
         if not {table.rows, table.columns, *table.where} <= set(study.axes):
             raise UserError(f"{where}: table '{table.name}' must name its axes {list(study.axes)} "
@@ -195,6 +199,18 @@ def _check_study(study: Study, config: dict) -> None:
     for name, values in study.axes.items():
         if not isinstance(values, (list, tuple, dict)) or not values:
             raise UserError(f"{where}: axis '{name}' needs a non-empty list of values")
+
+
+def _check_rule_points(where: str, rule: Rule, study: Study) -> None:
+    """Every value a rule names (in a, b and the gap's sides) is a point on its axis: a rule on a
+    point that is never run could only ever say "inconclusive"."""
+    for side in (rule.a, rule.b, *(part for part in rule.gap if isinstance(part, dict))):
+        for axis, wanted in side.items():
+            levels = study.levels.get(axis, [])
+            for value in wanted if isinstance(wanted, (list, tuple)) else [wanted]:
+                if value not in levels:
+                    raise UserError(f"{where}: rule {rule.says!r} names {axis}={value!r}, which is not on axis "
+                                    f"'{axis}' {levels}; name one of its values")
 
 
 def trial_key(point: dict, config: dict) -> str:

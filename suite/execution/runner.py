@@ -18,7 +18,7 @@ from pathlib import Path
 import keras_tuner
 from keras_tuner.src.engine import base_tuner
 
-from suite.training import checks
+from suite.training import checks, contract, train
 from suite.execution import cluster
 from suite import console
 from suite.data import datasets
@@ -113,11 +113,14 @@ def validate(plan: Plan) -> None:
                 for t in plan.trials}
     for config in distinct.values():
         validate_config(config)
+    contract.check_model_reads(plan)
     for name in sorted({trial.config["dataset"] for trial in plan.trials}):
         splits = datasets.load(name)
         for config in distinct.values():
             if config["dataset"] == name:
                 checks.check_data(config, splits)
+        contract.check_logits([t for t in plan.trials if t.config["dataset"] == name], splits.input_shape, splits.num_classes,
+                              lambda builder, config: train.model_arguments(builder, config, len(splits.y_train)))
 
 
 def make_oracle(plan: Plan, store: TrialStore) -> StudyGridOracle:

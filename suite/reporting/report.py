@@ -114,6 +114,14 @@ def _with_metric_columns(trials: pd.DataFrame, study) -> pd.DataFrame:
     return trials.assign(**{name: math.nan for name in missing}) if missing else trials
 
 
+def study_trials(plan: Plan, records: list[dict]) -> pd.DataFrame:
+    """One row per trial: the study's levels, nuisance keys, derived columns, and a column for
+    every metric its tables, rules and figures read (NaN where no trial measured it)."""
+    study = plan.study
+    trials = analysis.trials_frame(records, study.levels, tuple(study.nuisance or ()))
+    return _with_metric_columns(study.derive(trials) if study.derive else trials, study)
+
+
 def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[dict] | None = None,
                  figure_formats=("png",), comparison: dict | None = None) -> Path:
     """``searches``: the nuisance searches' stored trials (``suite.search.tuner_search.nuisance_records``);
@@ -130,8 +138,7 @@ def _write_report_files(plan: Plan, records: list[dict], out_dir: Path, searches
     """Write the report's files into ``out_dir`` (staging); ``final_dir`` is where it will lie."""
     study = plan.study
     out_dir.mkdir(parents=True, exist_ok=True)
-    trials = analysis.trials_frame(records, study.levels, tuple(study.nuisance or ()))
-    trials = _with_metric_columns(study.derive(trials) if study.derive else trials, study)
+    trials = study_trials(plan, records)
     summary = analysis.summarize(trials, study)
     history = analysis.history_frame(records, plan.axes)
     verdict = verdicts.verdict(study, trials)

@@ -36,7 +36,7 @@ def hparams_of(records: list[dict], axes: list[str]) -> list[dict]:
                and len({repr(record["config"].get(key)) for record in records}) > 1]
     return [{**{axis: _hparam_value(record["point"].get(axis)) for axis in axes},
              **{key: _hparam_value(record["config"].get(key)) for key in varying},
-             "seed": record["seed"]} for record in records]
+             "seed": record["seed"], "status": str(record.get("status", ""))} for record in records]
 
 
 def _scalar(writer: EventFileWriter, tag: str, value, step: int, wall_time: float) -> None:
@@ -67,7 +67,10 @@ def export(records: list[dict], axes: list[str], out_dir: Path) -> list[Path]:
     """Write the event files of ``records`` (trial records of one study) under ``out_dir``.
 
     Returns the run directories written. A trial without history (failed early) still gets its
-    hparams and status. Raises ValueError on an empty ``records``.
+    hparams and status. Each epoch's events carry the time that epoch ended (the trial's start plus
+    the epochs' wall times so far). A rerun replaces the event files it wrote before (the top
+    directory's and each run's), so TensorBoard shows each curve once; other files are left alone.
+    Raises ValueError on an empty ``records``.
     """
     if not records:
         raise ValueError("no records to export")
@@ -80,6 +83,9 @@ def export(records: list[dict], axes: list[str], out_dir: Path) -> list[Path]:
         domains[name] = hp.HParam(name, hp.Discrete(seen)) if len({type(v) for v in seen}) == 1 else hp.HParam(name)
     starts = [_started(record) for record in records]
     start = min(starts)
+    for directory in [out_dir, *(out_dir / run_name(record, axes) for record in records)]:
+        for old in directory.glob("events.out.tfevents.*") if directory.is_dir() else ():
+            old.unlink()
     writer = EventFileWriter(str(out_dir))
     _summary(writer, hp.hparams_config_pb(list(domains.values()),
                                           [hp.Metric(f"final/{name}") for name in metrics]), start)
@@ -90,13 +96,16 @@ def export(records: list[dict], axes: list[str], out_dir: Path) -> list[Path]:
         writer = EventFileWriter(str(run_dir))
         _summary(writer, hp.hparams_pb(hparams, trial_id=record["key"], start_time_secs=began), began)
         history = record.get("history", [])
+        ended = began
         for row in history:
+            spent = row.get("wall_time_s")
+            ended += spent if isinstance(spent, (int, float)) and math.isfinite(spent) and spent > 0 else 0.0
             for column, value in row.items():
                 if column not in HISTORY_SKIP:
-                    _scalar(writer, f"epoch/{column}", value, int(row.get("epoch", 0)), began)
+                    _scalar(writer, f"epoch/{column}", value, int(row.get("epoch", 0)), ended)
         last = int(history[-1].get("epoch", len(history))) if history else 0
         for name, value in record.get("metrics", {}).items():
-            _scalar(writer, f"final/{name}", value, last, began)
+            _scalar(writer, f"final/{name}", value, last, ended)
         writer.close()
         runs.append(run_dir)
     return runs

@@ -9,7 +9,6 @@ schema imports no training module. Plan validation builds no model and no schedu
 """
 from __future__ import annotations
 
-import inspect
 import json
 
 import numpy as np
@@ -20,7 +19,7 @@ from suite.design.config import (DEFAULTS, FIELDS, allowed as config_allowed, ex
                                  type_name)
 from suite.errors import UserError, lookup
 from suite import registry as entry_points
-from suite.training import losses, models, optim, tasks, train, uncertainty
+from suite.training import contract, losses, models, optim, tasks, train, uncertainty
 
 REGISTRIES = {
     "datasets:DATASETS": datasets.DATASETS, "datasets:TRANSFORMS": datasets.TRANSFORMS,
@@ -61,8 +60,8 @@ def check_trial(config: dict) -> None:
         if table is not None:
             lookup(table, config[name], kind(name))
     builder = registry("model")[config["model"]]
-    needed = [p.name for p in inspect.signature(builder).parameters.values()
-              if p.kind is p.KEYWORD_ONLY and p.default is p.empty and p.name not in {*FIELDS, "l2"}]
+    needed = [p.name for p in contract.settings(builder)
+              if p.default is p.empty and p.name not in {*FIELDS, *contract.DERIVED}]
     if needed:
         raise UserError(f"model '{config['model']}' needs keys {needed} that no config has; declare them "
                         f"in suite.design.config.TrialConfig")

@@ -9,7 +9,6 @@ same as a plain ``fit`` loop.
 from __future__ import annotations
 
 import gc
-import inspect
 import json
 import os
 import time
@@ -23,6 +22,7 @@ from suite.training import epoch_scan
 from suite.data import folds
 from suite.training import losses
 from suite import registry
+from suite.training import contract
 from suite.training import probes
 from suite.training import tasks
 from suite.training import without_tensorflow
@@ -82,21 +82,22 @@ KEEP_WEIGHTS = {"best_dev": "the epoch with the best dev accuracy", "last": "the
 
 
 def model_arguments(builder, config: dict, n_train: int) -> dict:
-    """The builder's keyword-only parameters, read from the config by name, so each model takes
-    its own keys; ``l2`` is derived because two conventions feed Keras's L2 coefficient."""
+    """The builder's settings (its parameters after input_shape and num_classes, positional-or-
+    keyword or keyword-only), read from the config by name, so each model takes its own keys;
+    ``l2`` is derived because two conventions feed Keras's L2 coefficient. Raises UserError for a
+    required setting no config key provides."""
     # Keras adds l2 * sum(w^2) to the mean batch loss; Nielsen adds lambda/(2n) * sum(w^2), and
     # weight decay (w -= lr * wd * w each step) is the gradient of wd/2 * sum(w^2).
     # Decoupled (AdamW) decay is the optimizer's, not a penalty (suite.training.optim.decoupled_decay_options).
     coupled = 0.0 if config.get("decoupled_weight_decay") else config["weight_decay"]
     derived = {"l2": config["l2_lambda"] / (2 * n_train) + coupled / 2}
     arguments = {}
-    for parameter in inspect.signature(builder).parameters.values():
-        if parameter.kind is not parameter.KEYWORD_ONLY:
-            continue
+    for parameter in contract.settings(builder):
         if parameter.name in derived or parameter.name in config:
             arguments[parameter.name] = derived.get(parameter.name, config.get(parameter.name))
         elif parameter.default is parameter.empty:
-            raise UserError(f"model '{config['model']}' needs config key '{parameter.name}'")
+            raise UserError(f"model '{config['model']}' needs config key '{parameter.name}', which no config "
+                            f"key provides; give it a default or name a key `suite keys` lists")
     return arguments
 
 

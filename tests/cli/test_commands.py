@@ -44,7 +44,7 @@ def test_export_tensorboard_reads_back(tmp_path, capsys):
     assert top.Tags()["tensors"] == [hparams_metadata.EXPERIMENT_TAG]
     experiment = hparams_metadata.parse_experiment_plugin_data(
         top.SummaryMetadata(hparams_metadata.EXPERIMENT_TAG).plugin_data.content)
-    assert {h.name for h in experiment.hparam_infos} == {"depth", "seed"}
+    assert {h.name for h in experiment.hparam_infos} == {"depth", "seed", "status"}
     assert "final/test_accuracy" in {m.name.tag for m in experiment.metric_infos}
     for record in records:
         run = EventAccumulator(str(out / f"depth={record['point']['depth']}" / f"seed_{record['seed']}"),
@@ -57,6 +57,10 @@ def test_export_tensorboard_reads_back(tmp_path, capsys):
             run.SummaryMetadata(hparams_metadata.SESSION_START_INFO_TAG).plugin_data.content)
         assert start.hparams["depth"].number_value == record["point"]["depth"]
         assert start.hparams["seed"].number_value == record["seed"]
+        assert start.hparams["status"].string_value == record["status"]
+        times = [e.wall_time for e in run.Scalars("epoch/loss")]  # each epoch at its own end, in order
+        assert times == sorted(times) and (len(set(times)) == len(times) or not any(
+            row.get("wall_time_s") for row in record["history"]))
 
 
 def test_compare_shows_the_difference_per_point(tmp_path, capsys):

@@ -31,6 +31,7 @@ def clean_registries(monkeypatch):
     registries = (plugins.all_studies(), models.MODELS, datasets.DATASETS)
     before = [dict(table) for table in registries]
     monkeypatch.setattr(registry, "_loaded", set())
+    monkeypatch.setattr(registry, "_sources", dict(getattr(registry, "_sources", {})), raising=False)
     yield
     for table, kept in zip(registries, before):
         table.clear()
@@ -95,8 +96,7 @@ def plugin_package(tmp_path, monkeypatch, clean_registries):
     monkeypatch.syspath_prepend(str(tmp_path / "pkg"))
     points = {
         "suite.studies": [importlib.metadata.EntryPoint("my_width", "my_plugin_pkg.studies:STUDY", "suite.studies")],
-        "suite.models": [importlib.metadata.EntryPoint("tiny_mlp", "my_plugin_pkg.models:build_tiny", "suite.models"),
-                         importlib.metadata.EntryPoint("mlp", "my_plugin_pkg.models:build_tiny", "suite.models")],
+        "suite.models": [importlib.metadata.EntryPoint("tiny_mlp", "my_plugin_pkg.models:build_tiny", "suite.models")],
         "suite.datasets": [importlib.metadata.EntryPoint("my_digits", "my_plugin_pkg.data:load_my_digits",
                                                          "suite.datasets")],
     }
@@ -108,7 +108,7 @@ def plugin_package(tmp_path, monkeypatch, clean_registries):
 
 def test_entry_points_extend_every_registry(plugin_package, tmp_path, capsys):
     assert plugins.find_study("my_width").name == "my_width"
-    assert registry.extend(models.MODELS, "suite.models")["mlp"] is models.build_mlp  # built-in wins
+    assert registry.extend(models.MODELS, "suite.models")["mlp"] is models.build_mlp
     code = main(["list"])
     out = capsys.readouterr().out
     assert code == 0 and "my_width" in out and "my_digits" in out
@@ -132,3 +132,83 @@ def test_broken_entry_point_is_named(monkeypatch, clean_registries):
     monkeypatch.setattr(registry, "entry_points", lambda group: [broken] if group == "suite.studies" else [])
     with pytest.raises(UserError, match="entry point 'broken'.*no_such_plugin_module"):
         plugins.find_study("depth")
+
+
+# --- the plug-in contract (issue 32): what a plug-in cannot honour is refused before training ---
+
+def _study_file(tmp_path, body: str, name: str = "plug.py") -> str:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body))
+    return str(path)
+
+
+POSITIONAL_BUILDER = '''
+    import keras
+    from suite import Rule, Study
+    from suite.training import models
+
+    def build_positional(input_shape, num_classes, width=32):
+        """A builder whose setting is positional-or-keyword (not keyword-only)."""
+        return keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(),
+                                 keras.layers.Dense(width, activation="relu"), keras.layers.Dense(num_classes)])
+
+    models.MODELS["positional_mlp"] = build_positional
+    STUDY = Study(name="positional", claim="c", source="s", base={"model": "positional_mlp"},
+                  axes={"width": [8, 64]}, profiles={"smoke": {"dataset": "synthetic", "epochs": 1, "seeds": 1}})
+'''
+
+
+def test_a_positional_or_keyword_setting_reaches_the_builder(tmp_path, capsys, clean_registries):
+    """Fault 1: `def build(input_shape, num_classes, width=32)` never received `width`."""
+    study = _study_file(tmp_path, POSITIONAL_BUILDER)
+    code = main(["run", study, "--profile", "smoke", "--runs-dir", str(tmp_path / "runs"),
+                 "--results-dir", str(tmp_path / "res")])
+    assert code == 0, capsys.readouterr().err
+    records = [json.loads(p.read_text()) for p in (tmp_path / "runs" / "positional" / "smoke" / "trials").glob("*.json")]
+    assert {r["n_params"] for r in records} == {64 * 8 + 8 + 8 * 10 + 10, 64 * 64 + 64 + 64 * 10 + 10}
+
+
+def test_a_softmax_output_is_refused_before_training(tmp_path, capsys, clean_registries):
+    """Fault 2: a builder ending in softmax was trained as if it returned logits (double softmax)."""
+    study = _study_file(tmp_path, POSITIONAL_BUILDER.replace("keras.layers.Dense(num_classes)",
+                                                             "keras.layers.Dense(num_classes, activation='softmax')"))
+    code = main(["run", study, "--profile", "smoke", "--runs-dir", str(tmp_path / "runs")])
+    err = capsys.readouterr().err
+    assert code == 2 and "ends in a softmax activation" in err and "Dense(num_classes)" in err
+    assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").rglob("*.json"))
+
+
+def test_a_study_file_cannot_take_a_registered_name_unless_it_says_it_replaces_it(tmp_path, capsys):
+    """Fault 3: a plug-in study named 'depth' shared runs/depth/ and replaced results/depth/."""
+    body = readme_example().replace('name="my_width"', 'name="depth"')
+    code = main(["run", _study_file(tmp_path, body), "--profile", "smoke", "--runs-dir", str(tmp_path / "runs"),
+                 "--results-dir", str(tmp_path / "res")])
+    assert code == 2 and "names its study 'depth', which is a registered study" in capsys.readouterr().err
+    replacing = body.replace('name="depth"', 'name="depth", replaces="depth"')
+    assert plugins.study_from_file(Path(_study_file(tmp_path, replacing, "r.py"))).name == "depth"
+
+
+def test_an_entry_point_cannot_shadow_a_built_in(monkeypatch, clean_registries):
+    point = importlib.metadata.EntryPoint("mlp", "my_plugin_pkg.models:build_tiny", "suite.models")
+    monkeypatch.setattr(registry, "entry_points", lambda group: [point] if group == "suite.models" else [])
+    with pytest.raises(UserError, match="takes the name of the built-in model 'mlp'"):
+        registry.extend(models.MODELS, "suite.models")
+
+
+def test_a_rule_on_a_point_off_its_axis_is_refused(tmp_path, capsys):
+    """Fault 4: a rule naming width=128 on axis [8, 64] ran the study and said 'inconclusive'."""
+    body = readme_example().replace("a={\"width\": 64}", "a={\"width\": 128}")
+    code = main(["run", _study_file(tmp_path, body), "--profile", "smoke", "--runs-dir", str(tmp_path / "runs")])
+    err = capsys.readouterr().err
+    assert code == 2 and "names width=128, which is not on axis 'width' [8, 64]" in err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_an_axis_the_model_does_not_read_is_refused(plugin_package, tmp_path, capsys):
+    """Fault 5: `suite run depth --set model=tiny_mlp` trained five identical 'depths'."""
+    code = main(["run", "depth", "--profile", "smoke", "--set", "model=tiny_mlp", "--runs-dir", str(tmp_path / "runs")])
+    err = capsys.readouterr().err
+    assert code == 2 and "axis `depth` sets `depth`, which model `tiny_mlp` does not read" in err
+    code = main(["run", "my_width", "--profile", "smoke", "--set", "model=tiny_mlp", "--set", "activation='tanh'",
+                 "--runs-dir", str(tmp_path / "runs")])
+    assert code == 2 and "--set activation is not read by model `tiny_mlp`" in capsys.readouterr().err

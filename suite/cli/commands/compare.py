@@ -17,14 +17,17 @@ def add(subparsers) -> None:
 
 
 def stored(plan, runs_dir) -> list[dict]:
-    """Every stored record of ``plan``'s study and profile in ``runs_dir`` whose point has the plan's
-    axes (nuisance-tuned keys need no re-derivation: the records are read as they are)."""
+    """The stored records of exactly this selection: the trials `suite report` reads for the same
+    flags (nuisance-tuned keys resolved from the stored searches), none when nothing is stored.
+    A record of another selection (other --seeds, --set or --dataset) is never mixed in."""
+    from suite import api  # deferred: loads Keras and keras-tuner (the plan's validation and searches)
 
-    from suite.store.trial_store import TrialStore  # deferred: loads pydantic
-
-    store = TrialStore(Path(runs_dir) / plan.study.name / plan.profile)
-    records = store.load(sorted(path.stem for path in store.trials_dir.glob("*.json")))
-    return [record for record in records if all(axis in record.get("point", {}) for axis in plan.axes)]
+    try:
+        return api.execute(plan, Path(runs_dir), None, train=False).records
+    except UserError as exc:
+        if str(exc).startswith("no stored trials"):
+            return []
+        raise
 
 
 def comparison(plan, records_a: list[dict], records_b: list[dict]):

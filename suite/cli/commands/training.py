@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from suite.console import plural, say
-from suite.errors import UserError
 from suite.training.outcomes import STATUSES, classify_record
 from suite.store.files import writable
 from suite.store import artifacts
@@ -133,46 +132,22 @@ def run_study(args, argv: list[str], train: bool) -> int:
 
 
 def _run_started(args, argv: list[str], train: bool, started) -> int:
-    from suite.search import hpo  # deferred: loads keras-tuner and Keras
-    from suite.execution import runner  # deferred: loads keras-tuner and Keras
-    from suite.search import tuner_search as search  # deferred: loads keras-tuner and Keras
+    from suite import api  # deferred: loads Keras, keras-tuner and matplotlib
 
     plan = _plan(args)
-    runner.validate(plan)  # before anything is tuned, trained or written
-    if not plan.axes:
-        raise UserError(f"study '{plan.study.name}' has no axes to compare; it is a search: "
-                        f"run `suite search {plan.study.name}`")
-    if train:  # before anything trains, nuisance searches included
-        _check_writable(runner.store_for(plan, args.runs_dir).trials_dir)
-    # Workers tune nothing: they receive the tuned plan's points from the oracle.
-    plan = search.tune_nuisance(plan, args.runs_dir, fast=not getattr(args, "plain", False),
-                                train=train and getattr(args, "role", None) != "worker",
-                                fresh=getattr(args, "fresh", False) and getattr(args, "role", None) is None)
-    plan = hpo.run_comparison(plan, args.runs_dir, fast=not getattr(args, "plain", False),
-                              train=train and getattr(args, "role", None) is None,
-                              fresh=getattr(args, "fresh", False) and getattr(args, "role", None) is None)
-    store = runner.store_for(plan, args.runs_dir)
-    out = _results_dir(args, plan)
-    if train:
-        _check_writable(out)
-        _check_writable(store.trials_dir)
-        if args.role == "chief":
-            runner.serve_chief(plan, store, args.oracle_ip or "0.0.0.0", args.oracle_port)
-        else:
-            runner.run_plan(plan, store, fresh=args.fresh, fast=not args.plain,
-                            workers=args.workers, worker_argv=worker_argv(argv), started=started,
-                            population_size=1 if args.no_population else args.population)
-        if args.role == "worker":
-            return 0
-    from suite.reporting.report import write_report  # deferred: loads matplotlib, only where a report is written
-
-    records, comparison = hpo.report_parts(plan, runner.stored_records(plan, store), args.runs_dir)
-    _check_writable(out)
-    write_report(plan, records, out, searches=search.nuisance_records(plan, args.runs_dir),
-                 figure_formats=args.figure_format, comparison=comparison)
+    role = getattr(args, "role", None)
+    oracle = (args.oracle_ip or "0.0.0.0", args.oracle_port) if role == "chief" else None
+    result = api.execute(plan, args.runs_dir, _results_dir(args, plan), train=train,
+                         fresh=getattr(args, "fresh", False), fast=not getattr(args, "plain", False),
+                         workers=getattr(args, "workers", 1), worker_argv=worker_argv(argv), started=started,
+                         population_size=1 if getattr(args, "no_population", False) else getattr(args, "population", None),
+                         role=role, oracle=oracle, figure_formats=args.figure_format)
+    if role == "worker":
+        return 0
+    records, out = result.records, result.page.parent
     classes = [classify_record(r) for r in records]  # old records classify too
     counts = {status: classes.count(status) for status in STATUSES}
-    missing = len(plan.trials) - len(records)
+    missing = len(result.plan.trials) - len(records)
     print(f"[{plan.study.name}] wrote {out}/ ({', '.join(f'{n} {status}' for status, n in counts.items())}, "
           f"{missing} missing)")
     if counts["failed"]:

@@ -1,0 +1,212 @@
+"""The Python API: drive a study from a notebook or a script and get DataFrames back.
+
+    import suite
+    result = suite.run("depth", profile="smoke", overrides={"epochs": 1}, seeds=1,
+                       runs_dir="scratch/runs", results_dir="scratch/results")
+    result.trials     # pandas: one row per trial (axes, seed, status, metrics)
+    result.history    # pandas: one row per trial and epoch
+    result.summary    # pandas: one row per point (mean, interval, seeds counted)
+    result.verdict    # dict: the claim's verdict, each rule with its evidence
+    result.figures    # {file name: matplotlib Figure}
+    result.page       # Path of the written README.md (None for ``load``)
+
+``study`` is a registered name (``suite.studies()``), a path to a study file, or a
+``suite.Study`` declared inline. Paths may be ``str`` or ``Path``. Every refusal raises
+``suite.UserError`` with the same one line the CLI prints; the CLI's ``run`` and ``report``
+commands call ``execute`` below.
+
+Layer: above reporting (it writes reports through it), below the CLI.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from suite.analysis import frames, verdicts
+from suite.design import plugins
+from suite.design.selection import results_path
+from suite.design.study import DEFAULT_PROFILE, Plan, Study, expand
+from suite.errors import UserError
+from suite.execution import parallel, runner
+from suite.reporting import figures as figure_kinds
+from suite.reporting.report import study_trials, write_report
+from suite.search import hpo, tuner_search
+from suite.store.files import writable
+
+BACKENDS = ("jax", "tensorflow")
+
+
+@dataclass
+class Result:
+    """A study's stored trials, as frames; computed on first access and kept."""
+    plan: Plan
+    records: list[dict]
+    page: Path | None = None
+    searches: list[dict] = field(default_factory=list)
+
+    @property
+    def study(self) -> Study:
+        return self.plan.study
+
+    @cached_property
+    def trials(self) -> pd.DataFrame:
+        return study_trials(self.plan, self.records)
+
+    @cached_property
+    def history(self) -> pd.DataFrame:
+        return frames.history_frame(self.records, self.plan.axes)
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        return frames.summarize(self.trials, self.study)
+
+    @cached_property
+    def verdict(self) -> dict:
+        return verdicts.verdict(self.study, self.trials)
+
+    @cached_property
+    def figures(self) -> dict:
+        return figure_kinds.build(self.plan, self.trials, self.summary, self.history, self.records)
+
+    def __repr__(self) -> str:
+        return (f"Result(study={self.study.name!r}, profile={self.plan.profile!r}, "
+                f"trials={len(self.records)} of {len(self.plan.trials)}, verdict={self.verdict['verdict']!r}, "
+                f"page={str(self.page) if self.page else None!r})")
+
+
+def studies() -> dict[str, Study]:
+    """Every registered study by name, built-in and installed plug-ins (a copy)."""
+    return dict(plugins.all_studies())
+
+
+def backend() -> str:
+    """The Keras backend trials run on: Keras's own once it is imported, else $KERAS_BACKEND,
+    else JAX where installed (as the CLI's ``--backend auto``), set before Keras is imported."""
+    if "keras" in sys.modules:
+        return sys.modules["keras"].config.backend()
+    chosen = os.environ.get("KERAS_BACKEND") or ("jax" if importlib.util.find_spec("jax") else "tensorflow")
+    if chosen not in BACKENDS:
+        raise UserError(f"KERAS_BACKEND={chosen} is not a backend the suite supports; unset it or choose one of "
+                        f"{', '.join(BACKENDS)}")
+    os.environ["KERAS_BACKEND"] = chosen
+    return chosen
+
+
+def _study(study: str | Path | Study) -> Study:
+    if isinstance(study, Study):
+        return study
+    if not isinstance(study, (str, Path)):
+        raise UserError(f"study must be a name, a path to a study file or a suite.Study, not "
+                        f"{type(study).__name__}")
+    return plugins.find_study(str(study))
+
+
+def plan(study: str | Path | Study, profile: str | None = None, dataset: str | None = None,
+         seeds: int | None = None, overrides: dict | None = None, deterministic: bool = False) -> Plan:
+    """The study expanded into trials (no training): ``profile`` default 'quick', ``overrides``
+    config keys as ``--set`` gives them (``{"epochs": 1}``). Raises UserError for anything the
+    schema or the study refuses."""
+    return expand(_study(study), profile or DEFAULT_PROFILE, dataset, seeds, dict(overrides or {}),
+                  backend=backend(), deterministic=deterministic)
+
+
+def results_dir_for(plan_: Plan, results_dir: str | Path | None, seeds: int | None) -> Path:
+    """results/<study>[/<profile>][/<selection>] by default; an explicit directory as given."""
+    if results_dir is None:
+        return results_path(Path(os.environ.get("SUITE_RESULTS_DIR", "results")), plan_, seeds)
+    return results_path(Path(results_dir), plan_, seeds, by_selection=False)
+
+
+def execute(plan_: Plan, runs_dir: Path, out: Path | None, *, train: bool, fresh: bool = False,
+            fast: bool = True, workers: int = 1, worker_argv: list[str] | None = None, started=None,
+            population_size: int | None = None, role: str | None = None, oracle: tuple | None = None,
+            figure_formats=("png", "svg")) -> Result:
+    """Tune the nuisance hyperparameters, run a search comparison or the plan's trials (skipping
+    stored ones), then write the report to ``out`` (None: no report). ``role``/``oracle``: the
+    CLI's several-machine roles; a worker writes no report and returns no records."""
+    runner.validate(plan_)  # before anything is tuned, trained or written
+    if not plan_.axes:
+        raise UserError(f"study '{plan_.study.name}' has no axes to compare; it is a search: "
+                        f"run `suite search {plan_.study.name}`")
+    if train:
+        writable(runner.store_for(plan_, runs_dir).trials_dir)
+    plan_ = tuner_search.tune_nuisance(plan_, runs_dir, fast=fast, train=train and role != "worker",
+                                       fresh=fresh and role is None)
+    plan_ = hpo.run_comparison(plan_, runs_dir, fast=fast, train=train and role is None, fresh=fresh and role is None)
+    store = runner.store_for(plan_, runs_dir)
+    if train:
+        if out is not None:
+            writable(out)
+        if role == "chief":
+            runner.serve_chief(plan_, store, *oracle)
+        else:
+            runner.run_plan(plan_, store, fresh=fresh, fast=fast, workers=workers, worker_argv=worker_argv,
+                            started=started, population_size=population_size)
+        if role == "worker":
+            return Result(plan_, [])
+    records, comparison = hpo.report_parts(plan_, runner.stored_records(plan_, store), runs_dir)
+    searches = tuner_search.nuisance_records(plan_, runs_dir)
+    if out is not None:
+        writable(out)
+        write_report(plan_, records, out, searches=searches, figure_formats=figure_formats, comparison=comparison)
+    return Result(plan_, records, out / "README.md" if out is not None else None, searches or [])
+
+
+def _worker_argv(study: str | Path, profile: str | None, dataset, seeds, overrides: dict, runs_dir: Path) -> list[str]:
+    """The same selection as ``suite run`` arguments, for the extra local worker processes."""
+    argv = ["run", str(study), "--runs-dir", str(runs_dir), "--role", "worker"]
+    argv += ["--profile", profile] if profile else []
+    argv += ["--dataset", dataset] if dataset else []
+    argv += ["--seeds", str(seeds)] if seeds is not None else []
+    for key, value in overrides.items():
+        argv += ["--set", f"{key}={value!r}"]
+    return argv
+
+
+def run(study: str | Path | Study, profile: str | None = None, overrides: dict | None = None,
+        seeds: int | None = None, dataset: str | None = None, runs_dir: str | Path = "runs",
+        results_dir: str | Path | None = None, workers: int = 1, fresh: bool = False,
+        figure_formats=("png", "svg")) -> Result:
+    """Train the study's trials that are not stored yet, write its report, return its frames.
+
+    ``workers`` > 1 starts that many local worker processes (a registered study or a study file
+    only: the workers load the study by name). Raises UserError before anything trains when an
+    input is refused.
+    """
+    plan_ = plan(study, profile, dataset, seeds, overrides)
+    if workers > 1 and isinstance(study, Study):
+        raise UserError("workers > 1 needs a registered study or a study file (the worker processes load it "
+                        "by name); declare the study in a .py file, or use workers=1")
+    argv = _worker_argv(study, profile, dataset, seeds, dict(overrides or {}), Path(runs_dir)) if workers > 1 else None
+    started = None
+    if argv:
+        port = parallel.free_port()
+        started = (port, parallel.start(argv, workers, "127.0.0.1", port, first=1))
+    try:
+        return execute(plan_, Path(runs_dir), results_dir_for(plan_, results_dir, seeds), train=True, fresh=fresh,
+                       workers=workers, worker_argv=argv, started=started, figure_formats=figure_formats)
+    finally:
+        for process in started[1] if started else ():
+            process.kill()
+
+
+def report(study: str | Path | Study, profile: str | None = None, overrides: dict | None = None,
+           seeds: int | None = None, dataset: str | None = None, runs_dir: str | Path = "runs",
+           results_dir: str | Path | None = None, figure_formats=("png", "svg")) -> Result:
+    """Rewrite the report from the stored trials (no training) and return their frames."""
+    plan_ = plan(study, profile, dataset, seeds, overrides)
+    return execute(plan_, Path(runs_dir), results_dir_for(plan_, results_dir, seeds), train=False,
+                   figure_formats=figure_formats)
+
+
+def load(study: str | Path | Study, profile: str | None = None, overrides: dict | None = None,
+         seeds: int | None = None, dataset: str | None = None, runs_dir: str | Path = "runs") -> Result:
+    """The stored trials of a selection as frames, without training or writing anything."""
+    plan_ = plan(study, profile, dataset, seeds, overrides)
+    return execute(plan_, Path(runs_dir), None, train=False)
