@@ -8,6 +8,8 @@ studies: the ``studies`` package declares each of its modules in this package's
     my_mlp = "my_package.models:build_my_mlp"
     [project.entry-points."suite.datasets"]
     my_digits = "my_package.data:load_my_digits"
+    [project.entry-points."suite.optimizers"]      # also suite.schedules, suite.lr_callbacks, suite.losses
+    my_opt = "my_package.optim:make_my_opt"
 
 The registries stay explicit dicts (``suite.design.plugins.STUDIES``,
 ``suite.training.models.MODELS``, ``suite.data.datasets.DATASETS``); ``extend`` adds a group's
@@ -23,7 +25,9 @@ from typing import Callable
 
 from suite.errors import UserError
 
-GROUPS = {"studies": "suite.studies", "models": "suite.models", "datasets": "suite.datasets"}
+GROUPS = {"studies": "suite.studies", "models": "suite.models", "datasets": "suite.datasets",
+          "optimizers": "suite.optimizers", "schedules": "suite.schedules", "lr_callbacks": "suite.lr_callbacks",
+          "losses": "suite.losses"}
 _loaded: set[tuple[int, str]] = set()
 _sources: dict[tuple[int, str], str] = {}  # (registry, name) -> the entry point that added it
 

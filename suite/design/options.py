@@ -153,6 +153,8 @@ def check(entry, what: str, name: str, options, config: dict | None = None, key:
         raise UserError(f"{where}: expected a dict of options, e.g. {{}}")
     declared = getattr(entry, "options", None)
     if declared is None:
+        if not options:  # a plug-in entry that declares nothing takes no options
+            return
         raise UserError(f"{what} '{name}' declares no options (set suite.design.options.declare on it)")
     for option, value in options.items():
         if option not in declared:

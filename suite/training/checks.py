@@ -31,7 +31,8 @@ REGISTRIES = {
     "optim:MOMENTUM_SCHEDULES": optim.MOMENTUM_SCHEDULES, "optim:LR_CALLBACKS": optim.LR_CALLBACKS,
     "train:KEEP_WEIGHTS": train.KEEP_WEIGHTS, "uncertainty:OOD_SOURCES": uncertainty.OOD_SOURCES,
 }
-PLUGIN_GROUPS = {"models:MODELS": "models", "datasets:DATASETS": "datasets"}
+PLUGIN_GROUPS = {"models:MODELS": "models", "datasets:DATASETS": "datasets", "optim:OPTIMIZERS": "optimizers",
+                 "optim:SCHEDULES": "schedules", "optim:LR_CALLBACKS": "lr_callbacks", "losses:LOSSES": "losses"}
 
 
 def registry(name: str) -> dict | None:

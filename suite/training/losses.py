@@ -24,6 +24,7 @@ from typing import Callable
 
 import keras
 
+from suite import registry
 from suite.errors import UserError, lookup
 
 
@@ -116,7 +117,7 @@ LOSSES = {
 
 def build(name: str, task: str, output_activation: str = "softmax"):
     """The loss function for ``name`` on ``task``; UserError when the loss does not serve it."""
-    entry = lookup(LOSSES, name, "loss")
+    entry = lookup(registry.extend(LOSSES, registry.GROUPS["losses"]), name, "loss")
     if task not in entry.tasks:
         fits = ", ".join(sorted(n for n, e in LOSSES.items() if task in e.tasks))
         raise UserError(f"loss '{name}' is a {' / '.join(entry.tasks)} loss, not a {task} one; "

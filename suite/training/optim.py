@@ -4,6 +4,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from suite import registry
 from suite.errors import UserError, lookup
 from suite.design.options import Option, declare, from_keras
 
@@ -106,7 +107,7 @@ def _make(factory, what: str, name: str, options: dict | None, *args):
 def build_optimizer(name: str, learning_rate, momentum=0.0,
                     options: dict | None = None) -> keras.optimizers.Optimizer:
     """``momentum`` is a float, or a schedule (see MOMENTUM_SCHEDULES) for the SGD family."""
-    factory = lookup(OPTIMIZERS, name, "optimizer")
+    factory = lookup(registry.extend(OPTIMIZERS, registry.GROUPS["optimizers"]), name, "optimizer")
     if callable(momentum):
         if name not in SGD_FAMILY:
             raise UserError(f"a momentum schedule needs an SGD optimizer ({', '.join(SGD_FAMILY)}), "
@@ -268,7 +269,7 @@ SCHEDULES = {
 def build_schedule(name: str, learning_rate: float, steps_per_epoch: int, epochs: int,
                    options: dict | None = None):
     """A learning rate (float) or a ``keras.optimizers.schedules`` schedule counted in steps."""
-    factory = lookup(SCHEDULES, name, "learning-rate schedule")
+    factory = lookup(registry.extend(SCHEDULES, registry.GROUPS["schedules"]), name, "learning-rate schedule")
     return _make(factory, "learning-rate schedule", name, options, learning_rate, steps_per_epoch, epochs)
 
 
@@ -291,7 +292,7 @@ declare(LR_CALLBACKS["reduce_on_plateau"], from_keras(
 
 def build_lr_callback(name: str, options: dict | None = None):
     """A Keras callback that adjusts the learning rate during ``fit``, or None."""
-    factory = lookup(LR_CALLBACKS, name, "learning-rate callback")
+    factory = lookup(registry.extend(LR_CALLBACKS, registry.GROUPS["lr_callbacks"]), name, "learning-rate callback")
     return _make(factory, "learning-rate callback", name, options)
 
 
