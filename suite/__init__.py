@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import importlib
 
+from suite import backend
 from suite.errors import UserError
 
-__all__ = ["Figure", "Reference", "Related", "Result", "Rule", "Study", "Table", "UserError", "load", "plan",
-           "report", "run", "studies"]
+__all__ = ["Catalog", "Figure", "Reference", "Related", "Result", "Rule", "Study", "Table", "UserError", "load",
+           "load_all", "plan", "report", "run", "studies"]
 _WHERE = {**dict.fromkeys(("Figure", "Reference", "Related", "Rule", "Study", "Table"), "suite.design.study"),
-          **dict.fromkeys(("Result", "load", "plan", "report", "run", "studies"), "suite.api")}
+          **dict.fromkeys(("Catalog", "Result", "load", "load_all", "plan", "report", "run", "studies"), "suite.api")}
 
 
 def __getattr__(name: str):
     """The public names, imported on first use: the study types load pandas and scikit-learn,
     the API Keras, keras-tuner and matplotlib, which ``suite --version`` never needs."""
     if name in _WHERE:
+        if _WHERE[name] == "suite.api":
+            backend.choose("auto", imported_wins=True)  # before the API's modules import Keras
         return getattr(importlib.import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'suite' has no attribute '{name}'")
 

@@ -19,16 +19,15 @@ Layer: above reporting (it writes reports through it), below the CLI.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from suite.analysis import frames, verdicts
+from suite import backend as backends
+from suite.analysis import catalog, frames, verdicts
 from suite.design import plugins
 from suite.design.selection import results_path
 from suite.design.study import DEFAULT_PROFILE, Plan, Study, expand
@@ -37,10 +36,8 @@ from suite.execution import parallel, runner
 from suite.reporting import figures as figure_kinds
 from suite.reporting.report import study_trials, write_report
 from suite.search import hpo, tuner_search
+from suite.store import catalog as stored_catalog
 from suite.store.files import writable
-
-BACKENDS = ("jax", "tensorflow")
-
 
 @dataclass
 class Result:
@@ -87,15 +84,8 @@ def studies() -> dict[str, Study]:
 
 def backend() -> str:
     """The Keras backend trials run on: Keras's own once it is imported, else $KERAS_BACKEND,
-    else JAX where installed (as the CLI's ``--backend auto``), set before Keras is imported."""
-    if "keras" in sys.modules:
-        return sys.modules["keras"].config.backend()
-    chosen = os.environ.get("KERAS_BACKEND") or ("jax" if importlib.util.find_spec("jax") else "tensorflow")
-    if chosen not in BACKENDS:
-        raise UserError(f"KERAS_BACKEND={chosen} is not a backend the suite supports; unset it or choose one of "
-                        f"{', '.join(BACKENDS)}")
-    os.environ["KERAS_BACKEND"] = chosen
-    return chosen
+    else JAX where installed (as the CLI's ``--backend auto``)."""
+    return backends.choose("auto", imported_wins=True)
 
 
 def _study(study: str | Path | Study) -> Study:
@@ -210,3 +200,17 @@ def load(study: str | Path | Study, profile: str | None = None, overrides: dict 
     """The stored trials of a selection as frames, without training or writing anything."""
     plan_ = plan(study, profile, dataset, seeds, overrides)
     return execute(plan_, Path(runs_dir), None, train=False)
+
+
+@dataclass
+class Catalog:
+    """Every stored trial under a runs directory: ``trials`` (one row per trial, config keys as
+    ``config.<key>`` columns) and ``history`` (one row per trial and epoch), pandas frames."""
+    trials: pd.DataFrame
+    history: pd.DataFrame
+
+
+def load_all(runs_dir: str | Path = "runs") -> Catalog:
+    """Every stored trial of every study, profile, selection and search under ``runs_dir``, as
+    two frames (what ``suite export parquet`` writes); no training, nothing written."""
+    return Catalog(*catalog.frames(stored_catalog.stored(Path(runs_dir))))

@@ -9,7 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
-from suite import interrupt
+from suite import backend, interrupt
+from suite.backend import BACKENDS
 from suite.cli.arguments import address, output_flags, port, positive
 from suite.console import hide_library_noise
 from suite.errors import GaveUp, UserError
@@ -22,7 +23,6 @@ from suite.cli.commands import COMMANDS, main as command_main, training
 from suite.execution import parallel
 from suite.store.files import PATH_ERRNOS, describe
 
-BACKENDS = ("auto", "tensorflow", "jax")
 FIGURE_FORMATS = ("png", "svg", "pdf")  # the matplotlib writers a report uses
 
 
@@ -79,23 +79,7 @@ def _cluster_settings(args) -> None:
 
 def _choose_backend(requested: str) -> None:
     """Keras reads KERAS_BACKEND once, at import: decide before anything imports it."""
-    if requested == "auto":
-        requested = os.environ.get("KERAS_BACKEND") or (
-            "jax" if importlib.util.find_spec("jax") else "tensorflow")
-        if requested not in BACKENDS[1:]:
-            raise UserError(f"KERAS_BACKEND={requested} is not a backend the suite supports; unset it or "
-                            f"choose one of {', '.join(BACKENDS[1:])} (e.g. --backend jax)")
-    if importlib.util.find_spec(requested) is None:
-        raise UserError(f"backend '{requested}' is not installed; pip install 'suite[jax]' "
-                        f"or use --backend tensorflow")
-    os.environ["KERAS_BACKEND"] = requested
-    if requested == "jax":
-        # JAX's persistent compilation cache: a rerun, a resumed run and every parallel worker reuse
-        # the kernels compiled before instead of paying XLA's compile time again.
-        cache = os.environ.get("SUITE_COMPILATION_CACHE", str(Path.home() / ".cache" / "suite" / "jax"))
-        os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", cache)
-        os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
-        os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+    backend.choose(requested)
 
 
 def _parser() -> argparse.ArgumentParser:
