@@ -36,6 +36,21 @@ def _best_cells(table: pd.DataFrame, minimize: bool) -> list[tuple[int, int]]:
     return cells
 
 
+def robust_limits(values, fence: float = 3.0) -> tuple[float, float]:
+    """Colour limits that one far cell cannot set: the range of the finite values, cut at Tukey's
+    far-out fences (quartiles -/+ ``fence`` x the inter-quartile range; Tukey 1977). Cells beyond
+    take the end colours and are hatched. All values equal: their range."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return np.nan, np.nan
+    q1, q3 = np.percentile(finite, (25, 75))
+    spread = q3 - q1
+    if spread <= 0:
+        return float(finite.min()), float(finite.max())
+    return float(max(finite.min(), q1 - fence * spread)), float(min(finite.max(), q3 + fence * spread))
+
+
 def heatmap_grid(cells: pd.DataFrame, x: str, y: str, facet: str, metric: str, title: str = "",
                  as_error: bool = False, order: dict | None = None) -> plt.Figure:
     """One annotated heatmap per facet value (viridis, shared colour scale; grey: no run counted),
@@ -44,7 +59,7 @@ def heatmap_grid(cells: pd.DataFrame, x: str, y: str, facet: str, metric: str, t
     order = order or {}
     facets = [v for v in order.get(facet, []) if v in set(cells[facet])] if facet else [None]
     facets = facets or list(dict.fromkeys(cells[facet])) if facet else facets
-    low, high = np.nanmin(cells.value), np.nanmax(cells.value)
+    low, high = robust_limits(cells.value)
     figure, axes = plt.subplots(1, len(facets), figsize=(4.6 * len(facets) + 1, 4.2), squeeze=False)
     scale = 100.0 if analysis.is_percent(metric) else 1.0
     label = f"{'test error' if as_error and metric == 'test_accuracy' else ('1 - ' if as_error else '') + metric}"
@@ -56,6 +71,8 @@ def heatmap_grid(cells: pd.DataFrame, x: str, y: str, facet: str, metric: str, t
         sns.heatmap(table * scale, ax=ax, cmap="viridis" if as_error else "viridis_r", vmin=low * scale,
                     vmax=high * scale, annot=True, fmt=".1f", cbar=ax is axes[0][-1],
                     cbar_kws={"label": f"{label}{' (%)' if scale == 100 else ''}"})
+        for row, column in zip(*np.nonzero(((table < low) | (table > high)).to_numpy())):
+            ax.add_patch(Rectangle((column, row), 1, 1, fill=False, hatch="//", edgecolor="white", linewidth=0))
         for row, column in _best_cells(table, minimize=as_error):
             ax.add_patch(Rectangle((column + 0.04, row + 0.04), 0.92, 0.92, fill=False, edgecolor="red", linewidth=2.5))
         ax.set_facecolor("0.85")
@@ -64,7 +81,9 @@ def heatmap_grid(cells: pd.DataFrame, x: str, y: str, facet: str, metric: str, t
         ax.set_ylabel(y)
         ax.set_xticklabels([f"{v:g}" if isinstance(v, float) else str(v) for v in table.columns], rotation=0)
         ax.set_yticklabels([f"{v:g}" if isinstance(v, float) else str(v) for v in table.index], rotation=0)
-    figure.suptitle(f"{title or label}\nmean over seeds; red box: the best {y} at each {x}")
+    clipped = bool(((cells.value < low) | (cells.value > high)).any())
+    figure.suptitle(f"{title or label}\nmean over seeds; red box: the best {y} at each {x}"
+                    + ("\nhatched: beyond the colour scale (Tukey's far-out fences)" if clipped else ""))
     figure.tight_layout()
     return figure
 

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib import ticker  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
@@ -34,6 +35,28 @@ LABELS = {"test_accuracy": "test accuracy", "dev_accuracy": "dev accuracy", "los
           "activation_std": "activation std", "backprop_grad_std": "back-propagated gradient std (dC/dz)",
           "dead_fraction": "fraction of dead units", "saturated_fraction": "fraction of saturated units",
           "act_input": "input of one activation (unit 1)", "learned_fraction": "share of seeds that learned"}
+
+
+
+MIN_BAND = 3  # an interval from fewer values is not a band worth drawing: the seeds are shown instead
+
+
+def band(values, metric: str = "") -> tuple[float, float]:
+    """The interval of the mean drawn as a band, (nan, nan) below ``MIN_BAND`` values."""
+    values = list(values)
+    if len(values) < MIN_BAND:
+        return float("nan"), float("nan")
+    return tuple(mean_ci(values, metric)[2:])
+
+
+def log_axis(ax, which: str = "x", base: float = 10) -> None:
+    """A log axis whose labels never overlap: labelled major ticks, unlabelled minor ones
+    (matplotlib labels minor ticks on spans under a decade, where they crowd)."""
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    (ax.set_xscale if which == "x" else ax.set_yscale)("log", base=base)
+    axis.set_major_formatter(ticker.LogFormatterSciNotation(base=base, labelOnlyBase=False,
+                                                            minor_thresholds=(0, 0)))
+    axis.set_minor_formatter(ticker.NullFormatter())
 
 
 def palette(levels, numeric: bool | None = None) -> dict:
@@ -138,6 +161,9 @@ def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, trials: pd.Dat
                 low, high = high, low
             if "accuracy" in metric:  # a t-interval can leave [0, 1] with few, spread seeds
                 low, high = low.clip(0, 1), high.clip(0, 1)
+            if f"{metric}_n" in group:  # an interval from fewer than MIN_BAND values is not drawn
+                few = group[f"{metric}_n"].to_numpy() < MIN_BAND
+                low, high = low.mask(few), high.mask(few)
             name = f"{hue} {label}" if hue else "mean over seeds"
             if numeric:
                 ax.plot(positions, mean, marker=marker, color=color, label=name)
@@ -157,7 +183,7 @@ def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, trials: pd.Dat
             ax.axhline(reference_line[0], color="0.4", linestyle=":", label=reference_line[1])
     first, ax = panels[0], panels[-1]
     if numeric and wide_range(levels):
-        ax.set_xscale("log")
+        log_axis(ax, "x")
     ax.set_xticks(list(where.values()), [str(value) for value in where])
     if not numeric and len(where) > 5:  # many names side by side: slant them so they do not overlap
         plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")
@@ -207,10 +233,10 @@ def _seed_bands(data: pd.DataFrame, x: str, metric: str, hue: str, log_y: bool, 
                  "markers": [MARKERS[i % len(MARKERS)] for i in range(len(colors))],
                  "dashes": ["" if i < 10 else (4, 1.5) for i in range(len(colors))]}  # second round dashed
     # seaborn's default bootstrap took 5.7 s for one 500-epoch, 5-layer figure; this takes 0.9 s
-    sns.lineplot(data=data, x=x, y=metric, hue=hue, errorbar=lambda values: mean_ci(values, metric)[2:],
+    sns.lineplot(data=data, x=x, y=metric, hue=hue, errorbar=lambda values: band(values, metric),
                  palette=colors, hue_order=list(colors), ax=ax, **style)
     if log_y:
-        ax.set_yscale("log")
+        log_axis(ax, "y")
     legend_outside(ax, extra=(Patch(alpha=0.2, color="0.5", label=f"band: {BAND_LABEL}"),), title=hue)
     return fig, ax
 

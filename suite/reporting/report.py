@@ -21,6 +21,8 @@ from suite.store.trial_store import atomic_write_text
 from suite.design.study import DEFAULTS, Plan, overlays
 
 
+DPI = 200  # PNGs sharp enough for a printed page; the SVG beside each is exact
+
 WEIGHTS_KEPT = {
     "best_dev": "best-dev-accuracy weights are kept and the test split is evaluated once with them",
     "last": "the last epoch's weights are kept (no early stopping) and the test split is evaluated "
@@ -97,7 +99,7 @@ def save_figures(figures: dict, out_dir: Path, formats=("png",)) -> list[str]:
         stem = name.rsplit(".", 1)[0]
         for form in formats:
             # a fixed date keeps a vector file byte-identical when its figure did not change
-            figure.savefig(out_dir / f"{stem}.{form}", dpi=110,
+            figure.savefig(out_dir / f"{stem}.{form}", dpi=DPI,
                            metadata={"Date": None} if form == "svg" else {"CreationDate": None} if form == "pdf" else None)
         plt.close(figure)
         vectors = [f"[{form.upper()}]({stem}.{form})" for form in formats if form != "png"]

@@ -9,7 +9,7 @@ import seaborn as sns
 from matplotlib.patches import Patch
 
 from suite.analysis.frames import CONFIDENCE
-from suite.reporting.plots import LABELS, MARKERS, legend_outside, palette, wide_range
+from suite.reporting.plots import LABELS, MARKERS, legend_outside, log_axis, palette, wide_range
 
 
 def optimization_history(trials: pd.DataFrame, objective: str, maximize: bool,
@@ -46,7 +46,7 @@ def objective_vs_parameter(trials: pd.DataFrame, parameter: str, objective: str,
     if pd.api.types.is_numeric_dtype(data[parameter]):
         sns.scatterplot(data=data, x=parameter, y=objective, hue=hue, ax=ax, s=30, palette=colors)
         if log:
-            ax.set_xscale("log")
+            log_axis(ax, "x")
     else:
         sns.stripplot(data=data, x=parameter, y=objective, hue=hue, ax=ax, palette=colors)
     ax.set_ylabel(LABELS.get(objective, objective))
@@ -76,7 +76,7 @@ def nuisance_sensitivity(frame: pd.DataFrame, x: str, metric: str, hue: str, tit
         ax.scatter(failed[x], [bottom] * len(failed), marker="x", color="grey", zorder=3)
         ax.set_title(str(level), fontsize="medium")
         if wide_range(frame[x].dropna()):
-            ax.set_xscale("log")
+            log_axis(ax, "x")
     for ax in list(axes.flat)[len(levels):]:
         ax.set_visible(False)
     for ax in axes[-1]:
