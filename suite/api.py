@@ -32,7 +32,7 @@ from suite.design import plugins
 from suite.design.selection import results_path
 from suite.design.study import DEFAULT_PROFILE, Plan, Study, expand
 from suite.errors import UserError
-from suite.execution import parallel, runner
+from suite.execution import parallel, runner, tracking
 from suite.reporting import figures as figure_kinds
 from suite.reporting.report import study_trials, write_report
 from suite.search import hpo, tuner_search
@@ -162,13 +162,17 @@ def _worker_argv(study: str | Path, profile: str | None, dataset, seeds, overrid
 def run(study: str | Path | Study, profile: str | None = None, overrides: dict | None = None,
         seeds: int | None = None, dataset: str | None = None, runs_dir: str | Path = "runs",
         results_dir: str | Path | None = None, workers: int = 1, fresh: bool = False,
-        figure_formats=("png", "svg")) -> Result:
+        figure_formats=("png", "svg"), tensorboard: str | Path | None = None) -> Result:
     """Train the study's trials that are not stored yet, write its report, return its frames.
 
     ``workers`` > 1 starts that many local worker processes (a registered study or a study file
-    only: the workers load the study by name). Raises UserError before anything trains when an
-    input is refused.
+    only: the workers load the study by name). ``tensorboard``: a directory that receives event
+    files while the trials train. Raises UserError before anything trains when an input is refused.
     """
+    if tensorboard is not None:
+        os.environ[tracking.ENV] = str(Path(tensorboard).resolve())
+    else:
+        os.environ.pop(tracking.ENV, None)
     plan_ = plan(study, profile, dataset, seeds, overrides)
     if workers > 1 and isinstance(study, Study):
         raise UserError("workers > 1 needs a registered study or a study file (the worker processes load it "

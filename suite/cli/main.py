@@ -20,7 +20,7 @@ from suite.execution.addresses import check_bind
 from suite.cli.commands import register
 from importlib.metadata import PackageNotFoundError, version
 from suite.cli.commands import COMMANDS, main as command_main, training
-from suite.execution import parallel
+from suite.execution import parallel, tracking
 from suite.store.files import PATH_ERRNOS, describe
 
 FIGURE_FORMATS = ("png", "svg", "pdf")  # the matplotlib writers a report uses
@@ -133,6 +133,8 @@ def _parser() -> argparse.ArgumentParser:
                              help="train one trial at a time (no populations)")
             sub.add_argument("--workers", type=positive, default=1,
                              help="worker processes on this machine, one oracle (default 1)")
+            sub.add_argument("--tensorboard", type=Path, default=None, metavar="DIR",
+                             help="write TensorBoard event files while trials train (tensorboard --logdir DIR)")
         if name in ("run", "search"):
             sub.add_argument("--role", choices=("chief", "worker"), default=None,
                              help="multi-machine mode: serve the oracle, or work for a chief")
@@ -191,6 +193,8 @@ def _main(argv: list[str]) -> int:
         if getattr(args, "role", None) == "worker":
             _join_chief(args)
             parallel.pin_current_process()  # before the backend starts its thread pools
+        if getattr(args, "tensorboard", None) is not None:  # read by the progress hooks; workers inherit it
+            os.environ[tracking.ENV] = str(args.tensorboard.resolve())
         if getattr(args, "deterministic", False):
             # Read by TensorFlow at import and by suite.training.train; workers inherit them.
             os.environ.update(SUITE_DETERMINISTIC="1", TF_DETERMINISTIC_OPS="1", TF_ENABLE_ONEDNN_OPTS="0")

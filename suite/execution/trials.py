@@ -18,6 +18,7 @@ import traceback
 from suite.design import config as config_schema
 from suite.training import checks
 from suite import console
+from suite.execution import tracking
 from suite import interrupt
 from suite.training import population
 from suite.training import train
@@ -46,6 +47,7 @@ class Progress:
         self.live = self.stream.isatty()
 
     def epoch(self, label: str, epochs: int, row: dict) -> None:
+        tracking.epoch(self.prefix, label, row)
         if self.live and not console.quiet():
             # an epoch without a dev pass (validation_freq) keeps the line's width, with no number
             dev = "  --  " if math.isnan(row["dev_accuracy"]) else f"{row['dev_accuracy']:.4f}"
@@ -56,6 +58,8 @@ class Progress:
     def trial_end(self, label: str, record: dict, replayed: bool = False) -> None:
         self.finished_now += not replayed
         self.handled += 1
+        if not replayed:
+            tracking.trial_end(self.prefix, label, record)
         if console.quiet():
             return
         stored = self.count_stored()  # other workers finish trials too: ask the shared store
