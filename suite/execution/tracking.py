@@ -33,7 +33,7 @@ def _run_dir(prefix: str, label: str) -> Path:
 
 
 def _writer(prefix: str, label: str):
-    from tensorboard.summary.writer.event_file_writer import EventFileWriter  # deferred: loads protobuf (TensorBoard's)
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter  # deferred: loads TensorBoard's protobuf writer
 
     key = (prefix, label)
     if key not in _writers:
@@ -42,7 +42,7 @@ def _writer(prefix: str, label: str):
 
 
 def _scalars(writer, prefix: str, values: dict, step: int, wall_time: float) -> None:
-    from tensorboard.compat.proto import event_pb2, summary_pb2  # deferred: loads protobuf (TensorBoard's)
+    from tensorboard.compat.proto import event_pb2, summary_pb2  # deferred: loads TensorBoard's protobuf writer
 
     numbers = [summary_pb2.Summary.Value(tag=f"{prefix}/{name}", simple_value=float(value))
                for name, value in values.items()
@@ -64,8 +64,8 @@ def trial_end(prefix: str, label: str, record: dict) -> None:
     """The trial's final metrics and its HParams summary (point, seed, status); closes its run."""
     if directory() is None:
         return
-    from tensorboard.compat.proto import event_pb2  # deferred: loads protobuf (TensorBoard's)
-    from tensorboard.plugins.hparams import summary_v2 as hp  # deferred: loads protobuf (TensorBoard's)
+    from tensorboard.compat.proto import event_pb2  # deferred: loads TensorBoard's protobuf writer
+    from tensorboard.plugins.hparams import summary_v2 as hp  # deferred: loads TensorBoard's protobuf writer
 
     writer = _writer(prefix, label)
     history = record.get("history") or []
