@@ -85,3 +85,14 @@ def counts(by_status: dict) -> str:
 def percent(fraction: float) -> str:
     """An accuracy as the tables show it: 0.9123 -> '91.23%'."""
     return f"{100 * fraction:.2f}%"
+
+
+def progress_bars(stream):
+    """rich's progress bars on ``stream`` (a terminal): description, bar, done/total, elapsed and
+    remaining time, redrawn in place; lines printed through its console scroll above them."""
+    from rich.console import Console  # deferred: loads rich (Keras's dependency)
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,  # deferred: loads rich
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    return Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TimeRemainingColumn(), console=Console(file=stream), transient=False)

@@ -6,6 +6,7 @@ them. An exception inside a trial is a failed record, never a crash of the study
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import os
@@ -35,7 +36,9 @@ def validate_config(config: dict) -> None:
 
 
 class Progress:
-    """Human-readable progress on stderr: trial k of n, epoch metrics, elapsed and remaining."""
+    """Progress on stderr: trial k of n with its result, elapsed and remaining time. On a terminal,
+    rich's progress bars (trials, and the epochs of the trial in flight) above those lines; else
+    plain lines only, one per trial (what logs and the tests read)."""
 
     def __init__(self, prefix: str, total: int, count_stored=None, stream=None):
         """``count_stored()``: trials of the plan finished so far, this run's and earlier ones (a
@@ -45,15 +48,32 @@ class Progress:
         self.stream = stream or sys.stderr
         self.started, self.finished_now = time.perf_counter(), 0
         self.live = self.stream.isatty()
+        self.bars = None  # rich's Progress, started at the first update on a terminal
+
+    def _bars(self):
+        if self.bars is None and self.live and not console.quiet():
+            self.bars = console.progress_bars(self.stream)
+            self.trials_bar = self.bars.add_task(f"{self.prefix} trials", total=self.total,
+                                                 completed=min(self.count_stored(), self.total))
+            self.epochs_bar = self.bars.add_task("", total=1, visible=False)
+            self.bars.start()
+            atexit.register(self.close)
+        return self.bars
+
+    def close(self) -> None:
+        """Stop the bars (leaving their last state on the terminal); idempotent."""
+        if self.bars is not None:
+            self.bars.stop()
+            self.bars = None
 
     def epoch(self, label: str, epochs: int, row: dict) -> None:
         tracking.epoch(self.prefix, label, row)
-        if self.live and not console.quiet():
-            # an epoch without a dev pass (validation_freq) keeps the line's width, with no number
-            dev = "  --  " if math.isnan(row["dev_accuracy"]) else f"{row['dev_accuracy']:.4f}"
-            self.stream.write(f"\r  {label} epoch {row['epoch']}/{epochs} loss {row['loss']:.4f} "
-                              f"acc {row['accuracy']:.4f} dev {dev}   ")
-            self.stream.flush()
+        bars = self._bars()
+        if bars is not None:
+            # an epoch without a dev pass (validation_freq) shows no dev number
+            dev = "--" if math.isnan(row["dev_accuracy"]) else f"{row['dev_accuracy']:.4f}"
+            bars.update(self.epochs_bar, description=f"  {label}: loss {row['loss']:.4f} acc {row['accuracy']:.4f} "
+                                                     f"dev {dev}", completed=row["epoch"], total=epochs, visible=True)
 
     def trial_end(self, label: str, record: dict, replayed: bool = False) -> None:
         self.finished_now += not replayed
@@ -70,10 +90,18 @@ class Progress:
             f"dev {console.percent(metrics['best_dev_accuracy'])}"
             + (f" test {console.percent(metrics['test_accuracy'])}" if "test_accuracy" in metrics else ""))
         timing = "stored earlier" if replayed else f"{record['wall_time_s']:.1f}s"
-        self.stream.write(f"{chr(13) if self.live else ''}{self.prefix} trial {stored}/{self.total} "
-                          f"{label}: {result} ({timing}; elapsed {_clock(elapsed)}, "
-                          f"remaining ~{_clock(remaining)})\n")
-        self.stream.flush()
+        line = (f"{self.prefix} trial {stored}/{self.total} {label}: {result} ({timing}; elapsed {_clock(elapsed)}, "
+                f"remaining ~{_clock(remaining)})")
+        bars = self._bars()
+        if bars is None:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+            return
+        bars.console.print(line, markup=False, highlight=False)
+        bars.update(self.trials_bar, completed=min(stored, self.total))
+        bars.update(self.epochs_bar, visible=False)
+        if stored >= self.total:
+            self.close()
 
 
 def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress: Progress,
