@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from suite.errors import UserError, did_you_mean
+from suite.design import plugin_keys as plugin_keys_module
 from suite.design.options import number
 
 BIG = 10_000_000  # the largest size any count key accepts: beyond it a run cannot finish
@@ -230,23 +231,43 @@ def example(name: str) -> str:
     return f"{name}={sample!r}" if not isinstance(sample, str) else f"{name}={sample}"
 
 
+def plugin_keys() -> dict:
+    """The config keys plug-in models declare (``suite.design.plugin_keys``); one that names a
+    schema key is refused."""
+    keys = plugin_keys_module.declared()
+    taken = sorted(set(keys) & set(FIELDS))
+    if taken:
+        raise UserError(f"plug-in config key(s) {taken} are already suite config keys; rename them in the "
+                        f"model's config_keys")
+    return keys
+
+
 def validate(config: dict, source=lambda key: f"{key}") -> dict:
     """``config`` checked against the schema and coerced (int -> float where a float is
     expected); raises one UserError naming the first bad key, its allowed values and an example.
-    ``source(key)`` says where the key was set (e.g. '--set epochs')."""
+    ``source(key)`` says where the key was set (e.g. '--set epochs'). Keys declared by plug-in
+    models are checked against their declarations and kept as given."""
+    declared = plugin_keys() if set(config) - set(FIELDS) else {}
+    extra = {key: config[key] for key in config if key in declared}
+    for key, value in extra.items():
+        problem = declared[key].problem(value)
+        if problem:
+            raise UserError(f"{source(key)}={value!r}: {key} (a plug-in model's key) {problem}; expected "
+                            f"{declared[key].allowed()}")
     try:
-        return TrialConfig.model_validate(config).model_dump()
+        validated = TrialConfig.model_validate({k: v for k, v in config.items() if k not in extra}).model_dump()
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0])
         if error["type"] == "extra_forbidden":
-            raise UserError(f"{source(name)}: unknown config key '{name}'{did_you_mean(name, FIELDS)}; "
+            raise UserError(f"{source(name)}: unknown config key '{name}'{did_you_mean(name, [*FIELDS, *declared])}; "
                             f"`suite keys` lists every key") from None
         value = config[name]
         where = "".join(f"[{part!r}]" for part in error["loc"][1:])
         problem = "is not finite" if error["type"] == "finite_number" else "is not allowed"
         raise UserError(f"{source(name)}={value!r}: {name}{where} {problem}; expected "
                         f"{allowed(name)}, e.g. --set {example(name)}") from None
+    return {**validated, **extra}
 
 
 def differs_from_defaults(config: dict) -> dict:

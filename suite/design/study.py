@@ -181,7 +181,7 @@ def _check_study(study: Study, config: dict) -> None:
     """A study module is data: catch a malformed one before anything runs."""
     where = f"study '{study.name}' (studies/{study.name}.py)"
     scalar_axes = {name for name, values in study.axes.items() if not isinstance(values, dict)}
-    settable = set(config_schema.SETTABLE)
+    settable = set(config_schema.SETTABLE) | set(config_schema.plugin_keys())
     unknown = sorted(set(study.base) - settable) + sorted(scalar_axes - settable)
     for profile in study.profiles.values():
         unknown += sorted(set(profile) - settable - {"seeds", "only"})
@@ -191,7 +191,6 @@ def _check_study(study: Study, config: dict) -> None:
         if not set(rule.a) | set(rule.b) <= set(study.axes) or rule.kind not in RULE_KINDS:
             raise UserError(f"{where} has a malformed rule {rule.says!r}: kind must be one of "
                             f"{', '.join(RULE_KINDS)} and a/b must name its axes {list(study.axes)}")
-        _check_rule_points(where, rule, study)
     for table in study.tables:
         if not {table.rows, table.columns, *table.where} <= set(study.axes):
             raise UserError(f"{where}: table '{table.name}' must name its axes {list(study.axes)} "
@@ -199,6 +198,8 @@ def _check_study(study: Study, config: dict) -> None:
     for name, values in study.axes.items():
         if not isinstance(values, (list, tuple, dict)) or not values:
             raise UserError(f"{where}: axis '{name}' needs a non-empty list of values")
+    for rule in study.rules:
+        _check_rule_points(where, rule, study)
 
 
 def _check_rule_points(where: str, rule: Rule, study: Study) -> None:
@@ -265,7 +266,7 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
     varied_by = {key: axis for axis, table in tables.items() for overlay in table.values()
                  for key in overlay}
     for key, axis in varied_by.items():
-        if key not in config:
+        if key not in config and key not in config_schema.plugin_keys():
             raise UserError(f"study '{study.name}': axis '{axis}' sets unknown config key "
                             f"'{key}'{did_you_mean(key, config)}")
     for pattern in only:

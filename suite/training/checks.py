@@ -15,8 +15,9 @@ import numpy as np
 
 from suite.data import datasets, folds
 from suite.design import options
+from suite.design import plugin_keys
 from suite.design.config import (DEFAULTS, FIELDS, allowed as config_allowed, extra, kind,
-                                 type_name)
+                                 plugin_keys as config_plugin_keys, type_name)
 from suite.errors import UserError, lookup
 from suite import registry as entry_points
 from suite.training import contract, losses, models, optim, tasks, train, uncertainty
@@ -62,7 +63,7 @@ def check_trial(config: dict) -> None:
             lookup(table, config[name], kind(name))
     builder = registry("model")[config["model"]]
     needed = [p.name for p in contract.settings(builder)
-              if p.default is p.empty and p.name not in {*FIELDS, *contract.DERIVED}]
+              if p.default is p.empty and p.name not in {*FIELDS, *contract.DERIVED, *plugin_keys.declared()}]
     if needed:
         raise UserError(f"model '{config['model']}' needs keys {needed} that no config has; declare them "
                         f"in suite.design.config.TrialConfig")
@@ -156,7 +157,10 @@ def declared_options(name: str) -> dict[str, str]:
 
 def describe() -> list[dict]:
     """Every key as a row: key, type, default, allowed values, how it is set, meaning, and for an
-    options key the options each registry entry declares."""
-    return [{"key": name, "type": type_name(name), "default": json.dumps(DEFAULTS[name]),
+    options key the options each registry entry declares; then the keys plug-in models declare."""
+    rows = [{"key": name, "type": type_name(name), "default": json.dumps(DEFAULTS[name]),
              "allowed": allowed(name), "set by": extra(name).get("flag") or "--set",
              "meaning": FIELDS[name].description, "options": declared_options(name)} for name in FIELDS]
+    return rows + [{"key": name, "type": option.kind.__name__, "default": json.dumps(option.default),
+                    "allowed": option.allowed(), "set by": "--set (a plug-in model's key)",
+                    "meaning": option.meaning, "options": {}} for name, option in config_plugin_keys().items()]

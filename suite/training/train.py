@@ -22,6 +22,7 @@ from suite.training import epoch_scan
 from suite.data import folds
 from suite.training import losses
 from suite import registry
+from suite.design import plugin_keys
 from suite.training import contract
 from suite.training import probes
 from suite.training import tasks
@@ -92,9 +93,12 @@ def model_arguments(builder, config: dict, n_train: int) -> dict:
     coupled = 0.0 if config.get("decoupled_weight_decay") else config["weight_decay"]
     derived = {"l2": config["l2_lambda"] / (2 * n_train) + coupled / 2}
     arguments = {}
+    declared = plugin_keys.declared()
     for parameter in contract.settings(builder):
         if parameter.name in derived or parameter.name in config:
             arguments[parameter.name] = derived.get(parameter.name, config.get(parameter.name))
+        elif parameter.name in declared and declared[parameter.name].default is not None:
+            arguments[parameter.name] = declared[parameter.name].default  # a plug-in key left unset
         elif parameter.default is parameter.empty:
             raise UserError(f"model '{config['model']}' needs config key '{parameter.name}', which no config "
                             f"key provides; give it a default or name a key `suite keys` lists")

@@ -7,7 +7,7 @@ import pytest
 from suite.design.plugins import all_studies
 from suite.design import config
 from suite.training import checks
-from suite.training import models
+from suite.training import contract, models
 from suite.training import optim
 from suite.execution import runner
 from suite.errors import UserError
@@ -128,6 +128,8 @@ def test_validation_builds_no_model_or_schedule(monkeypatch):
                          (optim, "build_momentum_schedule")):
         monkeypatch.setattr(module, name, refuse)
     monkeypatch.setitem(models.MODELS, "mlp", type("Builder", (), {"__call__": refuse})())
+    # (a plug-in model is built once, to check that it returns logits: suite.training.contract)
+    monkeypatch.setitem(contract.BUILT_IN, "mlp", models.MODELS["mlp"])
     runner.validate(expand(STUDIES["schedules"], "smoke"))
 
 

@@ -212,3 +212,41 @@ def test_an_axis_the_model_does_not_read_is_refused(plugin_package, tmp_path, ca
     code = main(["run", "my_width", "--profile", "smoke", "--set", "model=tiny_mlp", "--set", "activation='tanh'",
                  "--runs-dir", str(tmp_path / "runs")])
     assert code == 2 and "--set activation is not read by model `tiny_mlp`" in capsys.readouterr().err
+
+
+BOTTLENECK_STUDY = '''
+    import keras
+    import suite
+    from suite.training import models
+
+    def build_bottleneck(input_shape, num_classes, *, width, bottleneck):
+        """Width units, then a narrower bottleneck: a setting no built-in model has."""
+        return keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(),
+                                 keras.layers.Dense(width, activation="relu"),
+                                 keras.layers.Dense(bottleneck, activation="relu"), keras.layers.Dense(num_classes)])
+
+    suite.declare_keys({"bottleneck": suite.Option(int, 4, "units in the bottleneck layer", ge=1, le=4096)})
+    models.MODELS["bottleneck_mlp"] = build_bottleneck
+    STUDY = suite.Study(name="bottleneck", claim="c", source="s", base={"model": "bottleneck_mlp", "width": 16},
+                        axes={"bottleneck": [2, 8]},
+                        profiles={"smoke": {"dataset": "synthetic", "epochs": 1, "seeds": 1}})
+'''
+
+
+def test_a_plugin_model_declares_its_own_config_keys(tmp_path, capsys, clean_registries, monkeypatch):
+    """Plug-in settings: an axis on `bottleneck` was refused as an unknown key."""
+    from suite.design import plugin_keys
+
+    monkeypatch.setattr(plugin_keys, "DECLARED", {})
+    study = _study_file(tmp_path, BOTTLENECK_STUDY)
+    code = main(["run", study, "--profile", "smoke", "--runs-dir", str(tmp_path / "runs"),
+                 "--results-dir", str(tmp_path / "res")])
+    assert code == 0, capsys.readouterr().err
+    records = [json.loads(p.read_text()) for p in (tmp_path / "runs" / "bottleneck" / "smoke" / "trials").glob("*.json")]
+    assert {r["config"]["bottleneck"] for r in records} == {2, 8}
+    assert {r["n_params"] for r in records} == {64 * 16 + 16 + 16 * b + b + b * 10 + 10 for b in (2, 8)}
+    from suite.design import config
+
+    with pytest.raises(UserError, match=r"bottleneck \(a plug-in model's key\) 0 is out of range: an int in \[1, 4096\]"):
+        config.validate({**config.DEFAULTS, "bottleneck": 0})
+    assert main(["keys"]) == 0 and "bottleneck (int, default 4; --set (a plug-in model's key))" in capsys.readouterr().out
