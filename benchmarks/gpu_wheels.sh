@@ -16,12 +16,13 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 DEST=${1:-.whl}
 # Keras, keras-tuner, pydantic, then their dependencies that the device lacks: keras's (namex,
-# optree, rich and rich's markdown-it-py, mdurl, pygments; absl-py and packaging in case),
-# keras-tuner's (kt-legacy, requests and its four), pydantic's (pydantic-core, annotated-types,
-# typing-inspection, typing-extensions).
+# optree, rich and rich's markdown-it-py, mdurl, pygments; absl-py, packaging and the suite's own
+# markdown in case: tensorboard brings them),
+# keras-tuner's (kt-legacy, requests and its four, and six, which it imports without declaring
+# it), pydantic's (pydantic-core, annotated-types, typing-inspection, typing-extensions).
 PACKAGES=(keras keras-tuner pydantic
-          absl-py namex optree rich markdown-it-py mdurl pygments packaging
-          kt-legacy requests charset-normalizer idna urllib3 certifi
+          absl-py namex optree rich markdown-it-py mdurl pygments packaging markdown
+          kt-legacy requests charset-normalizer idna urllib3 certifi six
           pydantic-core annotated-types typing-inspection typing-extensions)
 
 mapfile -t PINNED < <("$PYTHON" - "${PACKAGES[@]}" <<'EOF'
