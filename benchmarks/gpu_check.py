@@ -236,6 +236,7 @@ def main():
     parser.add_argument("--dry-run", action="store_true", help="the same stages on the CPU with tiny sizes")
     parser.add_argument("--budget", type=float, default=450, help="seconds for all stages (default 450)")
     parser.add_argument("--install-only", action="store_true", help="install the wheels if needed, probe, stop")
+    parser.add_argument("--commit", default=None, help="the commit to name (default: git describe, where git is)")
     args = parser.parse_args()
     started = time.perf_counter()
     deadline = started + args.budget
@@ -248,7 +249,7 @@ def main():
     if found["platform"] != "gpu" and not args.dry_run:
         print(f"no GPU visible ({found['devices']}): measuring the {found['platform']} at full sizes", flush=True)
     report = {"device": found, "dry_run": args.dry_run, "sizes": sizes, "command": " ".join(sys.argv),
-              "started": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", "commit": _commit(),
+              "started": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", "commit": args.commit or _commit(),
               "studies": []}
     write(args.out, report)
 
@@ -278,7 +279,10 @@ def main():
 
 
 def _commit() -> str:
-    run = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
+    try:
+        run = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
+    except OSError:  # no git on the machine
+        return "unknown (no git)"
     return run.stdout.strip() or "unknown (no git)"
 
 
