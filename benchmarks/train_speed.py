@@ -6,6 +6,7 @@
   B  the suite, one worker, default settings (JAX backend when installed)
   C  the suite with --workers 2
   D  the suite on the TensorFlow backend (its fast path: XLA, whole epochs per execution)
+  N  the suite, one worker, one trial at a time (--no-population; not in the default arms)
 
 The suite keeps JAX's persistent compilation cache; B and C are measured cold (an empty cache, as
 on a first run) and warm (the cache the cold run left, as on every later run of the same models).
@@ -51,11 +52,12 @@ def tree_rss_mb(pid: int) -> float:
     return sum(rss.get(p, 0) for p in family) / 2**20
 
 
-def timed(command: list[str], env: dict) -> tuple[float, float, str]:
-    """Wall time, peak tree RSS (MB) and stdout of one command."""
+def timed(command: list[str], env: dict, timeout: float | None = None) -> tuple[float, float, str]:
+    """Wall time, peak tree RSS (MB) and stdout of one command; RuntimeError if it fails or runs
+    past ``timeout`` seconds (then it is killed)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+                               stderr=subprocess.PIPE, text=True)
     peak = [0.0]
 
     def sample():
@@ -65,17 +67,22 @@ def timed(command: list[str], env: dict) -> tuple[float, float, str]:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    out, _ = process.communicate()
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise RuntimeError(f"ran past {timeout:.0f} s, killed: {' '.join(command)}") from None
     wall = time.perf_counter() - started
     sampler.join()
     if process.returncode != 0:
-        sys.exit(f"benchmark arm failed ({process.returncode}): {' '.join(command)}")
+        raise RuntimeError(f"benchmark arm failed ({process.returncode}): {' '.join(command)}: {err[-1500:]}")
     return wall, peak[0], out
 
 
-def suite_trials(runs: Path) -> list[dict]:
+def suite_trials(runs: Path, study: str = "depth", profile: str = "quick") -> list[dict]:
     rows = []
-    for path in (runs / "depth" / "quick" / "trials").glob("*.json"):
+    for path in (runs / study / profile / "trials").glob("*.json"):
         record = json.loads(path.read_text())
         rows.append({"depth": record["point"]["depth"], "seed": record["seed"],
                      "test_accuracy": record["metrics"].get("test_accuracy", np.nan),
@@ -86,23 +93,34 @@ def suite_trials(runs: Path) -> list[dict]:
     return rows
 
 
-def run_arm(arm: str, epochs: int, seeds: int, scratch: Path, round_index: int) -> dict:
+SUITE_FLAGS = {"B": [], "C": ["--workers", "2"], "D": ["--backend", "tensorflow"], "N": ["--no-population"]}
+
+
+def run_arm(arm: str, epochs: int, seeds: int, scratch: Path, round_index: int, plain_backend: str = "tensorflow",
+            dataset: str | None = None, timeout: float | None = None) -> dict:
+    """One arm, a fresh process timed end to end; arms A and K on ``plain_backend``, the suite's on
+    its default (JAX when installed); ``dataset`` replaces mnist_10k (quick checks)."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     env.pop("KERAS_BACKEND", None)
     env.pop("JAX_COMPILATION_CACHE_DIR", None)
     # A cold run starts from an empty cache; its warm twin reuses what the cold run left.
     env["SUITE_COMPILATION_CACHE"] = str(scratch / f"jax-cache-{arm[0]}-{round_index}")
     if arm in ("A", "K"):
-        env["KERAS_BACKEND"] = "tensorflow"
+        env["KERAS_BACKEND"] = plain_backend
         script = {"A": "benchmarks/plain_keras.py", "K": "benchmarks/tuner_keras.py"}[arm]
-        wall, peak, out = timed([sys.executable, script, "--epochs", str(epochs), "--seeds", str(seeds)], env)
-        trials = [dict(json.loads(line), backend="tensorflow") for line in out.splitlines() if line.startswith("{")]
+        if dataset and arm == "K":
+            raise ValueError("arm K (benchmarks/tuner_keras.py) trains mnist_10k only")
+        data = ["--dataset", dataset] if dataset else []
+        wall, peak, out = timed([sys.executable, script, "--epochs", str(epochs), "--seeds", str(seeds), *data], env,
+                                timeout)
+        trials = [dict(json.loads(line), backend=plain_backend) for line in out.splitlines() if line.startswith("{")]
     else:
         runs = Path(tempfile.mkdtemp(dir=scratch))
-        extra = {"B": [], "C": ["--workers", "2"], "D": ["--backend", "tensorflow"]}[arm[0]]
+        data = ["--dataset", dataset] if dataset else []
         wall, peak, _ = timed([sys.executable, "-m", "suite.cli.main", "run", "depth", "--set", f"epochs={epochs}",
                                "--seeds", str(seeds), "--runs-dir", str(runs),
-                               "--results-dir", str(runs / "results"), *extra], env)
+                               "--results-dir", str(runs / "results"), *data, *SUITE_FLAGS[arm.removesuffix("warm")]],
+                              env, timeout)
         trials = suite_trials(runs)
     steady = np.median([t for trial in trials for t in trial["epoch_times"][1:]])
     fixed = np.median([trial["wall_time_s"] - epochs * steady for trial in trials])

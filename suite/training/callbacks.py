@@ -1,5 +1,6 @@
 """The Keras callbacks of a trial's ``fit``: the per-epoch log (``EpochLog``: the lecture's
-numbers, divergence), the stop on a signal and the stop at a training accuracy."""
+numbers, divergence), the stop on a signal and the stop at a training accuracy; and the same
+log's learning rate read off a population's stacked optimizer state (``rate_reader``)."""
 from __future__ import annotations
 
 import math
@@ -7,6 +8,7 @@ import time
 from collections.abc import Callable
 
 import keras
+import numpy as np
 
 from suite import interrupt
 
@@ -82,3 +84,25 @@ class StopAtTrainAccuracy(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (logs or {}).get("sparse_categorical_accuracy", 0.0) >= self.threshold:
             self.model.stop_training = True
+
+
+def rate_reader(model: keras.Model):
+    """``read(optimizer_state)``: per member, the learning rate its next step uses, as
+    ``EpochLog`` reads it (a constant rate is the member's rate variable; a schedule is
+    evaluated at the member's step count, once per distinct count)."""
+    optimizer = model.optimizer
+    paths = [v.path for v in optimizer.variables]
+    iterations = paths.index(optimizer.iterations.path)
+    rate = optimizer._learning_rate
+    rate_at = paths.index(rate.path) if isinstance(rate, keras.Variable) else None
+
+    def read(state) -> list[float]:
+        if rate_at is not None:
+            return [float(value) for value in np.asarray(state[rate_at])]
+        steps, at_step = np.asarray(state[iterations]).tolist(), {}
+        for step in dict.fromkeys(steps):
+            optimizer.iterations.assign(step)
+            at_step[step] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        return [at_step[step] for step in steps]
+
+    return read

@@ -20,6 +20,7 @@ per-trial path). A member whose loss turns non-finite is diverged from that epoc
 stopping the others; one that reaches ``stop_at_train_accuracy`` stops there (its later steps are
 computed and discarded). With ``probe_examples`` the layer probe (``suite.training.probes``) runs vmapped
 over the members at initialization and after every epoch: each member gets LayerProbe's rows.
+Where several devices are visible the members are sharded across them (``suite.training.sharding``).
 """
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ import numpy as np
 
 from suite.design import config as config_schema
 from suite import interrupt
+from suite.training import callbacks
 from suite.training import probes
+from suite.training import sharding
 from suite.training import train
 from suite.training import trial_outcome
 from suite.training import without_tensorflow
@@ -90,14 +93,15 @@ def _shared_or_stacked(arrays: list[np.ndarray]):
     return np.stack(arrays), 0
 
 
-def _programs(model: keras.Model, x_axis, y_axis):
+def _programs(model: keras.Model, x_axis, y_axis, mesh=None):
     """Compiled, vmapped programs over the members: an epoch's full batches (scan), one step (the
-    short last batch) and one evaluation batch. Cached on the model per data layout."""
+    short last batch) and one evaluation batch; over ``mesh``'s devices, sharded on the members
+    (``suite.training.sharding``). Cached on the model per data layout and mesh."""
     import jax  # deferred: loads JAX
 
     cache = model.__dict__.setdefault("_population_programs", {})
-    if (x_axis, y_axis) in cache:
-        return cache[(x_axis, y_axis)]
+    if (x_axis, y_axis, mesh) in cache:
+        return cache[(x_axis, y_axis, mesh)]
 
     def step(state, x, y, rows):
         logs, state = model.train_step(state, (x[rows], y[rows]))
@@ -111,10 +115,10 @@ def _programs(model: keras.Model, x_axis, y_axis):
         return logs, state[2]
 
     axes = (0, x_axis, y_axis, 0)
-    programs = (jax.jit(jax.vmap(epoch, in_axes=axes), donate_argnums=0),
-                jax.jit(jax.vmap(step, in_axes=axes), donate_argnums=0),
-                jax.jit(jax.vmap(evaluate, in_axes=(0, x_axis, y_axis))))
-    cache[(x_axis, y_axis)] = programs
+    programs = (sharding.jit(jax.vmap(epoch, in_axes=axes), mesh, axes, donate=(0,)),
+                sharding.jit(jax.vmap(step, in_axes=axes), mesh, axes, donate=(0,)),
+                sharding.jit(jax.vmap(evaluate, in_axes=axes[:3]), mesh, axes[:3]))
+    cache[(x_axis, y_axis, mesh)] = programs
     return programs
 
 
@@ -168,8 +172,11 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
     y, y_axis = _shared_or_stacked([s.y_train for s in splits])
     x_dev, dev_x_axis = _shared_or_stacked([s.x_dev for s in splits])
     y_dev, dev_y_axis = _shared_or_stacked([s.y_dev for s in splits])
-    run_epoch, run_step, run_train_eval = _programs(template, x_axis, y_axis)
-    _, _, run_eval = _programs(template, dev_x_axis, dev_y_axis)
+    mesh = sharding.member_mesh(size)  # None on one device: the members' arrays stay where they are
+    weights, others, optimizer_state, fresh_metrics = sharding.place((weights, others, optimizer_state,
+                                                                      fresh_metrics), mesh)
+    run_epoch, run_step, run_train_eval = _programs(template, x_axis, y_axis, mesh)
+    _, _, run_eval = _programs(template, dev_x_axis, dev_y_axis, mesh)
     x, y, x_dev, y_dev = (jnp.asarray(a) for a in (x, y, x_dev, y_dev))
     eval_batch = min(train.EVAL_BATCH, len(splits[0].y_dev), len(splits[0].y_test))
     # as suite.training.train.train: the loss before any step, on one evaluation batch of the training set
@@ -180,7 +187,7 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
     scan = train.scans_epochs(first)  # else one vmapped step per call, as the per-trial path
     full = n // batch if n >= batch else 0
     orders = [np.random.RandomState(config["seed"]) for config in configs]  # Keras's shuffles
-    read_rates = _rate_reader(template)
+    read_rates = callbacks.rate_reader(template)
     rows: list[list[dict]] = [[] for _ in configs]
     probe, probe_rows = _prober(template, first, splits), [[] for _ in configs]
     if probe:  # at initialization, as LayerProbe's on_train_begin
@@ -256,9 +263,10 @@ def train_population(configs: list[dict], progress: Callable[[int, dict], None] 
     if evaluate_test:
         x_test, test_x_axis = _shared_or_stacked([s.x_test for s in splits])
         y_test, test_y_axis = _shared_or_stacked([s.y_test for s in splits])
-        run_test_eval = _programs(template, test_x_axis, test_y_axis)[2]
+        run_test_eval = _programs(template, test_x_axis, test_y_axis, mesh)[2]
         evaluations["test"] = _evaluate(run_test_eval, kept_split, fresh_metrics, jnp.asarray(x_test),
                                         jnp.asarray(y_test), (test_x_axis, test_y_axis), eval_batch)
+    kept = sharding.gathered(kept, mesh)
     for member, config in enumerate(configs):
         for target, value in zip(variables, kept, strict=True):
             target.assign(jnp.array(value[member]))
@@ -324,25 +332,3 @@ def _evaluate(run_eval, weights, fresh_metrics, x, y, axes, eval_batch: int, lim
         logs, metrics = run_eval((weights[0], weights[1], metrics), x[part] if x_axis is None else x[:, part],
                                  y[part] if y_axis is None else y[:, part])
     return {name: np.asarray(values) for name, values in logs.items()}
-
-
-def _rate_reader(model: keras.Model):
-    """``read(optimizer_state)``: per member, the learning rate its next step uses, as
-    ``suite.training.callbacks.EpochLog`` reads it (a constant rate is the member's rate variable; a schedule is
-    evaluated at the member's step count, once per distinct count)."""
-    optimizer = model.optimizer
-    paths = [v.path for v in optimizer.variables]
-    iterations = paths.index(optimizer.iterations.path)
-    rate = optimizer._learning_rate
-    rate_at = paths.index(rate.path) if isinstance(rate, keras.Variable) else None
-
-    def read(state) -> list[float]:
-        if rate_at is not None:
-            return [float(value) for value in np.asarray(state[rate_at])]
-        steps, at_step = np.asarray(state[iterations]).tolist(), {}
-        for step in dict.fromkeys(steps):
-            optimizer.iterations.assign(step)
-            at_step[step] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-        return [at_step[step] for step in steps]
-
-    return read
