@@ -44,3 +44,26 @@ def output_flags(parser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress lines: results and errors only")
     parser.add_argument("--verbose", action="store_true",
                         help="also show the libraries' own messages (TensorFlow, JAX, absl, warnings)")
+
+
+PROFILE_HELP = "a profile of the study, default quick"
+
+
+class ProfileHelp(argparse.HelpFormatter):
+    """Help whose --profile line lists each study's profiles, read from the studies themselves
+    when the help is printed (loading them costs a second, which no other command pays)."""
+
+    def _expand_help(self, action):
+        text = super()._expand_help(action)
+        if action.dest != "profile":
+            return text
+        from suite.design.plugins import all_studies  # deferred: loads pandas and scikit-learn (the studies)
+
+        groups: dict[tuple, list[str]] = {}
+        for name, study in all_studies().items():
+            groups.setdefault(tuple(study.profiles), []).append(name)
+        common = set.intersection(*(set(profiles) for profiles in groups)) if groups else set()
+        shared = [p for p in next(iter(groups), ()) if p in common]
+        extra = "; ".join(f"{', '.join(names)}: also {', '.join(p for p in profiles if p not in common)}"
+                          for profiles, names in groups.items() if set(profiles) - common)
+        return f"{text}: every study has {', '.join(shared)}" + (f"; {extra}" if extra else "")

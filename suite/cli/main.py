@@ -11,7 +11,7 @@ from pathlib import Path
 
 from suite import backend, interrupt
 from suite.backend import BACKENDS
-from suite.cli.arguments import address, output_flags, port, positive
+from suite.cli.arguments import PROFILE_HELP, ProfileHelp, address, output_flags, port, positive
 from suite.console import hide_library_noise
 from suite.errors import GaveUp, UserError
 import socket
@@ -92,10 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (("run", "train a study's missing trials, then write its report"),
                        ("report", "rebuild results/<study>/ from stored trials, no training"),
                        ("search", "keras-tuner search over a study's space, then the best over seeds")):
-        sub = commands.add_parser(name, help=text)
+        sub = commands.add_parser(name, help=text, formatter_class=ProfileHelp)
         output_flags(sub)
         sub.add_argument("study")
-        sub.add_argument("--profile", default=None, help="smoke | quick (default) | paper")
+        sub.add_argument("--profile", default=None, help=PROFILE_HELP)
         sub.add_argument("--dataset", default=None, help="replace the profile's dataset")
         sub.add_argument("--seeds", type=int, default=None, help="number of seeds (0..N-1)")
         sub.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",

@@ -108,3 +108,14 @@ def test_the_jax_path_never_imports_tensorflow(tmp_path):
     assert marks == ["list False False", "run False True"], result.stdout
     assert result.stderr == ""  # no library banners either
     assert (tmp_path / "m.keras").stat().st_size > 0
+
+
+def test_profile_help_lists_each_studys_profiles(capsys):
+    """The --profile help names the profiles the studies declare (issue 36), not a fixed list."""
+    import pytest
+
+    for argv in (["run", "--help"], ["report", "--help"], ["show", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        text = " ".join(capsys.readouterr().out.split())
+        assert "every study has smoke, quick, paper" in text and "depth: also long" in text, argv
