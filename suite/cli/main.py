@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from suite import interrupt
-from suite.cli.arguments import address, output_flags, port, positive
+from suite.cli.arguments import address, dataset_name, output_flags, port, positive, profile_name
 from suite.console import hide_library_noise
 from suite.errors import GaveUp, UserError
 import socket
@@ -112,8 +112,8 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text)
         output_flags(sub)
         sub.add_argument("study")
-        sub.add_argument("--profile", default=None, help="smoke | quick (default) | paper")
-        sub.add_argument("--dataset", default=None, help="replace the profile's dataset")
+        sub.add_argument("--profile", type=profile_name, default=None, help="smoke | quick (default) | paper")
+        sub.add_argument("--dataset", type=dataset_name, default=None, help="replace the profile's dataset")
         sub.add_argument("--seeds", type=int, default=None, help="number of seeds (0..N-1)")
         sub.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                          help="override a config key, e.g. --set epochs=5 (repeatable)")

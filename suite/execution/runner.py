@@ -29,6 +29,7 @@ from suite.execution import tuning
 from suite.execution.trials import Progress, run_population, run_trial, validate_config
 from suite.errors import GaveUp, UserError
 from suite.store.trial_store import FINISHED, TrialStore
+from suite.design import names
 from suite.design.study import Plan, Trial
 
 OBJECTIVE = keras_tuner.Objective("dev_accuracy", direction="max")
@@ -131,7 +132,7 @@ def make_oracle(plan: Plan, store: TrialStore) -> StudyGridOracle:
 
 
 def store_for(plan: Plan, runs_dir: Path) -> TrialStore:
-    return TrialStore(runs_dir / plan.study.name / plan.profile)
+    return TrialStore(names.study_dir(runs_dir, plan.study.name, plan.profile))
 
 
 def run_plan(plan: Plan, store: TrialStore, fresh: bool = False, fast: bool = True, workers: int = 1,

@@ -12,6 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from suite.design import names
 from suite.store import leases
 from suite.store import records
 from suite.store.files import umask
@@ -42,7 +43,7 @@ class TrialStore:
         self.lease_s = leases.lease_seconds() if lease_s is None else lease_s
 
     def path(self, key: str) -> Path:
-        return self.trials_dir / f"{key}.json"
+        return self.trials_dir / f"{names.file_stem(key)}.json"
 
     def get(self, key: str) -> dict | None:
         """The stored record of ``key``, None when there is none; a UserError naming the file and
@@ -80,7 +81,7 @@ class TrialStore:
         return path
 
     def _claim_path(self, key: str) -> Path:
-        return self.trials_dir / f"{key}.claim"
+        return self.trials_dir / f"{names.file_stem(key)}.claim"
 
     def inspect_claim(self, key: str) -> leases.Claim | None:
         """The claim on ``key`` as it stands (None when unclaimed); see ``suite.store.leases``."""

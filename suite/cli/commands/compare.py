@@ -5,7 +5,7 @@ import math
 import warnings
 
 from suite.cli.commands import common
-from pathlib import Path
+from suite.design import names
 from suite.errors import UserError
 
 
@@ -22,7 +22,7 @@ def stored(plan, runs_dir) -> list[dict]:
 
     from suite.store.trial_store import TrialStore  # deferred: loads pydantic
 
-    store = TrialStore(Path(runs_dir) / plan.study.name / plan.profile)
+    store = TrialStore(names.study_dir(runs_dir, plan.study.name, plan.profile))
     records = store.load(sorted(path.stem for path in store.trials_dir.glob("*.json")))
     return [record for record in records if all(axis in record.get("point", {}) for axis in plan.axes)]
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from suite.cli.arguments import profile_name
 from suite.cli.commands import common
 from suite.errors import UserError
 
@@ -10,7 +11,7 @@ from suite.errors import UserError
 def add(subparsers) -> None:
     parser = subparsers.add_parser("show", help="a study's verdicts and headline table (from results/)")
     parser.add_argument("study", help="a study name (see `suite list`) or a path to a study file")
-    parser.add_argument("--profile", default=None, help="smoke | quick (default) | paper")
+    parser.add_argument("--profile", type=profile_name, default=None, help="smoke | quick (default) | paper")
     common.results_dir(parser)
 
 
