@@ -149,6 +149,7 @@ def run_plan(plan: Plan, store: TrialStore, fresh: bool = False, fast: bool = Tr
     default here) trains one trial at a time.
     """
     validate(plan)
+    tuning.sweep(store.root)  # what killed processes left in the store
     if fresh:
         for trial in plan.trials:
             store.path(trial.key).unlink(missing_ok=True)

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from suite.errors import UserError
+from suite.store import cleanup
 
 # Refusals that name a fault of the place the user pointed us at, not a bug: reported in one line.
 PATH_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR,
@@ -107,7 +108,8 @@ def replaced_whole(out_dir: Path, keep: tuple[str, ...] = ()) -> Iterator[Path]:
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"{out_dir} is a file where the report directory belongs; move it away or "
                         f"choose another --results-dir")
-    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.", suffix=".tmp"))
+    cleanup.sweep(out_dir.parent)  # staging that killed writers left beside it
+    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.{cleanup.owner()}.", suffix=".tmp"))
     try:
         os.chmod(staging, 0o777 & ~umask())
         yield staging
@@ -128,7 +130,7 @@ def replaced_whole(out_dir: Path, keep: tuple[str, ...] = ()) -> Iterator[Path]:
             if _exchange(staging, out_dir):
                 shutil.rmtree(staging, ignore_errors=True)  # now the old report
                 return
-            old = out_dir.parent / f".{out_dir.name}.{os.getpid()}.old"
+            old = out_dir.parent / f".{out_dir.name}.{cleanup.owner()}.old"
             os.rename(out_dir, old)
             os.rename(staging, out_dir)
             shutil.rmtree(old, ignore_errors=True)
