@@ -8,30 +8,13 @@ study into one store never train the same trial at once, and a trial whose owner
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from suite.design import names
 from suite.store import leases
 from suite.store import records
-from suite.store.files import umask
+from suite.store.files import atomic_write_text  # noqa: F401 (also imported from here)
 from suite.training.outcomes import FINISHED  # a rerun skips these (done, collapsed, diverged); failed is retried
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(tmp, 0o666 & ~umask())  # mkstemp's 0600 would hide results from other users
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class TrialStore:
