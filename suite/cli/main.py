@@ -171,7 +171,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if hasattr(signal, "SIGXFSZ"):  # over a file-size limit (ulimit -f) a write fails with EFBIG: one line
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        try:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        except ValueError:  # not the main thread (called in-process): Python ignores it from the start
+            pass
     if argv[:1] == ["--version"]:
 
         try:
