@@ -63,15 +63,19 @@ def _left_over(entry: Path, scratch: bool) -> bool:
         return False
 
 
-def sweep(directory: Path, scratch: bool = False) -> int:
+def sweep(directory: Path, scratch: bool = False, prefix: str = "") -> int:
     """Remove the staging (or, with ``scratch``, the keras-tuner scratch directories) in
-    ``directory`` that processes on this host left when they died; returns how many."""
+    ``directory`` that processes on this host left when they died; returns how many. With
+    ``prefix`` (a directory the user named), only names starting with it, and only those that
+    name their owner."""
     try:
         entries = list(Path(directory).iterdir())
     except OSError:
         return 0
     removed = 0
     for entry in entries:
+        if prefix and not (entry.name.startswith(prefix) and f".{socket.gethostname()}-" in entry.name):
+            continue
         if _left_over(entry, scratch):
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)

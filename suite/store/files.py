@@ -189,7 +189,7 @@ def filled(out_dir: Path, flags: str = "output directory") -> Iterator[Path]:
     staging = None
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        cleanup.sweep(out_dir)
+        cleanup.sweep(out_dir, prefix=".staging.")  # what killed exports left, nothing of the user's
         staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging.{cleanup.owner()}.", suffix=".tmp"))
         yield staging
         for folder, _, names in os.walk(staging):
