@@ -5,6 +5,9 @@ import argparse
 import ipaddress
 import re
 
+from suite.design import names
+from suite.errors import UserError
+
 
 def positive(text: str) -> int:
     try:
@@ -38,6 +41,19 @@ def address(text: str) -> str:
     if len(text) <= 253 and re.fullmatch(rf"{label}(\.{label})*", text) and not text.replace(".", "").isdigit():
         return text
     raise argparse.ArgumentTypeError(f"'{text}' is not an IP address or host name; e.g. 127.0.0.1 or chief-host")
+
+
+def _name(what: str, example: str):
+    def check(text: str) -> str:
+        try:
+            return names.component(text, what, example)
+        except UserError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return check
+
+
+profile_name = _name("profile", "smoke")  # it names runs/<study>/<profile>/ and results/<study>/<profile>/
+dataset_name = _name("dataset", "mnist_10k")  # it may name a selection's directory
 
 
 def output_flags(parser) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from suite import backend, interrupt
 from suite.backend import BACKENDS
-from suite.cli.arguments import PROFILE_HELP, ProfileHelp, address, output_flags, port, positive
+from suite.cli.arguments import (PROFILE_HELP, ProfileHelp, address, dataset_name, output_flags, port, positive,
+                                 profile_name)
 from suite.console import hide_library_noise
 from suite.errors import GaveUp, UserError
 import socket
@@ -95,8 +96,8 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, formatter_class=ProfileHelp)
         output_flags(sub)
         sub.add_argument("study")
-        sub.add_argument("--profile", default=None, help=PROFILE_HELP)
-        sub.add_argument("--dataset", default=None, help="replace the profile's dataset")
+        sub.add_argument("--profile", type=profile_name, default=None, help=PROFILE_HELP)
+        sub.add_argument("--dataset", type=dataset_name, default=None, help="replace the profile's dataset")
         sub.add_argument("--seeds", type=int, default=None, help="number of seeds (0..N-1)")
         sub.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                          help="override a config key, e.g. --set epochs=5 (repeatable)")
@@ -155,6 +156,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if hasattr(signal, "SIGXFSZ"):  # over a file-size limit (ulimit -f) a write fails with EFBIG: one line
+        try:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        except ValueError:  # not the main thread (called in-process): Python ignores it from the start
+            pass
     if argv[:1] == ["--version"]:
         try:
             print(f"suite {version('suite')}")

@@ -1,5 +1,6 @@
 """What a study declares, before anything runs: the study types (``study``), the trial-config
-schema (``config``), option specs (``options``), where a selection's report goes (``selection``)
+schema (``config``), option specs (``options``), the names that become path components
+(``names``), where a selection's report goes (``selection``)
 and how studies are found (``plugins``: built-ins and installed plug-ins through one entry-point
 group).
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from suite import registry
+from suite.design import names
 from suite.design.study import Study
 from suite.errors import UserError, lookup
 
@@ -47,10 +48,14 @@ def study_from_file(path: Path):
 
 
 def find_study(name: str):
-    """A registered study by name (built-in or entry point), or the study of a ``.py`` file."""
+    """A registered study by name (built-in or entry point), or the study of a ``.py`` file;
+    its name and profile names are checked as the directory names they become (``names``)."""
     if name.endswith(".py") or "/" in name:
-        return study_from_file(Path(name))
-    return lookup(all_studies(), name, "study")
+        study = study_from_file(Path(name))
+    else:
+        study = lookup(all_studies(), name, "study")
+    names.check_study(study, name if study.name != name else "")
+    return study
 
 
 def all_studies() -> dict:

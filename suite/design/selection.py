@@ -7,14 +7,11 @@ from the profile (seeds, ``--set``, ``--dataset``, backend, ``--deterministic``)
 """
 from __future__ import annotations
 
-import hashlib
-import re
 from pathlib import Path
 
+from suite.design import names
 from suite.design.config import DEFAULTS
 from suite.design.study import DEFAULT_PROFILE, Plan
-
-MAX_NAME = 100  # characters of a directory name; longer selections end in a hash
 
 
 def selection_name(plan: Plan, seeds: int | None) -> str:
@@ -31,16 +28,12 @@ def selection_name(plan: Plan, seeds: int | None) -> str:
         parts.append(f"backend={config['backend']}")
     if config.get("deterministic"):
         parts.append("deterministic")
-    name = re.sub(r"[^A-Za-z0-9._=,+-]+", "_", ",".join(parts)).strip("_")
-    if len(name) > MAX_NAME:
-        name = f"{name[:MAX_NAME - 11]}-{hashlib.sha1(name.encode()).hexdigest()[:10]}"
-    return name
+    return names.label(",".join(parts))
 
 
 def results_path(root: Path, plan: Plan, seeds: int | None, by_selection: bool = True) -> Path:
-    """``root/<study>[/<profile>][/<selection>]`` (the profile only when not the default one)."""
-    out = root / plan.study.name
-    if plan.profile != DEFAULT_PROFILE:
-        out = out / plan.profile
+    """``root/<study>[/<profile>][/<selection>]`` (the profile only when not the default one);
+    every part a safe name (``suite.design.names``)."""
+    out = names.study_dir(root, plan.study.name, plan.profile if plan.profile != DEFAULT_PROFILE else None)
     name = selection_name(plan, seeds) if by_selection else ""
-    return out / name if name else out
+    return out / names.component(name, "selection") if name else out

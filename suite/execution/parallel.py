@@ -109,14 +109,23 @@ def _die_with_parent() -> None:
         pass
 
 
+_ENTRY = "from suite.cli.main import console; console()"
+
+
+def worker_command() -> list[str]:
+    """``suite`` in a fresh interpreter, with the working directory out of ``sys.path``: ``python
+    -m`` and ``-c`` put it first, so a ``concurrent.py`` or ``json.py`` there would be imported
+    instead of the standard library's (``-P`` on Python 3.11+, else the entry removed first)."""
+    if sys.version_info >= (3, 11):
+        return [sys.executable, "-P", "-c", _ENTRY]
+    return [sys.executable, "-c", f"import sys; del sys.path[0]; {_ENTRY}"]
+
+
 def start(worker_argv: list[str], workers: int, host: str, port: int, first: int = 0) -> list:
     """Start workers ``first`` .. ``workers`` - 1 as ``suite <worker_argv>`` processes."""
     shares, gpus = cpu_shares(workers), gpu_count()
-    return [subprocess.Popen([sys.executable, "-m", "suite.cli.main", *worker_argv],
-                             env=worker_env(i, shares[i], gpus, host, port))
+    return [subprocess.Popen([*worker_command(), *worker_argv], env=worker_env(i, shares[i], gpus, host, port))
             for i in range(first, workers)]
-
-
 
 
 def stop(processes, grace_s: float = 2.0) -> None:

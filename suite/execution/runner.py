@@ -29,6 +29,7 @@ from suite.execution import tuning
 from suite.execution.trials import Progress, run_population, run_trial, validate_config
 from suite.errors import GaveUp, UserError
 from suite.store.trial_store import FINISHED, TrialStore
+from suite.design import names
 from suite.design.study import Plan, Trial
 
 OBJECTIVE = keras_tuner.Objective("dev_accuracy", direction="max")
@@ -134,7 +135,7 @@ def make_oracle(plan: Plan, store: TrialStore) -> StudyGridOracle:
 
 
 def store_for(plan: Plan, runs_dir: Path) -> TrialStore:
-    return TrialStore(runs_dir / plan.study.name / plan.profile)
+    return TrialStore(names.study_dir(runs_dir, plan.study.name, plan.profile))
 
 
 def run_plan(plan: Plan, store: TrialStore, fresh: bool = False, fast: bool = True, workers: int = 1,
@@ -151,6 +152,7 @@ def run_plan(plan: Plan, store: TrialStore, fresh: bool = False, fast: bool = Tr
     default here) trains one trial at a time.
     """
     validate(plan)
+    tuning.sweep(store.root)  # what killed processes left in the store
     if fresh:
         for trial in plan.trials:
             store.path(trial.key).unlink(missing_ok=True)
@@ -182,7 +184,7 @@ def serve_workers(oracle, workers: int, worker_argv: list[str], work_here=None, 
     """Serve ``oracle`` to ``workers`` local workers. With ``work_here``, this process is worker0
     (pinned to its CPU share) and only the others are started (or were, ``started``)."""
     port, processes = started or (parallel.free_port(), None)
-    server, _ = parallel.serve(oracle, "127.0.0.1", port)
+    server, servicer = parallel.serve(oracle, "127.0.0.1", port)
     first = 1 if work_here else 0
     try:
         if processes is None:
@@ -203,7 +205,12 @@ def serve_workers(oracle, workers: int, worker_argv: list[str], work_here=None, 
     for index, code in enumerate(codes, start=first):
         # 1 = some trials failed, already reported by the worker; after a stop signal to this
         # process the workers' 130/143 are its own stop, which ``main`` reports in one line
-        if code not in (0, 1) and not interrupt.received():
+        if interrupt.received():
+            continue
+        if code and f"worker{index}" not in servicer.askers:  # it never started (its error is above)
+            print(f"suite: worker{index} exited with code {code} before it took a trial; the run went on "
+                  f"without it (see its error above)", file=sys.stderr)
+        elif code not in (0, 1):
             print(f"suite: worker{index} exited with code {code}; its trial in flight is not stored, "
                   f"rerun the same command to finish it", file=sys.stderr)
 

@@ -10,9 +10,7 @@ seed and the results they are told). Hyperband trials train from scratch for ``t
 from __future__ import annotations
 
 import atexit
-import os
 import shutil
-import socket
 from pathlib import Path
 
 import keras_tuner
@@ -20,6 +18,7 @@ from keras_tuner.src import config as keras_tuner_config
 from keras_tuner.src.engine import base_tuner
 
 from suite.execution import cluster
+from suite.store import cleanup
 from suite.errors import GaveUp, UserError, lookup
 
 # keras-tuner prints the traceback of every failed trial to stderr; the suite stores it in the
@@ -94,6 +93,16 @@ def declare(hp: keras_tuner.HyperParameters, space: dict) -> None:
 
 
 _SCRATCH: set[Path] = set()
+SCRATCH_DIR = ".keras-tuner"
+
+
+def sweep(root) -> None:
+    """Remove what processes on this host that have ended left in a store's ``root``: their
+    keras-tuner scratch directories and half-written record files (a kill leaves them)."""
+    scratch_dir = Path(root) / SCRATCH_DIR
+    if cleanup.sweep(scratch_dir, scratch=True):
+        _remove_if_empty(scratch_dir)
+    cleanup.sweep(Path(root) / "trials")
 
 
 def scratch(root) -> str:
@@ -101,21 +110,29 @@ def scratch(root) -> str:
 
     A tuner made with ``overwrite=True`` deletes its project directory, so processes sharing one
     store (concurrent runs, workers) each keep theirs apart (host and pid); the store, not these
-    files, says what is finished, so each is removed when the process exits."""
-    path = Path(root) / ".keras-tuner" / f"{socket.gethostname()}-{os.getpid()}"
+    files, says what is finished, so each is removed when the process exits, and those of
+    processes that were killed by the next process to start or end here (``sweep``)."""
+    path = Path(root) / SCRATCH_DIR / cleanup.owner()
     if not _SCRATCH:
         atexit.register(_remove_scratch)
+    if path not in _SCRATCH:
+        sweep(root)
     _SCRATCH.add(path)
     return str(path)
+
+
+def _remove_if_empty(directory: Path) -> None:
+    try:
+        directory.rmdir()  # only when no other process has one there
+    except OSError:
+        pass
 
 
 def _remove_scratch() -> None:
     for path in _SCRATCH:
         shutil.rmtree(path, ignore_errors=True)
-        try:
-            path.parent.rmdir()  # only when no other process has one there
-        except OSError:
-            pass
+        cleanup.sweep(path.parent, scratch=True)  # workers killed before this process ended
+        _remove_if_empty(path.parent)
 
 
 class SpaceModel(keras_tuner.HyperModel):

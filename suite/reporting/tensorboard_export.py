@@ -5,21 +5,54 @@ scalar (``epoch/<column>``), each final metric at the last epoch (``final/<metri
 HParams plugin's session summary (the axis values, the config keys that vary, the seed); the
 top directory holds the experiment's ``hparams_config`` (every hyperparameter with its observed
 values, every final metric), so ``tensorboard --logdir DIR`` shows the study in the HParams
-table and parallel-coordinates views. Uses TensorBoard's own protos and writer (no TensorFlow).
+table and parallel-coordinates views. Uses TensorBoard's own protos and record format, written
+with plain Python files (TensorBoard's writer would import TensorFlow for its file system layer),
+into a staging directory that joins ``DIR`` only once every file is whole (``store.files.filled``).
 """
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
+import os
 import re
+import socket
+import time
 from pathlib import Path
 
 from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.plugins.hparams import summary_v2 as hp
-from tensorboard.summary.writer.event_file_writer import EventFileWriter
+from tensorboard.summary.writer.record_writer import RecordWriter
+
+from suite.store.files import filled
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=-]+")
 HISTORY_SKIP = ("epoch",)  # the step itself
+_FILE_NUMBER = itertools.count()
+
+
+class EventFileWriter:
+    """One TensorBoard event file in ``logdir`` (its name as TensorBoard's own writer makes it),
+    written synchronously: a failure is an OSError naming the file, raised where it happens."""
+
+    def __init__(self, logdir: str):
+        os.makedirs(logdir, exist_ok=True)
+        self.path = os.path.join(logdir, f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}."
+                                         f"{os.getpid()}.{next(_FILE_NUMBER)}")
+        self._records = RecordWriter(open(self.path, "wb"))
+        self.add_event(event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))
+
+    def add_event(self, event) -> None:
+        try:
+            self._records.write(event.SerializeToString())
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, self.path) from None
+
+    def close(self) -> None:
+        try:
+            self._records.close()
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, self.path) from None
 
 
 def _hparam_value(value):
@@ -64,7 +97,8 @@ def run_name(record: dict, axes: list[str]) -> str:
 
 
 def export(records: list[dict], axes: list[str], out_dir: Path) -> list[Path]:
-    """Write the event files of ``records`` (trial records of one study) under ``out_dir``.
+    """Write the event files of ``records`` (trial records of one study) under ``out_dir``, all
+    of them or none (a UserError naming the path and the fix when the file system refuses).
 
     Returns the run directories written. A trial without history (failed early) still gets its
     hparams and status. Each epoch's events carry the time that epoch ended (the trial's start plus
@@ -74,6 +108,18 @@ def export(records: list[dict], axes: list[str], out_dir: Path) -> list[Path]:
     """
     if not records:
         raise ValueError("no records to export")
+    earlier = [old for directory in [out_dir, *(out_dir / run_name(record, axes) for record in records)]
+               if directory.is_dir() for old in directory.glob("events.out.tfevents.*")]
+    with filled(out_dir, "export directory") as staging:
+        names = _write(records, axes, staging)
+        written = {path.relative_to(staging) for path in staging.rglob("events.out.tfevents.*")}
+    for old in earlier:  # this export's previous files: replaced, so each curve shows once
+        if old.relative_to(out_dir) not in written:
+            old.unlink(missing_ok=True)
+    return [out_dir / name for name in names]
+
+
+def _write(records: list[dict], axes: list[str], out_dir: Path) -> list[str]:
     values = hparams_of(records, axes)
     metrics = sorted({name for record in records for name, value in record.get("metrics", {}).items()
                       if isinstance(value, (int, float)) and not isinstance(value, bool)})
@@ -83,9 +129,6 @@ def export(records: list[dict], axes: list[str], out_dir: Path) -> list[Path]:
         domains[name] = hp.HParam(name, hp.Discrete(seen)) if len({type(v) for v in seen}) == 1 else hp.HParam(name)
     starts = [_started(record) for record in records]
     start = min(starts)
-    for directory in [out_dir, *(out_dir / run_name(record, axes) for record in records)]:
-        for old in directory.glob("events.out.tfevents.*") if directory.is_dir() else ():
-            old.unlink()
     writer = EventFileWriter(str(out_dir))
     _summary(writer, hp.hparams_config_pb(list(domains.values()),
                                           [hp.Metric(f"final/{name}") for name in metrics]), start)
@@ -107,5 +150,5 @@ def export(records: list[dict], axes: list[str], out_dir: Path) -> list[Path]:
         for name, value in record.get("metrics", {}).items():
             _scalar(writer, f"final/{name}", value, last, ended)
         writer.close()
-        runs.append(run_dir)
+        runs.append(run_name(record, axes))
     return runs

@@ -26,6 +26,7 @@ from suite.execution import trials as execution
 from suite.execution import tuning
 from suite.errors import UserError
 from suite.store.trial_store import FINISHED, TrialStore
+from suite.design import names
 from suite.design.study import Plan, Trial, trial_key
 
 TUNERS = ("random", "grid", "bayesian", "hyperband")  # keras-tuner's four oracles
@@ -53,7 +54,8 @@ def space_for(study, tuner: str) -> dict:
 
 
 def repetition_store(plan: Plan, tuner: str, repetition: int, runs_dir) -> TrialStore:
-    return TrialStore(runs_dir / plan.study.name / plan.profile / "hpo" / tuner / f"rep{repetition}")
+    return TrialStore(names.study_dir(runs_dir, plan.study.name, plan.profile) / "hpo"
+                      / names.component(tuner, "tuner", "random") / f"rep{int(repetition)}")
 
 
 def budget(plan: Plan) -> int:

@@ -14,12 +14,13 @@ from suite.execution import runner
 from suite.execution import tuning
 from suite.errors import UserError
 from suite.store.trial_store import FINISHED, TrialStore
+from suite.design import names
 from suite.design.study import Plan, Trial, trial_key
 
 
 def stores(plan: Plan, runs_dir, tuner: str) -> tuple[TrialStore, TrialStore]:
     """Where the search's trials and the best config's re-runs are kept."""
-    root = runs_dir / plan.study.name / plan.profile / f"search-{tuner}"
+    root = names.study_dir(runs_dir, plan.study.name, plan.profile) / names.component(f"search-{tuner}", "tuner")
     return TrialStore(root), TrialStore(root / "best")
 
 
@@ -214,7 +215,7 @@ def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True, f
 def nuisance_store(plan: Plan, values: tuple, runs_dir) -> tuple[str, TrialStore]:
     """The label of a scientific point ((axis, value) pairs) and where its nuisance search is kept."""
     label = "-".join(f"{k}={v}" for k, v in values) or "all"
-    return label, TrialStore(runs_dir / plan.study.name / plan.profile / "nuisance" / label)
+    return label, TrialStore(names.study_dir(runs_dir, plan.study.name, plan.profile) / "nuisance" / names.label(label))
 
 
 def nuisance_records(plan: Plan, runs_dir) -> list[dict]:

@@ -1,7 +1,11 @@
 """Whole-or-nothing file system changes, and one-line messages for the file system's refusals.
 
-``replaced_whole`` writes a directory (a report) beside the old one and swaps it in only once it
-is complete, so a full disk, a kill or a crash half-way leaves the old report as it was.
+Every file the suite writes goes through here. ``atomic_write_text`` writes one file (a temporary
+file, fsync, rename). ``replaced_whole`` writes a directory (a report) beside the old one and swaps
+it in only once it is complete, so a full disk, a file-size limit (``ulimit -f``), a kill or a crash
+half-way leaves the old report as it was. ``filled`` writes new files into a directory the user
+named (an export) through a staging directory, so a failure leaves no partial file there.
+Staging names carry their owner (``suite.store.cleanup``), whose leftovers the next write sweeps.
 ``writable`` checks a directory with a probe of its own (a unique temporary file), so concurrent
 processes never delete each other's probe. ``describe`` turns the OSErrors of a full disk, a
 read-only or foreign directory, or a file where a directory belongs into one line with the fix.
@@ -18,11 +22,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from suite.errors import UserError
+from suite.store import cleanup
 
 # Refusals that name a fault of the place the user pointed us at, not a bug: reported in one line.
 PATH_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR,
-               errno.EISDIR, errno.EEXIST, errno.ENOENT, errno.ENAMETOOLONG, errno.ELOOP, errno.EMLINK}
-_FIXES = {errno.ENOSPC: "free some space", errno.EDQUOT: "free some space (disk quota exceeded)"}
+               errno.EISDIR, errno.EEXIST, errno.ENOENT, errno.ENAMETOOLONG, errno.ELOOP, errno.EMLINK,
+               errno.EFBIG}
+_FIXES = {errno.ENOSPC: "free some space", errno.EDQUOT: "free some space (disk quota exceeded)",
+          errno.EFBIG: "raise the file-size limit (ulimit -f)"}
 _RENAME_EXCHANGE = 2  # renameat2(2): swap two paths atomically (Linux >= 3.15)
 _AT_FDCWD = -100
 
@@ -70,6 +77,26 @@ def writable(directory: Path, flags: str = "--runs-dir / --results-dir") -> None
         raise UserError(describe(exc, flags)) from None
 
 
+def atomic_write_text(path: Path, text: str) -> None:
+    """``path`` holds ``text`` whole, or is as it was: a temporary file beside it (named for
+    its owner), fsynced, then renamed over it; the temporary file is removed on any failure."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{cleanup.owner()}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(tmp, 0o666 & ~umask())  # mkstemp's 0600 would hide results from other users
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, exc.filename or str(path)) from None  # name the file
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two existing paths in one step; False where the system cannot."""
     try:
@@ -107,7 +134,8 @@ def replaced_whole(out_dir: Path, keep: tuple[str, ...] = ()) -> Iterator[Path]:
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"{out_dir} is a file where the report directory belongs; move it away or "
                         f"choose another --results-dir")
-    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.", suffix=".tmp"))
+    cleanup.sweep(out_dir.parent)  # staging that killed writers left beside it
+    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.{cleanup.owner()}.", suffix=".tmp"))
     try:
         os.chmod(staging, 0o777 & ~umask())
         yield staging
@@ -128,20 +156,60 @@ def replaced_whole(out_dir: Path, keep: tuple[str, ...] = ()) -> Iterator[Path]:
             if _exchange(staging, out_dir):
                 shutil.rmtree(staging, ignore_errors=True)  # now the old report
                 return
-            old = out_dir.parent / f".{out_dir.name}.{os.getpid()}.old"
+            old = out_dir.parent / f".{out_dir.name}.{cleanup.owner()}.old"
             os.rename(out_dir, old)
             os.rename(staging, out_dir)
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.rename(staging, out_dir)
         _fsync_dir(out_dir.parent)
-    except BaseException:
+    except BaseException as exc:
         if staging.exists():
             # Give back what was already moved over, then drop the half-written report.
             for entry in list(staging.iterdir()) if out_dir.is_dir() else ():
                 if (entry.is_dir() or any(entry.match(p) for p in keep)) and not (out_dir / entry.name).exists():
                     os.rename(entry, out_dir / entry.name)
             shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):  # name the report, not its staging copy
+            named = str(exc.filename or out_dir).replace(str(staging), str(out_dir))
+            raise OSError(exc.errno, exc.strerror, named) from None
+        raise
+
+
+@contextmanager
+def filled(out_dir: Path, flags: str = "output directory") -> Iterator[Path]:
+    """Yield an empty staging directory inside ``out_dir`` (created if needed); when the block
+    completes, its files move to the same places under ``out_dir`` (renames: no data is written
+    then). On any error the staging is removed, and so is every directory this call created;
+    the file system's refusals become a UserError naming the path and the fix."""
+    out_dir = Path(out_dir)
+    if "\x00" in str(out_dir):
+        raise UserError(f"{str(out_dir)!r} contains a NUL character; choose another {flags}")
+    created = [path for path in (out_dir, *out_dir.parents) if not (path.exists() or path.is_symlink())]
+    staging = None
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        cleanup.sweep(out_dir, prefix=".staging.")  # what killed exports left, nothing of the user's
+        staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging.{cleanup.owner()}.", suffix=".tmp"))
+        yield staging
+        for folder, _, names in os.walk(staging):
+            target = out_dir / Path(folder).relative_to(staging)
+            target.mkdir(exist_ok=True)
+            for name in names:
+                os.replace(Path(folder) / name, target / name)
+        shutil.rmtree(staging)
+    except BaseException as exc:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        for path in created:  # deepest first; only what this call made, and only if empty
+            try:
+                path.rmdir()
+            except OSError:
+                break
+        if isinstance(exc, OSError) and exc.errno in PATH_ERRNOS:
+            if staging is not None and exc.filename:
+                exc.filename = str(exc.filename).replace(str(staging), str(out_dir))
+            raise UserError(describe(exc, flags)) from None
         raise
 
 

@@ -8,29 +8,13 @@ study into one store never train the same trial at once, and a trial whose owner
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from suite.design import names
 from suite.store import leases
 from suite.store import records
-from suite.store.files import umask
+from suite.store.files import atomic_write_text  # noqa: F401 (also imported from here)
 from suite.training.outcomes import FINISHED  # a rerun skips these (done, collapsed, diverged); failed is retried
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(tmp, 0o666 & ~umask())  # mkstemp's 0600 would hide results from other users
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class TrialStore:
@@ -42,7 +26,7 @@ class TrialStore:
         self.lease_s = leases.lease_seconds() if lease_s is None else lease_s
 
     def path(self, key: str) -> Path:
-        return self.trials_dir / f"{key}.json"
+        return self.trials_dir / f"{names.file_stem(key)}.json"
 
     def get(self, key: str) -> dict | None:
         """The stored record of ``key``, None when there is none; a UserError naming the file and
@@ -80,7 +64,7 @@ class TrialStore:
         return path
 
     def _claim_path(self, key: str) -> Path:
-        return self.trials_dir / f"{key}.claim"
+        return self.trials_dir / f"{names.file_stem(key)}.claim"
 
     def inspect_claim(self, key: str) -> leases.Claim | None:
         """The claim on ``key`` as it stands (None when unclaimed); see ``suite.store.leases``."""

@@ -1,10 +1,10 @@
 """Arguments shared by the subcommands of this package."""
 from __future__ import annotations
 
-from suite.cli.arguments import PROFILE_HELP, ProfileHelp
-
 import os
 from pathlib import Path
+
+from suite.cli.arguments import PROFILE_HELP, ProfileHelp, dataset_name, profile_name
 
 
 def results_dir(parser) -> None:
@@ -20,8 +20,8 @@ def runs_dir(parser, **kwargs) -> None:
 def selection(parser) -> None:
     parser.formatter_class = ProfileHelp  # --help lists each study's profiles
     parser.add_argument("study", help="a study name (see `suite list`) or a path to a study file")
-    parser.add_argument("--profile", default=None, help=PROFILE_HELP)
-    parser.add_argument("--dataset", default=None, help="replace the profile's dataset")
+    parser.add_argument("--profile", type=profile_name, default=None, help=PROFILE_HELP)
+    parser.add_argument("--dataset", type=dataset_name, default=None, help="replace the profile's dataset")
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds (0..N-1)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config key, as on `suite run` (selects the same trials)")

@@ -4,8 +4,9 @@ from __future__ import annotations
 import math
 import warnings
 
-from suite.cli.commands import common
 from pathlib import Path
+
+from suite.cli.commands import common
 from suite.errors import UserError
 
 

@@ -1,10 +1,9 @@
 """``suite show STUDY``: a study's verdicts and headline table in the terminal, from its results page."""
 from __future__ import annotations
 
-from suite.cli.arguments import PROFILE_HELP, ProfileHelp
-
 import json
 
+from suite.cli.arguments import PROFILE_HELP, ProfileHelp, profile_name
 from suite.cli.commands import common
 from suite.errors import UserError
 
@@ -13,7 +12,7 @@ def add(subparsers) -> None:
     parser = subparsers.add_parser("show", help="a study's verdicts and headline table (from results/)",
                                    formatter_class=ProfileHelp)
     parser.add_argument("study", help="a study name (see `suite list`) or a path to a study file")
-    parser.add_argument("--profile", default=None, help=PROFILE_HELP)
+    parser.add_argument("--profile", type=profile_name, default=None, help=PROFILE_HELP)
     common.results_dir(parser)
 
 

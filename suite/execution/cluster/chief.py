@@ -42,6 +42,7 @@ class TrackingServicer(OracleServicer):
         super().__init__(oracle)
         self.last_contact = time.monotonic()
         self.contacts = 0
+        self.askers: set[str] = set()  # the tuner ids of the workers that asked for a trial
         self.handed_at: dict[str, float] = {}
         # Set by a Chief, which hands a lost trial out again: then a worker asking while others'
         # trials are in flight waits (IDLE) instead of leaving (STOPPED), to be there for it.
@@ -53,6 +54,7 @@ class TrackingServicer(OracleServicer):
 
     def CreateTrial(self, request, context):
         self._seen()
+        self.askers.add(request.tuner_id)
         with _locked(self.oracle):
             trial = self.oracle.create_trial(request.tuner_id)
             if trial.status == STOPPED:
