@@ -350,6 +350,13 @@ def test_a_plugin_file_that_exits_on_import_is_refused(case, arena, capsys):
     nothing_written(arena, before_all, before_stored)
 
 
+def test_a_real_interrupt_during_a_plugin_import_is_still_an_interrupt(arena, capsys):
+    (arena.work / "plug.py").write_text("import os, signal, time\nos.kill(os.getpid(), signal.SIGINT)\n"
+                                        "time.sleep(5)\n")
+    assert main(["run", "./plug.py", *SMOKE]) == 130
+    assert capsys.readouterr().err.startswith("suite: interrupted")
+
+
 @pytest.mark.parametrize("argv", [["show", "./plug.py"], ["clean", "./plug.py", "--yes"],
                                   ["export", "tensorboard", "./plug.py", "out/tb"],
                                   ["compare", "./plug.py", "--runs-dir", "runs", "--runs-dir", "runs"]],
