@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from suite.cli.arguments import seeds
+
 
 def results_dir(parser) -> None:
     parser.add_argument("--results-dir", type=Path, default=Path(os.environ.get("SUITE_RESULTS_DIR", "results")),
@@ -19,7 +21,7 @@ def selection(parser) -> None:
     parser.add_argument("study", help="a study name (see `suite list`) or a path to a study file")
     parser.add_argument("--profile", default=None, help="smoke | quick (default) | paper")
     parser.add_argument("--dataset", default=None, help="replace the profile's dataset")
-    parser.add_argument("--seeds", type=int, default=None, help="number of seeds (0..N-1)")
+    parser.add_argument("--seeds", type=seeds, default=None, help="number of seeds (0..N-1), 1 to 10000")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config key, as on `suite run` (selects the same trials)")
 
