@@ -1,6 +1,8 @@
 """Optimizer and learning-rate schedule registries, built from a trial config."""
 from __future__ import annotations
 
+import itertools
+
 import keras
 from keras import ops
 
@@ -143,7 +145,7 @@ def _piecewise_rule(options: dict, config: dict) -> str | None:
     example = "e.g. {'boundaries': [5, 10], 'multipliers': [1, 0.1, 0.01]}"
     if len(options.get("multipliers", (1.0,))) != len(boundaries) + 1:
         return f"needs one more multiplier than boundaries, {example}"
-    if any(later <= earlier for earlier, later in zip(boundaries, boundaries[1:])):
+    if any(later <= earlier for earlier, later in itertools.pairwise(boundaries)):
         return f"the boundaries {boundaries} must be increasing, {example}"
     return None
 

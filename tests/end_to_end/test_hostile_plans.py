@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from hostile import arena, refused  # noqa: F401 - arena is a fixture
+
 from suite import registry
 from suite.cli import arguments
 from suite.cli.main import main
@@ -165,8 +165,8 @@ OPTIONS = {  # case -> (--set values, what the line says)
     "boundary_past_any_run": (["lr_schedule_options={'boundaries': [2147483648], 'multipliers': [1, 0.1]}"],
                               "out of range"),
     "multiplier_boolean": (["lr_schedule_options={'boundaries': [1], 'multipliers': [True, 0.1]}"], "is not a float"),
-    "boundaries_absurdly_many": ([f"lr_schedule_options={{'boundaries': {list(range(1, 5002))}, "
-                                  f"'multipliers': {[1.0] * 5002}}}"], "at most"),
+    "boundaries_absurdly_many": ([(f"lr_schedule_options={{'boundaries': {list(range(1, 5002))}, "
+                                   f"'multipliers': {[1.0] * 5002}}}")], "at most"),
     "boundaries_a_string": (["lr_schedule_options={'boundaries': 'abc', 'multipliers': [1, 0.1]}"], "is not a list"),
     "epsilon_beyond_float": (["optimizer=adam", f"optimizer_options={{'epsilon': {HUGE}}}"], "beyond the float range"),
     "min_lr_beyond_float": (["lr_schedule=constant", "lr_callback=reduce_on_plateau",
