@@ -155,8 +155,8 @@ def _parser() -> argparse.ArgumentParser:
                              help="a trial's claim expires this long after its worker last renewed it "
                                   "(default $SUITE_LEASE_S or 120)")
             sub.add_argument("--wait-seconds", type=wait_seconds, default=None,
-                             help="longest wait for a chief or for workers before giving up with exit 3 "
-                                  "(default $SUITE_WAIT_S or 600)")
+                             help="longest wait for a chief, for workers or for trials another run holds "
+                                  "before giving up with exit 3 (default $SUITE_WAIT_S or 600)")
 
     register(commands)  # site, export, show, compare, clean
     return parser
