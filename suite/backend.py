@@ -17,11 +17,11 @@ from suite.errors import UserError
 BACKENDS = ("auto", "tensorflow", "jax")
 
 
-def choose(requested: str = "auto", imported_wins: bool = False) -> str:
+def choose(requested: str = "auto", imported_wins: bool = False, flag: bool = True) -> str:
     """Set ``KERAS_BACKEND`` (and JAX's compilation cache) and return the backend. With
     ``imported_wins`` (the Python API, in a session that may already use Keras) an imported
     Keras's backend is the answer. Raises UserError for a backend the suite does not support or
-    that is not installed."""
+    that is not installed (``flag``: the command has ``--backend``, which the message suggests)."""
     if imported_wins and "keras" in sys.modules and requested == "auto":
         return sys.modules["keras"].config.backend()
     if requested == "auto":
@@ -29,7 +29,8 @@ def choose(requested: str = "auto", imported_wins: bool = False) -> str:
             "jax" if importlib.util.find_spec("jax") else "tensorflow")
         if requested not in BACKENDS[1:]:
             raise UserError(f"KERAS_BACKEND={requested} is not a backend the suite supports; unset it or "
-                            f"choose one of {', '.join(BACKENDS[1:])} (e.g. --backend jax)")
+                            f"choose one of {', '.join(BACKENDS[1:])} "
+                            f"(e.g. {'--backend jax' if flag else 'KERAS_BACKEND=jax'})")
     if importlib.util.find_spec(requested) is None:
         raise UserError(f"backend '{requested}' is not installed; pip install 'suite[jax]' "
                         f"or use --backend tensorflow")

@@ -16,13 +16,15 @@ The registries stay explicit dicts (``suite.design.plugins.STUDIES``,
 entry points to one when a name is looked up, so an unknown name still gets the registry's own
 error listing every choice.
 
-Layer: base (imports only ``suite.errors``), so every layer may extend its own registry.
+Layer: base (imports only ``suite.errors`` and ``suite.interrupt``), so every layer may extend
+its own registry.
 """
 from __future__ import annotations
 
 import importlib.metadata
 from typing import Callable
 
+from suite import interrupt
 from suite.errors import UserError
 
 GROUPS = {"studies": "suite.studies", "models": "suite.models", "datasets": "suite.datasets",
@@ -59,8 +61,21 @@ def extend(registry: dict, group: str, first: Callable[[object], bool] = lambda 
         try:
             registry[point.name] = point.load()
             _sources[(id(registry), point.name)] = point.value
-        except Exception as exc:  # a broken third-party package: say which one
+        except BaseException as exc:  # a broken third-party package (one that exits on import too)
+            if isinstance(exc, KeyboardInterrupt) and interrupt.received():
+                raise  # a real Ctrl-C or SIGTERM while it imported
             raise UserError(f"entry point '{point.name}' in group '{group}' ({point.value}) cannot be "
-                            f"loaded: {type(exc).__name__}: {exc}; fix or uninstall that package") from None
+                            f"loaded: {described(exc)}; fix or uninstall that package") from None
     _loaded.add((id(registry), group))
     return registry
+
+
+def described(exc: BaseException) -> str:
+    """An exception a module raised on import, in one line, e.g. 'SystemExit: 0 (it calls sys.exit
+    on import; a module that defines plug-ins must not exit)'."""
+    text = f"{type(exc).__name__}: {exc}".replace("\n", " ") if str(exc) else type(exc).__name__
+    if isinstance(exc, SystemExit):
+        return f"{text} (it calls sys.exit on import; a module that defines plug-ins must not exit)"
+    if isinstance(exc, KeyboardInterrupt):
+        return f"{text} (raised by the module itself on import: no interrupt was received)"
+    return text

@@ -1,29 +1,105 @@
-"""Value types and shared flags of the ``suite`` command's arguments (argparse)."""
+"""Value types and shared flags of the ``suite`` command's arguments (argparse).
+
+Every numeric flag is bounded here, in its argparse type, so a value outside its range is one line
+and exit 2 before anything starts: ``--seeds``, ``--workers``, ``--population``, ``--max-trials``,
+``--max-epochs``, ``--factor``, ``--lease-seconds``, ``--wait-seconds`` and ``--oracle-port``.
+"""
 from __future__ import annotations
 
 import argparse
 import ipaddress
+import math
+import os
 import re
 
 from suite.design import names
 from suite.errors import UserError
 
+from suite.store.leases import MAX_LEASE_S, MAX_WAIT_S
 
-def positive(text: str) -> int:
+SEEDS_MAX = 10_000  # suite.design.config.SEEDS_MAX, which expand() checks too
+EPOCHS_MAX = 100_000  # the epochs key's bound (suite.design.config)
+WORKERS_PER_CORE = 4  # beyond this many workers per core the processes only fight for memory
+
+
+def cores() -> int:
+    """The CPU cores this process may run on."""
+    return len(os.sched_getaffinity(0))
+
+
+def _int(text: str) -> int:
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid int value: '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+        return int(text)
+    except ValueError:  # a word, a float, or more digits than Python converts
+        raise argparse.ArgumentTypeError(f"invalid int value: '{text[:40]}'") from None
+
+
+def integer(low: int, high: int, example: str, why: str = ""):
+    """An argparse type: an int in [low, high] (``why`` says where the upper bound comes from)."""
+    def parse(text: str) -> int:
+        value = _int(text)
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}; e.g. {example}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be <= {high}, got {value}{why}; e.g. {example}")
+        return value
+    return parse
+
+
+population = integer(1, 4096, "--population 16")
+max_trials = integer(1, 100_000, "--max-trials 30")
+max_epochs = integer(1, EPOCHS_MAX, "--max-epochs 30")
+factor = integer(2, 100, "--factor 3", " (Hyperband keeps 1/factor of each round)")
+
+
+def seeds(text: str) -> int:
+    value = _int(text)
+    if not 1 <= value <= SEEDS_MAX:
+        raise argparse.ArgumentTypeError(f"need 1 to {SEEDS_MAX} seeds, got {value}; e.g. --seeds 3")
     return value
+
+
+def workers(text: str) -> int:
+    """At most ``WORKERS_PER_CORE`` per core; more than the cores is allowed, with a warning
+    (``oversubscribed``)."""
+    have = cores()
+    return integer(1, WORKERS_PER_CORE * have, f"--workers {have}",
+                   f" ({WORKERS_PER_CORE} per core of this machine's {have} cores)")(text)
+
+
+def oversubscribed(count: int) -> str | None:
+    """The warning for more workers than cores, else None."""
+    have = cores()
+    if count <= have:
+        return None
+    return (f"--workers {count} is more than this machine's {have} cores: the workers share them, each "
+            f"trial runs slower")
+
+
+def seconds(low: float, high: float, example: str):
+    """An argparse type: a number of seconds in [low, high]."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid number of seconds: '{text[:40]}'") from None
+        if math.isnan(value) or value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low:g} seconds, got {text[:40]}; e.g. {example}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be <= {high:g} seconds, got {text[:40]}; e.g. {example}")
+        return value
+    return parse
+
+
+lease_seconds = seconds(1.0, MAX_LEASE_S, "--lease-seconds 120")
+wait_seconds = seconds(1.0, MAX_WAIT_S, "--wait-seconds 600")
 
 
 def port(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid port '{text}'; give a number in 1..65535, e.g. 8000") from None
+        raise argparse.ArgumentTypeError(f"invalid port '{text[:40]}'; give a number in 1..65535, e.g. 8000") from None
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port {value} is outside 1..65535; e.g. 8000")
     return value

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import importlib.util
 import os
 import signal
 import sys
@@ -11,9 +10,10 @@ from pathlib import Path
 
 from suite import backend, interrupt
 from suite.backend import BACKENDS
-from suite.cli.arguments import (PROFILE_HELP, ProfileHelp, address, dataset_name, output_flags, port, positive,
-                                 profile_name)
-from suite.console import hide_library_noise
+from suite.cli.arguments import (PROFILE_HELP, ProfileHelp, address, dataset_name, factor, lease_seconds, max_epochs,
+                                 max_trials, output_flags, oversubscribed, population, port, profile_name, seeds,
+                                 wait_seconds, workers)
+from suite.console import hide_library_noise, say
 from suite.errors import GaveUp, UserError
 import socket
 from suite.execution.addresses import check_chief_address
@@ -38,16 +38,6 @@ def _figure_formats(text: str) -> tuple[str, ...]:
     if unknown or "png" not in formats:
         raise argparse.ArgumentTypeError(f"'{text}': give png plus any of svg, pdf, comma-separated (e.g. png,svg,pdf)")
     return formats
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid number of seconds: '{text}'") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be > 0 seconds, got {text}")
-    return value
 
 
 def _join_chief(args) -> None:
@@ -78,9 +68,10 @@ def _cluster_settings(args) -> None:
         check_bind(args.oracle_ip or "0.0.0.0", args.oracle_port)
 
 
-def _choose_backend(requested: str) -> None:
-    """Keras reads KERAS_BACKEND once, at import: decide before anything imports it."""
-    backend.choose(requested)
+def _choose_backend(requested: str, flag: bool = True) -> None:
+    """Keras reads KERAS_BACKEND once, at import: decide before anything imports it. ``flag``:
+    the command has ``--backend``."""
+    backend.choose(requested, flag=flag)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("study")
         sub.add_argument("--profile", type=profile_name, default=None, help=PROFILE_HELP)
         sub.add_argument("--dataset", type=dataset_name, default=None, help="replace the profile's dataset")
-        sub.add_argument("--seeds", type=int, default=None, help="number of seeds (0..N-1)")
+        sub.add_argument("--seeds", type=seeds, default=None, help="number of seeds (0..N-1), 1 to 10000")
         sub.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                          help="override a config key, e.g. --set epochs=5 (repeatable)")
         sub.add_argument("--runs-dir", type=Path, default=Path(os.environ.get("SUITE_RUNS_DIR", "runs")),
@@ -114,26 +105,27 @@ def _parser() -> argparse.ArgumentParser:
                          help="figure files written per plot (default png,svg)")
         if name == "search":
             sub.add_argument("--tuner", default="hyperband", choices=("random", "bayesian", "hyperband", "grid"))
-            sub.add_argument("--max-trials", type=positive, default=30, help="search budget (default 30)")
+            sub.add_argument("--max-trials", type=max_trials, default=30, help="search budget (default 30)")
             sub.add_argument("--objective", default="val_accuracy", metavar="OBJECTIVE",
                              help="val_accuracy (default), val_loss, or METRIC:max|min for any logged dev "
                                   "metric, e.g. mean_dev_accuracy:max")
-            sub.add_argument("--max-epochs", type=positive, default=None,
+            sub.add_argument("--max-epochs", type=max_epochs, default=None,
                              help="Hyperband's largest round and the best config's re-run (default: the profile's epochs)")
-            sub.add_argument("--factor", type=positive, default=3, help="Hyperband's reduction factor (default 3)")
+            sub.add_argument("--factor", type=factor, default=3, help="Hyperband's reduction factor, 2 to 100 "
+                             "(default 3)")
             sub.add_argument("--keep-models", choices=("best", "all", "none"), default="best",
                              help="save best_model.keras (seed 0; 'all': every re-run seed) next to the report")
         if name in ("run", "search"):
             sub.add_argument("--fresh", action="store_true", help="discard stored trials and start over")
             sub.add_argument("--plain", action="store_true",
                              help="plain fit loop (no XLA, one step per execution), for comparison")
-            sub.add_argument("--population", type=positive, default=None, metavar="N",
+            sub.add_argument("--population", type=population, default=None, metavar="N",
                              help="train up to N trials that differ only in seed, learning rate or data "
                                   "as one population on JAX (default: up to 16 on a CPU, 256 on a GPU)")
             sub.add_argument("--no-population", action="store_true",
                              help="train one trial at a time (no populations)")
-            sub.add_argument("--workers", type=positive, default=1,
-                             help="worker processes on this machine, one oracle (default 1)")
+            sub.add_argument("--workers", type=workers, default=1,
+                             help="worker processes on this machine, one oracle (default 1; at most 4 per core)")
             sub.add_argument("--tensorboard", type=Path, default=None, metavar="DIR",
                              help="write TensorBoard event files while trials train (tensorboard --logdir DIR)")
         if name in ("run", "search"):
@@ -143,12 +135,12 @@ def _parser() -> argparse.ArgumentParser:
                              help="chief address (bind address for --role chief)")
             sub.add_argument("--oracle-port", type=port, default=None, help="chief port (1..65535)")
             sub.add_argument("--worker-id", default=None, help="this worker's name (default host-pid)")
-            sub.add_argument("--lease-seconds", type=_seconds, default=None,
+            sub.add_argument("--lease-seconds", type=lease_seconds, default=None,
                              help="a trial's claim expires this long after its worker last renewed it "
                                   "(default $SUITE_LEASE_S or 120)")
-            sub.add_argument("--wait-seconds", type=_seconds, default=None,
-                             help="longest wait for a chief or for workers before giving up with exit 3 "
-                                  "(default $SUITE_WAIT_S or 600)")
+            sub.add_argument("--wait-seconds", type=wait_seconds, default=None,
+                             help="longest wait for a chief, for workers or for trials another run holds "
+                                  "before giving up with exit 3 (default $SUITE_WAIT_S or 600)")
 
     register(commands)  # site, export, show, compare, clean
     return parser
@@ -185,10 +177,12 @@ def _main(argv: list[str]) -> int:
         if getattr(args, "quiet", False):
             os.environ["SUITE_QUIET"] = "1"  # read by the progress lines; workers inherit it
         hide_library_noise(getattr(args, "verbose", False))
-        if "KERAS_BACKEND" not in os.environ and importlib.util.find_spec("jax"):
-            # Commands that train nothing may still import Keras (a study module imports
-            # keras-tuner): on JAX, as `auto` would choose, not TensorFlow, Keras's own default.
-            os.environ["KERAS_BACKEND"] = "jax"
+        # Every command, also those that train nothing: a study module may import keras-tuner,
+        # and so Keras, which reads KERAS_BACKEND once, at import.
+        _choose_backend(getattr(args, "backend", "auto"), flag=hasattr(args, "backend"))
+        warning = oversubscribed(args.workers) if getattr(args, "role", 1) is None else None
+        if warning:
+            say(f"suite: warning: {warning}")
 
         if args.command == "list":
             return training.list_studies()
@@ -204,7 +198,6 @@ def _main(argv: list[str]) -> int:
         if getattr(args, "deterministic", False):
             # Read by TensorFlow at import and by suite.training.train; workers inherit them.
             os.environ.update(SUITE_DETERMINISTIC="1", TF_DETERMINISTIC_OPS="1", TF_ENABLE_ONEDNN_OPTS="0")
-        _choose_backend(getattr(args, "backend", "auto"))
         hide_library_noise(getattr(args, "verbose", False), load_tensorflow=True)
         if args.command == "keys":
             return training.keys()

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import inspect
 import math
+import reprlib
 from dataclasses import dataclass
 from typing import Any
 
 from suite.errors import UserError, did_you_mean
 
 NUMBER = (int, float)
+INT32 = 2**31 - 1  # Keras counts steps and iterations in int32: a larger int fails inside a trial
 
 
 def number(value) -> str:
@@ -28,8 +30,9 @@ def number(value) -> str:
 class Option:
     """One option: ``kind`` is float, int, bool, str or list; ``None`` is allowed when ``nullable``.
 
-    Bounds: ``ge`` / ``gt`` / ``le`` / ``lt``; ``choices`` for a str. ``default`` is documentation
-    (the entry's own default applies when the option is not given).
+    Bounds: ``ge`` / ``gt`` / ``le`` / ``lt``; ``choices`` for a str. A list of ``item`` (float,
+    int ...) has at most ``max_items`` elements, each within the bounds. ``default`` is
+    documentation (the entry's own default applies when the option is not given).
     """
     kind: type
     default: Any = None
@@ -40,9 +43,16 @@ class Option:
     lt: float | None = None
     choices: tuple = ()
     nullable: bool = False
+    item: type | None = None
+    max_items: int = 1000
+
+    def _element(self) -> Option:
+        return Option(self.item, ge=self.ge, gt=self.gt, le=self.le, lt=self.lt, choices=self.choices)
 
     def allowed(self) -> str:
         """The allowed values in words, e.g. 'a float in (0, 1)'."""
+        if self.kind is list and self.item is not None:
+            return f"a list of at most {self.max_items}, each {self._element().allowed()}"
         if self.choices:
             return f"one of {', '.join(map(repr, self.choices))}"
         text = f"{'an' if self.kind is int else 'a'} {self.kind.__name__}"
@@ -68,15 +78,37 @@ class Option:
             ok = isinstance(value, (list, tuple))
         else:
             ok = isinstance(value, self.kind)
+        shown = reprlib.repr(value)  # a 400-digit int or a list of thousands in a few characters
         if not ok:
-            return f"{value!r} is not {self.allowed()}"
-        if self.kind in NUMBER and not math.isfinite(value):
-            return f"{value!r} is not finite"
+            return f"{shown} is not {self.allowed()}"
+        if self.kind is list:
+            return self._list_problem(value)
+        if self.kind in NUMBER:
+            try:
+                finite = math.isfinite(value)
+            except OverflowError:
+                return f"{shown} is beyond the float range; {self.allowed()}"
+            if not finite:
+                return f"{shown} is not finite"
+            if self.kind is int and abs(value) > INT32:
+                return f"{shown} is beyond the 32-bit integer range Keras counts in; {self.allowed()}"
         if self.choices and value not in self.choices:
-            return f"{value!r} is not {self.allowed()}"
+            return f"{shown} is not {self.allowed()}"
         if ((self.ge is not None and value < self.ge) or (self.gt is not None and value <= self.gt)
                 or (self.le is not None and value > self.le) or (self.lt is not None and value >= self.lt)):
-            return f"{value!r} is out of range: {self.allowed()}"
+            return f"{shown} is out of range: {self.allowed()}"
+        return None
+
+    def _list_problem(self, value) -> str | None:
+        if len(value) > self.max_items:
+            return f"has {len(value)} elements, at most {self.max_items} are allowed"
+        if self.item is None:
+            return None
+        element = self._element()
+        for index, entry in enumerate(value):
+            problem = element.problem(entry)
+            if problem:
+                return f"[{index}] {problem}"
         return None
 
 
@@ -148,7 +180,7 @@ def check(entry, what: str, name: str, options, config: dict | None = None, key:
     naming the option, the allowed values and an example)."""
     if options is None:
         options = {}
-    where = f"{key}={options!r}" if key else f"{what} '{name}' options"
+    where = f"{key}={reprlib.repr(options)}" if key else f"{what} '{name}' options"
     if not isinstance(options, dict):
         raise UserError(f"{where}: expected a dict of options, e.g. {{}}")
     declared = getattr(entry, "options", None)
@@ -165,7 +197,7 @@ def check(entry, what: str, name: str, options, config: dict | None = None, key:
         if problem:
             example = declared[option].default
             raise UserError(f"{where}: option '{option}' {problem}"
-                            + (f", e.g. {{'{option}': {example!r}}}" if example is not None else ""))
+                            + (f", e.g. {{'{option}': {example!r}}}" if example not in (None, ()) else ""))
     rule = getattr(entry, "option_rule", None)
     problem = rule(options, config or {}) if rule else None
     if problem:

@@ -11,7 +11,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from suite import registry
+from suite import interrupt, registry
 from suite.design import names
 from suite.design.study import Study
 from suite.errors import UserError, lookup
@@ -34,9 +34,11 @@ def study_from_file(path: Path):
     sys.modules[name] = module  # dataclasses and pickling look modules up by name
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:
+    except BaseException as exc:  # sys.exit() or a KeyboardInterrupt raised by the module, too
         del sys.modules[name]
-        raise UserError(f"study file {path} fails to import: {type(exc).__name__}: {exc}") from None
+        if isinstance(exc, KeyboardInterrupt) and interrupt.received():
+            raise  # a real Ctrl-C or SIGTERM while it imported: a stop, not a broken file
+        raise UserError(f"study file {path} fails to import: {registry.described(exc)}") from None
     study = getattr(module, "STUDY", None)
     if not isinstance(study, Study):
         raise UserError(f"study file {path} defines no STUDY = suite.Study(...); add one")

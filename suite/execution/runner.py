@@ -38,15 +38,18 @@ OBJECTIVE = keras_tuner.Objective("dev_accuracy", direction="max")
 class StudyGridOracle(keras_tuner.Oracle):
     """Enumerates a fixed list of points, skipping those the store already holds as finished."""
 
-    def __init__(self, points: list[dict], is_finished, is_claimed=lambda point: False, **kwargs):
+    def __init__(self, points: list[dict], is_finished, is_claimed=lambda point: False,
+                 holder=lambda point: "", **kwargs):
         hyperparameters = keras_tuner.HyperParameters()
         for name in points[0]:
             hyperparameters.Choice(name, sorted({point[name] for point in points}, key=str))
         super().__init__(objective=OBJECTIVE, hyperparameters=hyperparameters,
                          max_consecutive_failed_trials=len(points) + 1, **kwargs)
         self.points = points
-        self.is_finished, self.is_claimed = is_finished, is_claimed
+        self.is_finished, self.is_claimed, self.holder = is_finished, is_claimed, holder
         self.served = False  # set when served over gRPC: then workers, not this process, wait
+        self.foreign = cluster.ForeignWait()  # bounded by --wait-seconds, whatever the leases
+        self.gave_up: GaveUp | None = None  # served: the workers hear "stop", the server raises this
         self._last_config: dict = {}  # tuner id -> the configuration it was handed last
 
     @keras_tuner.synchronized
@@ -61,14 +64,15 @@ class StudyGridOracle(keras_tuner.Oracle):
         waiting = [point for point in unfinished if not self.is_claimed(point)]
         if not waiting:
             if unfinished:  # leased by a process of another run: wait for it to store or expire
-                if not self.served:  # a local oracle: keras-tuner asks again at once
-                    if time.monotonic() >= getattr(self, "_idle_note", 0.0):
-                        self._idle_note = time.monotonic() + 30
-                        print(f"waiting for {len(unfinished)} trial(s) another process holds (it stores "
-                              f"them, or its lease expires and this run takes them over)", file=sys.stderr)
-                    time.sleep(1.0)
-                return {"status": keras_tuner.engine.trial.TrialStatus.IDLE, "values": None}
+                self.gave_up = self.gave_up or self.foreign.check(len(unfinished), self.holder(unfinished[0]))
+                if self.gave_up and not self.served:
+                    raise self.gave_up
+                if not self.gave_up:
+                    if not self.served:  # a local oracle: keras-tuner asks again at once
+                        time.sleep(1.0)
+                    return {"status": keras_tuner.engine.trial.TrialStatus.IDLE, "values": None}
             return {"status": keras_tuner.engine.trial.TrialStatus.STOPPED, "values": None}
+        self.foreign.reset()
         # Keep each worker on one configuration while it has seeds left, and others off it: the
         # seeds after the first reuse that worker's compiled model instead of compiling their own.
         asking = getattr(self, "_asking", None)
@@ -126,9 +130,15 @@ def validate(plan: Plan) -> None:
 
 def make_oracle(plan: Plan, store: TrialStore) -> StudyGridOracle:
     by_point = {_point_id(trial.point): trial for trial in plan.trials}
+
+    def holder(point: dict) -> str:
+        claim = store.inspect_claim(by_point[_point_id(point)].key)
+        return (f"e.g. {claim.describe()}, lease until {claim.expires_in():.0f} s from now"
+                if claim is not None and claim.owner else "its claim was released since")
+
     oracle = StudyGridOracle([t.point for t in plan.trials],
                              lambda point: store.is_finished(by_point[_point_id(point)].key),
-                             lambda point: store.claimed_elsewhere(by_point[_point_id(point)].key))
+                             lambda point: store.claimed_elsewhere(by_point[_point_id(point)].key), holder)
     oracle._set_project_dir(tuning.scratch(store.root), "chief")  # what a served oracle saves into
     oracle.verbose = 0  # the workers print the suite's own progress lines
     return oracle
@@ -174,6 +184,8 @@ def run_plan(plan: Plan, store: TrialStore, fresh: bool = False, fast: bool = Tr
             serve_workers(oracle, workers, worker_argv,
                           work_here=lambda: _work(plan, store, fast, "worker0", oracle,
                                                   population_size=population_size), started=started)
+            if oracle.gave_up:
+                raise oracle.gave_up
         else:
             _work(plan, store, fast, tuner_id, on_model=on_model, population_size=population_size)
     store.drop_stale_claims()

@@ -6,7 +6,9 @@ while it trains (``Heartbeat``, every quarter of the lease), so a claim stays li
 as its owner makes progress, on this machine or another one sharing the store; nothing has to
 tell whether a process on another host lives. A claim is stale, and anyone may take it over, when
 its lease has expired, when it cannot be read as a claim (malformed: random bytes, an older
-format), or at once when it names a process on this host that has ended. This is the heartbeat /
+format, or a lease that is no lease: an expiry or length that is not a finite number, a lease
+longer than ``MAX_LEASE_S`` or an expiry more than two leases ahead), or at once when it names a
+process on this host that has ended. This is the heartbeat /
 grace-period scheme of Optuna's ``heartbeat_interval`` and of distributed lock leases (Gray &
 Cheriton 1989, "Leases: an efficient fault-tolerant mechanism for distributed file cache
 consistency"); like theirs it assumes the hosts' clocks agree to well within a lease (NTP).
@@ -19,6 +21,7 @@ cannot remove each other's fresh claim.
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import threading
@@ -31,6 +34,8 @@ from suite.errors import UserError
 
 LEASE_ENV = "SUITE_LEASE_S"
 DEFAULT_LEASE_S = 120.0
+MAX_LEASE_S = 86_400.0  # a day: a longer lease is no lease (``--lease-seconds``, and claims as read)
+MAX_WAIT_S = 7 * 86_400.0  # a week: the bound on any wait (``--wait-seconds``, ``$SUITE_WAIT_S``)
 TAKEOVER_LOCK_S = 30.0  # a takeover lock older than this belongs to a taker that died mid-way
 FIELDS = {"host": str, "pid": int, "start": str, "worker": str, "token": str, "expires": (int, float),
           "lease_s": (int, float)}
@@ -47,8 +52,8 @@ def lease_seconds() -> float:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not 0 < value < float("inf"):
-        raise UserError(f"{LEASE_ENV}={text!r} is not a positive number of seconds; "
+    if not 0 < value <= MAX_LEASE_S:
+        raise UserError(f"{LEASE_ENV}={text!r} is not a number of seconds in (0, {MAX_LEASE_S:.0f}]; "
                         f"set it like {LEASE_ENV}=120 or unset it")
     return value
 
@@ -94,12 +99,21 @@ class Claim:
 
 
 def _parse(raw: bytes) -> dict | None:
+    """The claim's owner, or None when it is not a claim: fields missing or of the wrong type, or
+    a lease that is no lease (not a finite time within ``MAX_LEASE_S``, or an expiry more than
+    two leases ahead: one lease, plus as much again for the hosts' clocks to disagree)."""
     try:
         owner = json.loads(raw.decode())
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError):  # a number of more digits than Python converts too
         return None
     if not isinstance(owner, dict) or any(not isinstance(owner.get(k), t) or isinstance(owner.get(k), bool)
                                           for k, t in FIELDS.items()):
+        return None
+    try:
+        expires, lease_s = float(owner["expires"]), float(owner["lease_s"])
+    except OverflowError:  # an int beyond float range
+        return None
+    if not (math.isfinite(expires) and 0 < lease_s <= MAX_LEASE_S and expires - time.time() <= 2 * lease_s):
         return None
     return owner
 

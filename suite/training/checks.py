@@ -129,8 +129,12 @@ def _check_validation_freq(config: dict) -> None:
 
 def check_data(config: dict, splits) -> None:
     """Keys whose range depends on the dataset: a stratified subset needs one example per class
-    in it and in the rest."""
+    in it and in the rest; the out-of-distribution inputs (``ood_dataset``) are loaded, once per
+    process, and must fit the model's inputs."""
     tasks.check(config, splits)
+    ood = uncertainty.OOD_SOURCES[config["ood_dataset"]]
+    if ood is not None:
+        ood(splits, 1, config["seed"])
     size, total, classes = config["train_size"], len(splits.y_train), splits.num_classes
     if splits.task == "regression":  # a random subset: one example is enough
         classes = 1

@@ -1,6 +1,8 @@
 """Optimizer and learning-rate schedule registries, built from a trial config."""
 from __future__ import annotations
 
+import itertools
+
 import keras
 from keras import ops
 
@@ -139,11 +141,21 @@ def _step(lr, steps_per_epoch, epochs, every_epochs=10, factor=0.1):
         lr, max(1, round(every_epochs * steps_per_epoch)), factor, staircase=True)
 
 
-@declared(boundaries=Option(list, (), "epochs at which the multiplier changes"),
-          multipliers=Option(list, (1.0,), "rate multipliers, one more than boundaries"),
-          rule=lambda options, config: None if len(options.get("multipliers", (1.0,))) == len(
-              options.get("boundaries", ())) + 1 else "needs one more multiplier than boundaries, e.g. "
-          "{'boundaries': [5, 10], 'multipliers': [1, 0.1, 0.01]}")
+def _piecewise_rule(options: dict, config: dict) -> str | None:
+    boundaries = list(options.get("boundaries", ()))
+    example = "e.g. {'boundaries': [5, 10], 'multipliers': [1, 0.1, 0.01]}"
+    if len(options.get("multipliers", (1.0,))) != len(boundaries) + 1:
+        return f"needs one more multiplier than boundaries, {example}"
+    if any(later <= earlier for earlier, later in itertools.pairwise(boundaries)):
+        return f"the boundaries {boundaries} must be increasing, {example}"
+    return None
+
+
+@declared(boundaries=Option(list, (), "epochs at which the multiplier changes, increasing", item=float,
+                            gt=0, le=100_000),
+          multipliers=Option(list, (1.0,), "rate multipliers, one more than boundaries", item=float,
+                             ge=0, le=1e6, max_items=1001),
+          rule=_piecewise_rule)
 def _piecewise(lr, steps_per_epoch, epochs, boundaries=(), multipliers=(1.0,)):
     """lr * multipliers[i] between the epoch ``boundaries`` (one more multiplier than boundaries)."""
     if len(multipliers) != len(boundaries) + 1:

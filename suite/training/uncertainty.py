@@ -87,7 +87,11 @@ def _fashion_mnist(splits, count: int, seed: int) -> np.ndarray:
     """The first ``count`` Fashion-MNIST test images (Xiao, Rasul & Vollgraf 2017)."""
     from suite.data import datasets  # deferred: loads pandas and scikit-learn
 
-    images = datasets.load("fashion_mnist").x_test[:count]
+    try:
+        images = datasets.load("fashion_mnist").x_test[:count]
+    except UserError as exc:  # the fix for the OOD inputs is another source, not another dataset
+        raise UserError(f"ood_dataset=fashion_mnist: {exc}".replace(
+            "--dataset mnist_10k", "--set ood_dataset=noise")) from None
     if images.shape[1:] != splits.input_shape:
         raise UserError(f"ood_dataset=fashion_mnist has images of shape {images.shape[1:]}, the model "
                         f"takes {splits.input_shape}; use ood_dataset=noise with this dataset")

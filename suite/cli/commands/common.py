@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from suite.cli.arguments import PROFILE_HELP, ProfileHelp, dataset_name, profile_name
+from suite.cli.arguments import PROFILE_HELP, ProfileHelp, dataset_name, profile_name, seeds
 
 
 def results_dir(parser) -> None:
@@ -22,7 +22,7 @@ def selection(parser) -> None:
     parser.add_argument("study", help="a study name (see `suite list`) or a path to a study file")
     parser.add_argument("--profile", type=profile_name, default=None, help=PROFILE_HELP)
     parser.add_argument("--dataset", type=dataset_name, default=None, help="replace the profile's dataset")
-    parser.add_argument("--seeds", type=int, default=None, help="number of seeds (0..N-1)")
+    parser.add_argument("--seeds", type=seeds, default=None, help="number of seeds (0..N-1), 1 to 10000")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config key, as on `suite run` (selects the same trials)")
 

@@ -9,6 +9,6 @@ chief watches the trials' leases (``suite.store.leases``) instead: a trial whose
 its lease goes back into keras-tuner's retry queue and the next worker that asks gets it.
 """
 from suite.execution.cluster.chief import Chief, TrackingServicer  # noqa: F401
-from suite.execution.cluster.settings import WAIT_ENV, note_every, wait_seconds  # noqa: F401
+from suite.execution.cluster.settings import WAIT_ENV, ForeignWait, note_every, wait_seconds  # noqa: F401
 from suite.execution.cluster.worker import (BoundedClient, ChiefGone, ChiefRestarted, Fatal,  # noqa: F401
                                   search_until_done)

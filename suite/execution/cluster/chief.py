@@ -97,6 +97,13 @@ class Chief:
     def _live_claims(self) -> list:
         return [c for c in self.store.claims() if c.live and not c.mine]
 
+    def _workers_claims(self, live: list) -> list:
+        """The live claims on trials this chief handed out: a lease another run holds is no word
+        from a worker of this one, however long it is."""
+        with _locked(self.oracle):
+            handed = {self.key_of(t.hyperparameters.values) for t in self.oracle.ongoing_trials.values()}
+        return [claim for claim in live if claim.path.name.removesuffix(".claim") in handed]
+
     def _recover(self) -> None:
         """Hand out again each trial whose worker stopped renewing its lease before storing it;
         end for its worker a trial that was stored but never reported (the worker died between)."""
@@ -142,10 +149,13 @@ class Chief:
         every, next_note = note_every(self.wait_s), time.monotonic() + note_every(self.wait_s)
         while not self._done():
             time.sleep(POLL_S)
+            if getattr(self.oracle, "gave_up", None):  # its wait for another run's trials ran out
+                raise self.oracle.gave_up
             now = time.monotonic()
             live = self._live_claims()
-            if live or self.servicer.last_contact > self.last_activity:
-                self.last_activity = max(self.servicer.last_contact, now if live else 0.0)
+            working = self._workers_claims(live)
+            if working or self.servicer.last_contact > self.last_activity:
+                self.last_activity = max(self.servicer.last_contact, now if working else 0.0)
             self._recover()
             quiet = now - self.last_activity
             if quiet > self.wait_s:

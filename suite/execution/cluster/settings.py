@@ -1,11 +1,14 @@
-"""The multi-machine wait bound and how often waits speak."""
+"""The wait bound and how often waits speak; the wait for trials another run holds."""
 from __future__ import annotations
 
 import os
+import time
 
 from keras_tuner.src.engine import trial as trial_module
 
-from suite.errors import UserError
+from suite.console import say
+from suite.errors import GaveUp, UserError
+from suite.store.leases import MAX_WAIT_S
 
 WAIT_ENV = "SUITE_WAIT_S"
 DEFAULT_WAIT_S = 600.0
@@ -21,8 +24,8 @@ def wait_seconds() -> float:
         value = float(text) if text else DEFAULT_WAIT_S
     except ValueError:
         value = float("nan")
-    if not 0 < value < float("inf"):
-        raise UserError(f"{WAIT_ENV}={text!r} is not a positive number of seconds; "
+    if not 0 < value <= MAX_WAIT_S:
+        raise UserError(f"{WAIT_ENV}={text!r} is not a number of seconds in (0, {MAX_WAIT_S:.0f}]; "
                         f"set it like {WAIT_ENV}=600 or unset it")
     return value
 
@@ -30,3 +33,36 @@ def wait_seconds() -> float:
 def note_every(wait_s: float) -> float:
     """How often a wait says what it waits for: every minute, more often for short bounds."""
     return max(1.0, min(60.0, wait_s / 4))
+
+
+class ForeignWait:
+    """A wait for trials that processes of another run hold: it says so every ``note_every``
+    seconds and ends after ``wait_s`` in which none of them was stored, however long their leases
+    (``check`` returns the GaveUp, exit 3, to raise)."""
+
+    def __init__(self, wait_s: float | None = None):
+        self.wait_s = wait_seconds() if wait_s is None else wait_s
+        self.since: float | None = None
+        self.left = 0
+        self.next_note = 0.0
+
+    def reset(self) -> None:
+        """Not waiting (a trial was handed out)."""
+        self.since = None
+
+    def check(self, left: int, holder: str) -> GaveUp | None:
+        """``left`` trials are held elsewhere (``holder`` names one claim); fewer than at the last
+        check is progress and starts the bound again."""
+        now = time.monotonic()
+        if self.since is None or left < self.left:
+            self.since = now
+        self.left = left
+        held = f"{left} trial{'' if left == 1 else 's'} another process holds ({holder})"
+        if now - self.since >= self.wait_s:
+            return GaveUp(f"waited {self.wait_s:.0f} s for {held} and none was stored; rerun when that process "
+                          f"has finished, delete the claim file if it is gone, or raise --wait-seconds")
+        if now >= self.next_note:
+            self.next_note = now + note_every(self.wait_s)
+            say(f"waiting for {held}: it stores them, or its lease expires and this run takes them over "
+                f"(gives up after {self.wait_s:.0f} s without one stored)")
+        return None
