@@ -30,13 +30,13 @@ WEIGHTS_KEPT = {
 
 
 def _environment(records: list[dict]) -> list[str]:
-    env = records[0]["environment"]
+    env = records[0]["environment"]  # its optional fields may be missing (suite.store.records)
     commits = sorted({str(r["environment"].get("git_commit")) for r in records})
     total = sum(r["wall_time_s"] for r in records)
-    packages = ", ".join(f"{k} {v}" for k, v in env["packages"].items())
+    packages = ", ".join(f"{k} {v}" for k, v in (env.get("packages") or {}).items()) or "not recorded"
     backends = ", ".join(sorted({str(r["environment"].get("backend")) for r in records}))
-    return [f"- backend{'s' if ',' in backends else ''}: {backends}; device: {env['device']}; "
-            f"{env['cpu_count']} CPUs; python {env['python']}", f"- packages: {packages}",
+    return [f"- backend{'s' if ',' in backends else ''}: {backends}; device: {env.get('device') or 'not recorded'}; "
+            f"{env.get('cpu_count') or '?'} CPUs; python {env.get('python') or '?'}", f"- packages: {packages}",
             f"- git commit(s): {', '.join(commits)}",
             f"- total training wall time: {total / 60:.1f} min over {len(records)} trials "
             f"(fast path: {records[0].get('fast_path')})", _hosts(records)]
