@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from suite import registry
-from suite.design.study import Study
+from suite.design.study import Study, check_fields
 from suite.errors import UserError, lookup
 
 BUILTIN_PACKAGE = "studies"  # the package whose entry points are the built-in studies
@@ -25,8 +25,15 @@ def _builtin(point) -> bool:
 
 def study_from_file(path: Path):
     """The ``STUDY`` defined by the Python file at ``path`` (a ``suite.design.study.Study``)."""
+    fix = "give a path to a .py file defining STUDY = suite.Study(...)"
+    if path.is_dir():
+        raise UserError(f"study file {path} is a directory; {fix}")
+    if not path.exists():
+        raise UserError(f"study file {path} does not exist; {fix}")
     if not path.is_file():
-        raise UserError(f"study file {path} does not exist; give a path to a .py file defining STUDY")
+        raise UserError(f"study file {path} is not a regular file; {fix}")
+    if path.suffix != ".py":
+        raise UserError(f"study file {path} is not a Python file (.py); {fix}")
     name = f"suite_plugin_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
@@ -35,10 +42,12 @@ def study_from_file(path: Path):
         spec.loader.exec_module(module)
     except Exception as exc:
         del sys.modules[name]
-        raise UserError(f"study file {path} fails to import: {type(exc).__name__}: {exc}") from None
+        said = " ".join(str(exc).split())  # one line, however the module worded it
+        raise UserError(f"study file {path} fails to import: {type(exc).__name__}: {said[:300]}") from None
     study = getattr(module, "STUDY", None)
     if not isinstance(study, Study):
         raise UserError(f"study file {path} defines no STUDY = suite.design.study.Study(...); add one")
+    check_fields(study)
     return study
 
 
