@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import re
+from pathlib import Path
 
 
 def positive(text: str) -> int:
@@ -38,6 +39,13 @@ def address(text: str) -> str:
     if len(text) <= 253 and re.fullmatch(rf"{label}(\.{label})*", text) and not text.replace(".", "").isdigit():
         return text
     raise argparse.ArgumentTypeError(f"'{text}' is not an IP address or host name; e.g. 127.0.0.1 or chief-host")
+
+
+def directory(text: str) -> Path:
+    """A directory flag's value; an empty one would silently mean the current directory."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"'{text}' is an empty path; give a directory, e.g. runs or /tmp/suite")
+    return Path(text)
 
 
 def output_flags(parser) -> None:

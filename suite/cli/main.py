@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from suite import interrupt
-from suite.cli.arguments import address, output_flags, port, positive
+from suite.cli.arguments import address, directory, output_flags, port, positive
 from suite.console import hide_library_noise
 from suite.errors import GaveUp, UserError
 import socket
@@ -117,9 +117,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--seeds", type=int, default=None, help="number of seeds (0..N-1)")
         sub.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                          help="override a config key, e.g. --set epochs=5 (repeatable)")
-        sub.add_argument("--runs-dir", type=Path, default=Path(os.environ.get("SUITE_RUNS_DIR", "runs")),
+        sub.add_argument("--runs-dir", type=directory, default=Path(os.environ.get("SUITE_RUNS_DIR", "runs")),
                          help="where trial records are stored (default: runs/)")
-        sub.add_argument("--results-dir", type=Path, default=None,
+        sub.add_argument("--results-dir", type=directory, default=None,
                          help="where reports are written (default: results/, in a subdirectory named "
                               "by the selection when it differs from the profile)")
         sub.add_argument("--backend", choices=BACKENDS, default="auto",
@@ -221,7 +221,7 @@ def _main(argv: list[str]) -> int:
             return training.search_study(args, argv)
         return training.run_study(args, argv, train=args.command == "run")
     except UserError as exc:
-        print(f"suite: error: {exc}", file=sys.stderr)
+        print(f"suite: error: {' '.join(str(exc).split())}", file=sys.stderr)  # one line, whatever a text held
         return 2
     except GaveUp as exc:
         print(f"suite: gave up: {exc}", file=sys.stderr)
