@@ -1,7 +1,6 @@
 """``suite site``: the static HTML site of every results page."""
 from __future__ import annotations
 
-
 from suite.cli.arguments import directory
 from suite.cli.commands import common
 from suite.reporting import site
