@@ -177,16 +177,33 @@ def _index_rows(pages: list[Page], registry: dict) -> list[dict]:
     return rows
 
 
+SITE_FILES = ("index.html", "style.css", "index.png")  # what a site holds beside its page directories
+
+
+def _check_out(out_dir: Path, results_dir: Path, pages: list[Page]) -> None:
+    """The site replaces ``out_dir`` whole: refuse the results themselves (or a directory holding
+    them, or one inside a page) and a directory that holds files but is no site."""
+    out, results = out_dir.resolve(), results_dir.resolve()
+    if results.is_relative_to(out) or any(out.is_relative_to(page.source.parent.resolve()) for page in pages):
+        raise UserError(f"--out {out_dir} would replace the results pages it is built from; choose a directory "
+                        f"outside them (default: {results_dir / SITE_DIR})")
+    if out.is_dir() and any(entry.is_file() for entry in out.iterdir()) \
+            and not all((out / name).is_file() for name in SITE_FILES[:2]):
+        raise UserError(f"--out {out_dir} holds files but no site (no index.html and style.css); choose a new or "
+                        f"empty directory, or the site written before")
+
+
 def build(results_dir: Path, out_dir: Path, registry: dict | None = None) -> list[Path]:
     """Write the site for ``results_dir`` into ``out_dir``; return the HTML files written.
 
     ``registry``: study name -> Study (its claim fills the row of a study not run yet).
-    Raises UserError when ``results_dir`` holds no page.
+    Raises UserError when ``results_dir`` holds no page, or ``out_dir`` is not a place for a site.
     """
     registry = registry or {}
     pages = discover(results_dir)
     if not pages and not registry:
         raise UserError(f"no results pages under {results_dir}; run a study first (`suite run depth`)")
+    _check_out(out_dir, results_dir, pages)
     env = _environment()
     md_pages = {page.source.resolve(): page.path for page in pages}
     md_pages.update({extra.resolve(): f"{page.rel}/{extra.stem}.html" for page in pages for extra in page.extra_md})

@@ -308,6 +308,25 @@ def test_site_out_empty_is_refused(arena, capsys, trained):
     assert arena.snapshot(include_inside=True) == before
 
 
+SITE_OUT = {  # --out -> what the one line names; the site replaces its directory whole
+    "the-results": ("results", r"would replace the results pages"),
+    "above-the-results": (".", r"would replace the results pages"),
+    "inside-a-page": ("results/hostile/smoke/site", r"would replace the results pages"),
+    "a-users-directory": ("out/mine", r"holds files but no site"),
+}
+
+
+@pytest.mark.parametrize("case", SITE_OUT)
+def test_a_site_never_replaces_what_is_not_a_site(arena, capsys, trained, case):
+    out, message = SITE_OUT[case]
+    stage(arena, trained, results=True)
+    (arena.work / "out" / "mine").mkdir(parents=True)
+    (arena.work / "out" / "mine" / "thesis.tex").write_text("months of work\n")
+    before = arena.snapshot(include_inside=True)
+    refused(main(["site", "--out", out]), *capsys.readouterr(), message)
+    assert arena.snapshot(include_inside=True) == before
+
+
 OUT_OF_RANGE = [("test_accuracy", 5.0), ("best_dev_accuracy", -0.5), ("min_dev_loss", -1.0),
                 ("generalization_gap", 3.0), ("fitted_fraction", 1.5), ("test_accuracy", float("inf")),
                 ("epochs_trained", -3.0), ("final_dev_accuracy", 10 ** 400)]
