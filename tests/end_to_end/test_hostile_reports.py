@@ -72,19 +72,21 @@ def records(arena) -> list[Path]:
 @contextmanager
 def unblocked(root: Path, seconds: float = 30):
     """A reader that blocks on a FIFO under ``root`` fails the test instead of hanging it: after
-    ``seconds`` every FIFO there gets a writer that closes at once (the reader sees an empty file).
+    ``seconds`` (and every second after) every FIFO there gets a writer that closes at once (the
+    reader sees an empty file).
     (Not SIGALRM: the suite's own interrupt handling takes that signal over.)"""
     done = threading.Event()
 
     def release():
-        if done.wait(seconds):
-            return
-        for path in root.rglob("*"):
-            if path.is_fifo():
-                try:
-                    os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
-                except OSError:  # no reader waiting on it
-                    pass
+        wait = seconds
+        while not done.wait(wait):  # again and again: a reader may open it twice
+            for path in root.rglob("*"):
+                if path.is_fifo():
+                    try:
+                        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+                    except OSError:  # no reader waiting on it
+                        pass
+            wait = 1
 
     watchdog = threading.Thread(target=release, daemon=True)
     watchdog.start()
