@@ -32,7 +32,7 @@ from suite.design import plugins
 from suite.design.selection import results_path
 from suite.design.study import DEFAULT_PROFILE, Plan, Study, expand
 from suite.errors import UserError
-from suite.execution import parallel, runner, tracking
+from suite.execution import metric_checks, parallel, runner, tracking
 from suite.reporting import figures as figure_kinds
 from suite.reporting.report import study_trials, write_report
 from suite.search import hpo, tuner_search
@@ -121,6 +121,7 @@ def execute(plan_: Plan, runs_dir: Path, out: Path | None, *, train: bool, fresh
     stored ones), then write the report to ``out`` (None: no report). ``role``/``oracle``: the
     CLI's several-machine roles; a worker writes no report and returns no records."""
     runner.validate(plan_)  # before anything is tuned, trained or written
+    metric_checks.check_study(plan_)  # the metrics its rules, tables and figures read are ones its trials log
     if not plan_.axes:
         raise UserError(f"study '{plan_.study.name}' has no axes to compare; it is a search: "
                         f"run `suite search {plan_.study.name}`")

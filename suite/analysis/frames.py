@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from suite.data import folds
+from suite.store.records import METRIC_RANGES, UNBOUNDED, metric_range  # noqa: F401 (the analysis's names for them)
 from suite.training import outcomes
 
 if TYPE_CHECKING:  # annotations only: the study imports the verdicts, which import this module
@@ -23,24 +24,11 @@ ALPHA = round((1 - CONFIDENCE) / 2, 12)
 # Up to this many seeds per point the tables list every seed's value beside the mean.
 LIST_SEEDS_UP_TO = 5
 
-# The range each metric lives in, by name (first match wins; the default is unbounded):
-# accuracies, error rates and fractions in [0, 1]; losses, norms, epochs, ratios, spreads,
-# drifts and times >= 0. Intervals are computed on a scale that respects the range (``t_on_scale``).
-METRIC_RANGES = (
-    (("generalization_gap",), (-1.0, 1.0)),  # train minus test accuracy
-    (("accuracy", "error", "fraction", "auroc"), (0.0, 1.0)),
-    (("loss", "norm", "epoch", "ratio", "std", "drift", "time", "n_params", "nll", "entropy"), (0.0, math.inf)),
-    # regression errors (target units), counts of steps and mistakes, the Novikoff quantities
-    (("mse", "mae", "steps", "mistake", "data_radius", "data_margin"), (0.0, math.inf)),
-    (("r2",), (-math.inf, 1.0)),  # R^2: 1 at a perfect fit, unbounded below
-)
-UNBOUNDED = (-math.inf, math.inf)
+# The range each metric lives in is suite.store.records.METRIC_RANGES (the store refuses a stored
+# value outside it); intervals are computed on a scale that respects it (``t_on_scale``).
 
-
-def metric_range(metric: str) -> tuple[float, float]:
-    """(low, high) bounds of ``metric``'s values, from ``METRIC_RANGES`` (default unbounded)."""
-    return next((bounds for words, bounds in METRIC_RANGES if any(word in metric for word in words)),
-                UNBOUNDED)
+# Columns the trials frame adds to the records' metrics, which a study's rules and tables may read too.
+FRAME_METRICS = ("learned_fraction", "epochs_run", "wall_time_s", "epoch_wall_time_s", "diverged_epoch")
 
 
 def is_percent(metric: str) -> bool:

@@ -11,6 +11,7 @@ import ipaddress
 import math
 import os
 import re
+from pathlib import Path
 
 from suite.design import names
 from suite.errors import UserError
@@ -130,6 +131,13 @@ def _name(what: str, example: str):
 
 profile_name = _name("profile", "smoke")  # it names runs/<study>/<profile>/ and results/<study>/<profile>/
 dataset_name = _name("dataset", "mnist_10k")  # it may name a selection's directory
+
+
+def directory(text: str) -> Path:
+    """A directory flag's value; an empty one would silently mean the current directory."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"'{text}' is an empty path; give a directory, e.g. runs or /tmp/suite")
+    return Path(text)
 
 
 def output_flags(parser) -> None:

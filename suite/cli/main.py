@@ -10,9 +10,9 @@ from pathlib import Path
 
 from suite import backend, interrupt
 from suite.backend import BACKENDS
-from suite.cli.arguments import (PROFILE_HELP, ProfileHelp, address, dataset_name, factor, lease_seconds, max_epochs,
-                                 max_trials, output_flags, oversubscribed, population, port, profile_name, seeds,
-                                 wait_seconds, workers)
+from suite.cli.arguments import (PROFILE_HELP, ProfileHelp, address, dataset_name, directory, factor, lease_seconds,
+                                 max_epochs, max_trials, output_flags, oversubscribed, population, port,
+                                 profile_name, seeds, wait_seconds, workers)
 from suite.console import hide_library_noise, say
 from suite.errors import GaveUp, UserError
 import socket
@@ -92,9 +92,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--seeds", type=seeds, default=None, help="number of seeds (0..N-1), 1 to 10000")
         sub.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                          help="override a config key, e.g. --set epochs=5 (repeatable)")
-        sub.add_argument("--runs-dir", type=Path, default=Path(os.environ.get("SUITE_RUNS_DIR", "runs")),
+        sub.add_argument("--runs-dir", type=directory, default=Path(os.environ.get("SUITE_RUNS_DIR", "runs")),
                          help="where trial records are stored (default: runs/)")
-        sub.add_argument("--results-dir", type=Path, default=None,
+        sub.add_argument("--results-dir", type=directory, default=None,
                          help="where reports are written (default: results/, in a subdirectory named "
                               "by the selection when it differs from the profile)")
         sub.add_argument("--backend", choices=BACKENDS, default="auto",
@@ -205,7 +205,7 @@ def _main(argv: list[str]) -> int:
             return training.search_study(args, argv)
         return training.run_study(args, argv, train=args.command == "run")
     except UserError as exc:
-        print(f"suite: error: {exc}", file=sys.stderr)
+        print(f"suite: error: {' '.join(str(exc).split())}", file=sys.stderr)  # one line, whatever a text held
         return 2
     except GaveUp as exc:
         print(f"suite: gave up: {exc}", file=sys.stderr)

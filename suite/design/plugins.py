@@ -13,7 +13,7 @@ from pathlib import Path
 
 from suite import interrupt, registry
 from suite.design import names
-from suite.design.study import Study
+from suite.design.study import Study, check_fields
 from suite.errors import UserError, lookup
 
 BUILTIN_PACKAGE = "studies"  # the package whose entry points are the built-in studies
@@ -26,8 +26,15 @@ def _builtin(point) -> bool:
 
 def study_from_file(path: Path):
     """The ``STUDY`` defined by the Python file at ``path`` (a ``suite.design.study.Study``)."""
+    fix = "give a path to a .py file defining STUDY = suite.Study(...)"
+    if path.is_dir():
+        raise UserError(f"study file {path} is a directory; {fix}")
+    if not path.exists():
+        raise UserError(f"study file {path} does not exist; {fix}")
     if not path.is_file():
-        raise UserError(f"study file {path} does not exist; give a path to a .py file defining STUDY")
+        raise UserError(f"study file {path} is not a regular file; {fix}")
+    if path.suffix != ".py":
+        raise UserError(f"study file {path} is not a Python file (.py); {fix}")
     name = f"suite_plugin_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
@@ -42,6 +49,7 @@ def study_from_file(path: Path):
     study = getattr(module, "STUDY", None)
     if not isinstance(study, Study):
         raise UserError(f"study file {path} defines no STUDY = suite.Study(...); add one")
+    check_fields(study)
     if study.name in all_studies() and study.replaces != study.name:
         raise UserError(f"study file {path} names its study '{study.name}', which is a registered study: its "
                         f"trials and reports would mix with that study's; rename it, or declare "

@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field
 
 from suite.design import config as config_schema
+from suite.design import study_fields
 from suite.data import folds
 from suite.errors import UserError, did_you_mean
 
@@ -177,6 +178,12 @@ def parse_overrides(pairs: list[str]) -> dict:
     return parsed
 
 
+def check_fields(study) -> None:
+    """UserError naming the first field of ``study`` (or of its rules, tables ...) of the wrong type."""
+    study_fields.check_study(study, {"rules": Rule, "tables": Table, "figures": Figure, "references": Reference,
+                                     "related": Related})
+
+
 def _check_study(study: Study, config: dict) -> None:
     """A study module is data: catch a malformed one before anything runs."""
     where = f"study '{study.name}' (studies/{study.name}.py)"
@@ -252,6 +259,10 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
     ``backend`` (default: $KERAS_BACKEND, else the schema's) and ``deterministic`` are part of
     each trial's config and key. Raises UserError for any key, value or axis the schema refuses.
     """
+    check_fields(study)
+    if dataset is not None and not dataset.strip():
+        raise UserError(f"--dataset '{dataset}': give a dataset name (`suite list` shows them), or leave the flag "
+                        f"out for the profile's own")
     if profile not in study.profiles:
         raise UserError(f"unknown profile '{profile}'{did_you_mean(profile, study.profiles)}; "
                         f"choose one of: {', '.join(study.profiles)}")
@@ -276,7 +287,7 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
     _check_study(study, config)
     varied = {**{axis: axis for axis in study.axes}, **varied_by}
     user = dict(overrides or {})
-    if dataset:
+    if dataset is not None:
         user["dataset"] = dataset
     for key in user:
         flag = config_schema.extra(key).get("flag") if key in config_schema.FIELDS else None

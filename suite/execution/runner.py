@@ -335,7 +335,7 @@ def _point_id(point: dict) -> tuple:
 
 
 def stored_records(plan: Plan, store: TrialStore) -> list[dict]:
-    records = store.load(t.key for t in plan.trials)
+    records = store.load_trials(plan.trials)  # a record whose point is not its trial's is damaged
     if not records:
         raise UserError(f"no stored trials for study '{plan.study.name}' (profile {plan.profile}) in "
                         f"{store.root}; run `suite run {plan.study.name}` first")

@@ -19,7 +19,7 @@ from keras_tuner.src.engine import base_tuner
 
 from suite.execution import cluster
 from suite.store import cleanup
-from suite.errors import GaveUp, UserError, lookup
+from suite.errors import GaveUp, UserError, did_you_mean, lookup
 
 # keras-tuner prints the traceback of every failed trial to stderr; the suite stores it in the
 # trial's record and prints one summary line instead.
@@ -46,21 +46,26 @@ def confirmation_seeds(count: int) -> list[int]:
     return seeds
 
 
-def register_objective(text: str) -> str:
+def register_objective(text: str, logged: set[str] | None = None) -> str:
     """The objective named on the command line: a name of ``OBJECTIVES``, or ``METRIC:max`` /
     ``METRIC:min`` for any logged dev-split metric (e.g. ``mean_dev_accuracy:max``), which is
-    added to ``OBJECTIVES``. Raises UserError for a test-split metric (a search never sees the
-    test split) or a missing direction."""
-    if text in OBJECTIVES:
-        return text
+    added to ``OBJECTIVES``. ``logged``: the dev metrics the search's trials log
+    (``suite.execution.metric_checks.dev_metrics``). Raises UserError for a test-split metric (a
+    search never sees the test split), a missing direction or a metric the trials do not log
+    (a search would pick its "best" on nothing)."""
     metric, _, direction = text.partition(":")
-    if direction not in ("max", "min") or not metric:
+    if text in OBJECTIVES:
+        metric, direction = OBJECTIVES[text]
+    elif direction not in ("max", "min") or not metric:
         raise UserError(f"objective '{text}': give val_accuracy, val_loss or METRIC:max|min for a logged dev "
                         f"metric (e.g. mean_dev_accuracy:max, min_dev_loss:min)")
-    if "dev" not in metric.split("_"):
+    elif "dev" not in metric.split("_"):
         raise UserError(f"objective '{text}': a search selects on the dev split only; choose a dev metric "
                         f"(best_dev_accuracy, min_dev_loss, final_dev_accuracy, mean_dev_accuracy, ...)")
-    OBJECTIVES[text] = (metric, direction)
+    if logged is not None and metric not in logged:
+        raise UserError(f"objective '{text}': the search's trials do not log '{metric}'{did_you_mean(metric, logged)}; "
+                        f"choose one of the dev metrics they log: {', '.join(sorted(logged))} (as METRIC:max|min)")
+    OBJECTIVES.setdefault(text, (metric, direction))
     return text
 
 

@@ -25,9 +25,11 @@ def _run(url: str, *arguments: str, timeout: float = 120) -> subprocess.Complete
                               capture_output=True, text=True, timeout=timeout)
 
 
-def dump_dom(url: str) -> str:
-    """The page's DOM after Chromium loaded it (images and stylesheets fetched)."""
-    return _run(url, "--dump-dom").stdout
+def dump_dom(url: str, timeout: float = 120) -> str:
+    """The page's DOM after Chromium loaded it (images and stylesheets fetched); raises
+    subprocess.TimeoutExpired when it takes longer than ``timeout`` seconds (a script's dialog
+    blocks a headless page for ever)."""
+    return _run(url, "--dump-dom", timeout=timeout).stdout
 
 
 def screenshot(url: str, path: Path, width: int = 1280, height: int = 1600) -> Path:

@@ -2,12 +2,14 @@
 budget, say) concluded, with a link, and the sentence that follows from that conclusion."""
 from __future__ import annotations
 
-import json
+import io
 from pathlib import Path
 
 import pandas as pd
 
 from suite.design.study import DEFAULT_PROFILE, Related, Study
+from suite.reporting import pages
+from suite.store.files import Unreadable, read_text
 
 UNLEARNED = ("collapsed", "diverged")  # finished runs that did not learn (suite.training.outcomes)
 
@@ -25,13 +27,10 @@ def load_others(study: Study, profile: str, out_dir: Path) -> dict:
     found = {}
     for related in study.related:
         there = profile_dir(out_dir, profile, related.profile)
+        verdict = pages.verdict_or_none(there / "verdict.json")  # damaged: as if not written yet
         try:
-            verdict = json.loads((there / "verdict.json").read_text())
-        except (OSError, ValueError):
-            verdict = None
-        try:
-            trials = pd.read_csv(there / "trials.csv")
-        except (OSError, ValueError):
+            trials = pd.read_csv(io.StringIO(read_text(there / "trials.csv")))  # guarded: a FIFO, an absurd size
+        except (OSError, ValueError, Unreadable):
             trials = None
         found[related.profile] = {"verdict": verdict, "trials": trials}
     return found
@@ -40,7 +39,7 @@ def load_others(study: Study, profile: str, out_dir: Path) -> dict:
 def _claim_verdict(verdict: dict | None, claim: str) -> str | None:
     if verdict is None:
         return None
-    return next((item["verdict"] for item in verdict.get("claims", []) if item["claim"] == claim), None)
+    return next((item.get("verdict") for item in verdict.get("claims", []) if item.get("claim") == claim), None)
 
 
 def _unlearned(trials: pd.DataFrame | None, axes: list[str]) -> dict:

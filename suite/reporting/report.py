@@ -19,6 +19,9 @@ from suite.reporting.figures import build as build_figures
 from suite.store.files import replaced_whole
 from suite.store.trial_store import atomic_write_text
 from suite.design.study import DEFAULTS, Plan, overlays
+from suite.errors import UserError
+
+FINISHED_RUNS = ("done", "collapsed")  # ran to their end: they logged every metric of their config
 
 
 DPI = 200  # PNGs sharp enough for a printed page; the SVG beside each is exact
@@ -32,13 +35,13 @@ WEIGHTS_KEPT = {
 
 
 def _environment(records: list[dict]) -> list[str]:
-    env = records[0]["environment"]
+    env = records[0]["environment"]  # its optional fields may be missing (suite.store.records)
     commits = sorted({str(r["environment"].get("git_commit")) for r in records})
     total = sum(r["wall_time_s"] for r in records)
-    packages = ", ".join(f"{k} {v}" for k, v in env["packages"].items())
+    packages = ", ".join(f"{k} {v}" for k, v in (env.get("packages") or {}).items()) or "not recorded"
     backends = ", ".join(sorted({str(r["environment"].get("backend")) for r in records}))
-    return [f"- backend{'s' if ',' in backends else ''}: {backends}; device: {env['device']}; "
-            f"{env['cpu_count']} CPUs; python {env['python']}", f"- packages: {packages}",
+    return [f"- backend{'s' if ',' in backends else ''}: {backends}; device: {env.get('device') or 'not recorded'}; "
+            f"{env.get('cpu_count') or '?'} CPUs; python {env.get('python') or '?'}", f"- packages: {packages}",
             f"- git commit(s): {', '.join(commits)}",
             f"- total training wall time: {total / 60:.1f} min over {len(records)} trials "
             f"(fast path: {records[0].get('fast_path')})", _hosts(records)]
@@ -111,8 +114,14 @@ def _with_metric_columns(trials: pd.DataFrame, study) -> pd.DataFrame:
     """Every metric the study's tables, rules and summary figures read, as a column (NaN where no
     trial measured it: every trial diverged or failed), so the report says so instead of crashing."""
     names = [*study.metrics, *(rule.metric for rule in study.rules), *(spec.metric for spec in study.tables),
-             *(spec.metric for spec in study.figures if spec.kind in ("metric_vs", "ratio_vs"))]
+             *(spec.metric for spec in study.figures if spec.kind in ("metric_vs", "ratio_vs", "heatmap"))]
     missing = [name for name in dict.fromkeys(names) if name not in trials]
+    finished = int(trials.status.isin(FINISHED_RUNS).sum()) if "status" in trials else 0
+    logged = trials.select_dtypes("number").columns
+    if missing and finished:  # not "no trial got that far": a name no trial logs (a study's derive missed it)
+        raise UserError(f"study '{study.name}' reads metric '{missing[0]}', which none of its {finished} finished "
+                        f"trials logged; fix the metric its rules, tables, metrics or figures name (the trials "
+                        f"have: {', '.join(sorted(set(logged) - {*study.axes, 'seed'}))[:600]})")
     return trials.assign(**{name: math.nan for name in missing}) if missing else trials
 
 

@@ -7,6 +7,12 @@ next to it, so the site can be moved or published as one folder. The index has o
 of the registry and per study found on disk, with the verdict and each claim's verdict read from
 ``verdict.json``; fields the verdict format gains later show up in the claims and evidence tables
 without changes here.
+
+Every text reaches the HTML escaped: the templates autoescape, and the markdown is rendered
+without raw HTML or script addresses (``suite.reporting.markdown_html``); page and file names
+become percent-encoded relative links. Every page is read and rendered before anything is
+written, and the site is written beside its directory and swapped in whole
+(``suite.store.files.replaced_whole``), so a damaged page leaves no partial site behind.
 """
 from __future__ import annotations
 
@@ -17,11 +23,14 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
-import markdown
 
 from suite.errors import UserError
+from suite.reporting import markdown_html
+from suite.reporting import pages as page_files
+from suite.store.files import replaced_whole
 
 SITE_DIR = "site"
 ASSETS = (".png", ".svg", ".pdf", ".csv", ".json", ".keras")  # copied beside each page
@@ -38,14 +47,24 @@ class Page:
     title: str = ""
     verdict: dict | None = None
     extra_md: list = field(default_factory=list)  # other .md files of the same directory
+    text: str = ""  # the markdown of ``source``
 
     @property
-    def href(self) -> str:
+    def path(self) -> str:
         return f"{self.rel}/index.html"
+
+    @property
+    def href(self) -> str:  # percent-encoded: a directory named "javascript:..." is a relative link
+        return quote(self.path)
+
+
+def _fix(directory: Path) -> str:
+    return f"rebuild that page (`suite report {directory.name}`) or move it out of the results directory"
 
 
 def discover(results_dir: Path) -> list[Page]:
-    """Every page under ``results_dir`` (the site's own directory excluded), in path order."""
+    """Every page under ``results_dir`` (the site's own directory excluded), in path order, its
+    markdown and verdict read (UserError naming a damaged one)."""
     pages = []
     for readme in sorted(results_dir.rglob("README.md")):
         directory = readme.parent
@@ -53,18 +72,12 @@ def discover(results_dir: Path) -> list[Page]:
         if rel == "." or rel.split("/")[0] == SITE_DIR:
             continue
         verdict_path = directory / "verdict.json"
-        verdict = None
-        if verdict_path.exists():
-            try:
-                verdict = json.loads(verdict_path.read_text())
-            except json.JSONDecodeError as exc:
-                raise UserError(f"{verdict_path} is not valid JSON ({exc.msg}); rebuild it with "
-                                f"`suite report {directory.name}`") from None
+        verdict = page_files.verdict(verdict_path, _fix(directory)) if verdict_path.exists() else None
+        text = page_files.text(readme, _fix(directory))
         kind = "study" if verdict is not None else "search" if directory.name.startswith("search-") else "other"
-        title = next((line.lstrip("# ").strip() for line in readme.read_text().splitlines()
-                      if line.startswith("# ")), rel)
+        title = next((line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("# ")), rel)
         extra = sorted(path for path in directory.glob("*.md") if path.name != "README.md")
-        pages.append(Page(readme, rel, kind, title.replace("`", ""), verdict, extra))
+        pages.append(Page(readme, rel, kind, title.replace("`", ""), verdict, extra, text))
     return pages
 
 
@@ -110,14 +123,14 @@ def _render_markdown(text: str, directory: Path, md_pages: dict[Path, str], here
     links to its SVG and PDF when the report wrote them."""
     # CommonMark (GitHub) nests a list item indented by 2-3 spaces; Python-Markdown wants 4
     text = _NESTED.sub(lambda m: "    " + m.group(2), text)
-    html = markdown.markdown(text, extensions=["tables", "fenced_code"])
+    html = markdown_html.render(text)
 
     def relink(match: re.Match) -> str:
         attribute, target, tail = match.groups()
         if target.endswith(".md"):
             page = md_pages.get((directory / target).resolve())
             if page is not None:
-                target = posixpath.relpath(page, here)
+                target = quote(posixpath.relpath(page, here))
         return f'{attribute}="{target}{tail}"'
 
     def formats(match: re.Match) -> str:
@@ -131,7 +144,7 @@ def _render_markdown(text: str, directory: Path, md_pages: dict[Path, str], here
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("suite.reporting", "templates"),
-                             autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined)
+                             autoescape=True, undefined=jinja2.StrictUndefined)  # every text escaped
     env.filters.update(words=_words, css=_css)
     return env
 
@@ -164,47 +177,65 @@ def _index_rows(pages: list[Page], registry: dict) -> list[dict]:
     return rows
 
 
+SITE_FILES = ("index.html", "style.css", "index.png")  # what a site holds beside its page directories
+
+
+def _check_out(out_dir: Path, results_dir: Path, pages: list[Page]) -> None:
+    """The site replaces ``out_dir`` whole: refuse the results themselves (or a directory holding
+    them, or one inside a page) and a directory that holds files but is no site."""
+    out, results = out_dir.resolve(), results_dir.resolve()
+    if results.is_relative_to(out) or any(out.is_relative_to(page.source.parent.resolve()) for page in pages):
+        raise UserError(f"--out {out_dir} would replace the results pages it is built from; choose a directory "
+                        f"outside them (default: {results_dir / SITE_DIR})")
+    if out.is_dir() and any(entry.is_file() for entry in out.iterdir()) \
+            and not all((out / name).is_file() for name in SITE_FILES[:2]):
+        raise UserError(f"--out {out_dir} holds files but no site (no index.html and style.css); choose a new or "
+                        f"empty directory, or the site written before")
+
+
 def build(results_dir: Path, out_dir: Path, registry: dict | None = None) -> list[Path]:
     """Write the site for ``results_dir`` into ``out_dir``; return the HTML files written.
 
     ``registry``: study name -> Study (its claim fills the row of a study not run yet).
-    Raises UserError when ``results_dir`` holds no page.
+    Raises UserError when ``results_dir`` holds no page, or ``out_dir`` is not a place for a site.
     """
     registry = registry or {}
     pages = discover(results_dir)
     if not pages and not registry:
         raise UserError(f"no results pages under {results_dir}; run a study first (`suite run depth`)")
+    _check_out(out_dir, results_dir, pages)
     env = _environment()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    md_pages = {page.source.resolve(): page.href for page in pages}
+    md_pages = {page.source.resolve(): page.path for page in pages}
     md_pages.update({extra.resolve(): f"{page.rel}/{extra.stem}.html" for page in pages for extra in page.extra_md})
-    written = []
-
-    def write(path: Path, html: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(html)
-        written.append(path)
+    html, copies = {}, []  # everything is read and rendered before anything is written
 
     for page in pages:
-        directory, target = page.source.parent, out_dir / page.rel
-        if target.exists():
-            shutil.rmtree(target)  # a file the results no longer hold must not linger in the site
-        target.mkdir(parents=True)
+        directory = page.source.parent
         files = sorted(path.name for path in directory.iterdir() if path.is_file() and path.suffix in ASSETS)
-        for name in files:
-            shutil.copy2(directory / name, target / name)
+        copies += [(directory / name, f"{page.rel}/{name}") for name in files]
         root = "../" * (page.rel.count("/") + 1)
         crumbs = page.rel.split("/")
         for source, name in [(page.source, "index.html"), *((extra, f"{extra.stem}.html") for extra in page.extra_md)]:
             here = posixpath.dirname(f"{page.rel}/{name}")
-            body = _render_markdown(source.read_text(), directory, md_pages, here)
-            write(target / name, env.get_template("page.html").render(
+            text = page.text if source == page.source else page_files.text(source, _fix(directory))
+            body = _render_markdown(text, directory, md_pages, here)
+            html[f"{page.rel}/{name}"] = env.get_template("page.html").render(
                 title=page.title, root=root, crumbs=crumbs, body=body,
                 evidence=_evidence_groups(page.verdict) if page.verdict and name == "index.html" else [],
-                files=[f for f in files if not f.endswith(".md")] if name == "index.html" else []))
-    write(out_dir / "index.html", env.get_template("index.html").render(
+                files=[{"href": quote(f), "name": f} for f in files if not f.endswith(".md")]
+                if name == "index.html" else [])
+    html["index.html"] = env.get_template("index.html").render(
         title="studies", root="", crumbs=[], studies=_index_rows(pages, registry),
         searches=[page for page in pages if page.kind == "search"],
-        others=[page for page in pages if page.kind == "other"]))
-    shutil.copy2(Path(__file__).parent / "templates" / "style.css", out_dir / "style.css")
-    return written
+        others=[page for page in pages if page.kind == "other"])
+
+    # Whole or not at all; what the old site holds beside the pages written (a screenshot, pages
+    # of results no longer there) is kept, as when pages were written into it one by one.
+    with replaced_whole(out_dir, keep=("*",)) as staging:
+        for rel, text in html.items():
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            (staging / rel).write_text(text)
+        for source, rel in copies:
+            shutil.copy2(source, staging / rel)
+        shutil.copy2(Path(__file__).parent / "templates" / "style.css", staging / "style.css")
+    return [out_dir / rel for rel in html]

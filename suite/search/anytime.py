@@ -54,6 +54,11 @@ def epochs_to_target(frame: pd.DataFrame, target: float) -> float:
     return float(reached.epochs_spent.iloc[0]) if not reached.empty else math.nan
 
 
+# What ``repetition_metrics`` gives each repetition's chosen configuration (``Comparison.metrics``).
+METRICS = ("best_dev_accuracy_at_budget", "best_dev_accuracy_after_trials", "epochs_to_target", "search_trials",
+           "search_epochs")
+
+
 def repetition_metrics(frame: pd.DataFrame, budget: int, target: float, trials: int) -> dict:
     """The per-repetition metrics a study's rules and tables use:
     ``best_dev_accuracy_at_budget`` (best dev accuracy within ``budget`` epochs), ``best_dev_accuracy_after_trials``

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import pandas as pd
 
@@ -47,6 +48,8 @@ class Comparison:
     factor: int = 3
     objective: str = "val_accuracy"
     initial_points: int = 3  # Bayesian optimization's random start (keras-tuner's default: 3 x dimensions)
+    # the search metrics each chosen configuration's record gains (rules and tables may read them)
+    metrics: ClassVar[tuple] = anytime.METRICS
 
 
 def space_for(study, tuner: str) -> dict:

@@ -1,4 +1,5 @@
-"""Whole-or-nothing file system changes, and one-line messages for the file system's refusals.
+"""Whole-or-nothing file system changes, guarded reads, and one-line messages for the file
+system's refusals.
 
 Every file the suite writes goes through here. ``atomic_write_text`` writes one file (a temporary
 file, fsync, rename). ``replaced_whole`` writes a directory (a report) beside the old one and swaps
@@ -9,6 +10,10 @@ Staging names carry their owner (``suite.store.cleanup``), whose leftovers the n
 ``writable`` checks a directory with a probe of its own (a unique temporary file), so concurrent
 processes never delete each other's probe. ``describe`` turns the OSErrors of a full disk, a
 read-only or foreign directory, or a file where a directory belongs into one line with the fix.
+``read_bytes`` and ``read_text`` read a file the suite wrote (a trial record, a verdict, a page)
+only when it is a regular file of a sane size: a directory, a FIFO (whose open would block), a
+device (/dev/zero never ends), an absurd size or bytes that are not UTF-8 become ``Unreadable``,
+whose message the caller puts in its own one line with the fix.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import ctypes
 import errno
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +36,7 @@ PATH_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPER
                errno.EFBIG}
 _FIXES = {errno.ENOSPC: "free some space", errno.EDQUOT: "free some space (disk quota exceeded)",
           errno.EFBIG: "raise the file-size limit (ulimit -f)"}
+MAX_READ_BYTES = 64 * 2 ** 20  # far above any record, verdict or page the suite writes
 _RENAME_EXCHANGE = 2  # renameat2(2): swap two paths atomically (Linux >= 3.15)
 _AT_FDCWD = -100
 
@@ -64,6 +71,48 @@ def describe(exc: OSError, flags: str = "--runs-dir / --results-dir") -> str:
     fix = _FIXES.get(exc.errno, "fix its permissions")
     where = f"{path}" if path is not None else "the file system"
     return f"cannot write to {where} ({what}); {fix} or choose another {flags}"
+
+
+class Unreadable(Exception):
+    """A file that cannot be read as asked; the message says why, the caller whose file and the fix."""
+
+
+def read_bytes(path: Path, limit: int = MAX_READ_BYTES) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them. FileNotFoundError as it
+    comes; ``Unreadable`` for anything else that is not a readable regular file of that size."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the open
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise Unreadable(exc.strerror or type(exc).__name__) from None
+    try:
+        status = os.fstat(handle)
+        if stat.S_ISDIR(status.st_mode):
+            raise Unreadable("a directory, not a file")
+        if not stat.S_ISREG(status.st_mode):
+            raise Unreadable("not a regular file")
+        if status.st_size > limit:
+            raise Unreadable(f"{status.st_size / 2 ** 20:.0f} MiB, more than the {limit / 2 ** 20:.0f} MiB "
+                             f"such a file may hold")
+        os.set_blocking(handle, True)
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            data = stream.read(limit + 1)
+    except OSError as exc:
+        raise Unreadable(exc.strerror or type(exc).__name__) from None
+    finally:
+        os.close(handle)
+    if len(data) > limit:  # grew while it was read
+        raise Unreadable(f"more than the {limit / 2 ** 20:.0f} MiB such a file may hold")
+    return data
+
+
+def read_text(path: Path, limit: int = MAX_READ_BYTES) -> str:
+    """``read_bytes`` decoded as UTF-8 (``Unreadable`` when it is not)."""
+    try:
+        return read_bytes(path, limit).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Unreadable(f"not UTF-8 text: byte {exc.start}") from None
 
 
 def writable(directory: Path, flags: str = "--runs-dir / --results-dir") -> None:

@@ -1,18 +1,22 @@
 """The trial record's schema: what every reader of the store may rely on.
 
 A record is checked when the store reads it, so a damaged file (random bytes, a directory, a
-field missing or of the wrong type, an unknown status, a finished trial without its metrics)
-stops the command with one line naming the file and the fix, before anything is trained,
-retrained or rewritten. The trial config is only checked to be a mapping here; its keys are the
-config schema's business.
+field missing or of the wrong type, an absurd size, an unknown status, a finished trial without
+its metrics, a metric outside its natural range such as an accuracy of 5.0) stops the command with
+one line naming the file and the fix, before anything is trained, retrained or rewritten. The
+trial config is only checked to be a mapping here; its keys are the config schema's business.
+
+The natural range of each metric (``METRIC_RANGES``) lives here, the lowest layer that needs it:
+the analysis builds its intervals on the same ranges (``suite.analysis.frames``).
 """
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError, \
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError, \
     model_validator
 
 from suite.errors import UserError
@@ -22,8 +26,46 @@ STATUSES = ("done", "collapsed", "diverged", "failed")
 # test accuracy): tables, verdicts and searches read them.
 REQUIRED_METRICS = ("test_accuracy", "best_dev_accuracy")
 REGRESSION_REQUIRED = ("test_mse", "min_dev_loss")  # a regression trial's (suite.training.tasks)
-Number = StrictInt | StrictFloat
-PointValue = StrictStr | StrictInt | StrictFloat | StrictBool | None | list | dict
+# Integers a float holds exactly (pandas reads every number as int64 or float64); counts are >= 0.
+Int = Annotated[StrictInt, Field(ge=-2 ** 53, le=2 ** 53)]
+Count = Annotated[StrictInt, Field(ge=0, le=2 ** 53)]
+Number = Int | StrictFloat
+PointValue = StrictStr | Int | StrictFloat | StrictBool | None | list | dict
+MAX_EPOCHS = 1_000_000  # rows of a history; no trial comes near it
+# Columns the trials frame sets itself (suite.analysis.frames.trials_frame): no metric may take their name.
+RESERVED = ("seed", "status", "learned_fraction", "diverged_epoch", "epochs_run", "wall_time_s",
+            "epoch_wall_time_s", "backend", "key", "error", "fold", "folds")
+
+# The range each metric lives in, by name (first match wins; the default is unbounded):
+# accuracies, error rates and fractions in [0, 1]; losses, norms, epochs, ratios, spreads,
+# drifts and times >= 0. A stored value outside it damages the record; the analysis computes
+# its intervals on a scale that respects it (``suite.analysis.frames.t_on_scale``).
+METRIC_RANGES = (
+    (("generalization_gap",), (-1.0, 1.0)),  # train minus test accuracy
+    (("accuracy", "error", "fraction", "auroc"), (0.0, 1.0)),
+    (("loss", "norm", "epoch", "ratio", "std", "drift", "time", "n_params", "nll", "entropy"), (0.0, math.inf)),
+    # regression errors (target units), counts of steps and mistakes, the Novikoff quantities
+    (("mse", "mae", "steps", "mistake", "data_radius", "data_margin"), (0.0, math.inf)),
+    (("r2",), (-math.inf, 1.0)),  # R^2: 1 at a perfect fit, unbounded below
+)
+UNBOUNDED = (-math.inf, math.inf)
+_SLACK = 1e-9  # float rounding at a bound (a mean of accuracies that are all 1.0)
+
+
+def metric_range(metric: str) -> tuple[float, float]:
+    """(low, high) bounds of ``metric``'s values, from ``METRIC_RANGES`` (default unbounded)."""
+    return next((bounds for words, bounds in METRIC_RANGES if any(word in metric for word in words)),
+                UNBOUNDED)
+
+
+def out_of_range(metric: str, value) -> str | None:
+    """Why ``value`` cannot be a value of ``metric`` (None when it can: NaN is "not measured")."""
+    if value is None or value != value:
+        return None
+    low, high = metric_range(metric)
+    if low - _SLACK <= value <= high + _SLACK:
+        return None
+    return f"{metric} is {value:.6g}, outside its range [{low:g}, {high:g}]"
 
 
 class _Model(BaseModel):
@@ -36,23 +78,60 @@ class Environment(_Model):
     backend: StrictStr
     device: StrictStr | None = None
     packages: dict[str, StrictStr] | None = None
+    python: StrictStr | None = None
+    cpu_count: Count | None = None
+    git_commit: StrictStr | None = None
+    host: StrictStr | None = None
 
 
 class EpochRow(_Model):
-    epoch: StrictInt
+    epoch: Count
+    loss: Number | None = None
+    accuracy: Number | None = None
+    dev_loss: Number | None = None
+    dev_accuracy: Number | None = None
+    learning_rate: Number | None = None
+    wall_time_s: Number | None = None
 
 
 class TrialRecord(_Model):
     key: StrictStr
     status: Literal[STATUSES]
     point: dict[str, PointValue]
-    seed: StrictInt
+    seed: Count
     config: dict[str, Any]
     metrics: dict[str, Number | None]
-    history: list[EpochRow]
+    history: Annotated[list[EpochRow], Field(max_length=MAX_EPOCHS)]
     wall_time_s: Number
     environment: Environment
     error: StrictStr | None = None
+    host: StrictStr | None = None
+    worker: StrictStr | None = None
+    splits: dict[str, Count] | None = None
+    diverged_epoch: Count | None = None
+    n_params: Count | None = None
+    steps_per_epoch: Count | None = None
+    num_classes: Count | None = None
+    initial_loss: Number | None = None
+    started_at: StrictStr | None = None
+    finished_at: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _values_in_range(self):
+        if not 0 <= self.wall_time_s < math.inf:
+            raise ValueError(f"wall_time_s is {self.wall_time_s}, not a duration")
+        if "seed" in self.point and self.point["seed"] != self.seed:
+            raise ValueError(f"seed {self.seed} is not its point's seed {self.point['seed']!r}")
+        clash = sorted(name for name in self.metrics if name in RESERVED or name in self.point)
+        if clash:
+            raise ValueError(f"metric names {clash} are taken by the trials frame's own columns or the point's axes")
+        problem = next((why for name, value in self.metrics.items() if (why := out_of_range(name, value))), None)
+        problem = problem or next((f"history epoch {row.epoch}: {why}" for row in self.history
+                                   for name in ("loss", "accuracy", "dev_loss", "dev_accuracy")
+                                   if (why := out_of_range(name, getattr(row, name)))), None)
+        if problem:
+            raise ValueError(problem)
+        return self
 
     @model_validator(mode="after")
     def _done_has_its_metrics(self):
@@ -95,3 +174,15 @@ def validate(data: Any, path: Path, key: str) -> dict:
     except ValidationError as exc:
         raise damaged(path, _first_problem(exc)) from None
     return data
+
+
+def _canonical(point: dict) -> str:
+    return json.dumps(point, sort_keys=True, default=str)  # a tuple and its JSON list compare equal
+
+
+def of_point(record: dict, point: dict, path: Path) -> dict:
+    """``record`` if its point is ``point`` (the trial its key names), else a damaged-record UserError."""
+    if _canonical(record["point"]) != _canonical(point):
+        stored = _canonical(record["point"])
+        raise damaged(path, f"its point {stored[:80]} is not its trial's {_canonical(point)[:80]}")
+    return record

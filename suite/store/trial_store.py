@@ -13,7 +13,7 @@ from pathlib import Path
 from suite.design import names
 from suite.store import leases
 from suite.store import records
-from suite.store.files import atomic_write_text  # noqa: F401 (also imported from here)
+from suite.store.files import Unreadable, atomic_write_text, read_text, umask  # noqa: F401 (atomic_write_text: also imported from here)
 from suite.training.outcomes import FINISHED  # a rerun skips these (done, collapsed, diverged); failed is retried
 
 
@@ -33,17 +33,17 @@ class TrialStore:
         the fix when it cannot be read or is not a whole trial record (``suite.store.records``)."""
         path = self.path(key)
         try:
-            text = path.read_bytes().decode("utf-8")
+            text = read_text(path)
         except FileNotFoundError:
             return None
-        except UnicodeDecodeError:
-            raise records.damaged(path, "not UTF-8 text") from None
-        except OSError as exc:
-            raise records.damaged(path, exc.strerror or type(exc).__name__) from None
+        except Unreadable as exc:
+            raise records.damaged(path, str(exc)) from None
         try:
             record = json.loads(text)
         except json.JSONDecodeError as exc:
             raise records.damaged(path, f"{exc.msg} at line {exc.lineno}") from None
+        except RecursionError:
+            raise records.damaged(path, "nested too deeply") from None
         return records.validate(record, path, key)
 
     def check_all(self) -> int:
@@ -110,3 +110,13 @@ class TrialStore:
     def load(self, keys) -> list[dict]:
         """The stored records among ``keys``, in that order."""
         return [record for record in map(self.get, keys) if record is not None]
+
+    def load_trials(self, trials) -> list[dict]:
+        """The stored records of ``trials`` (each with ``key`` and ``point``), in that order; a
+        record whose point is not its trial's is damaged (UserError)."""
+        found = []
+        for trial in trials:
+            record = self.get(trial.key)
+            if record is not None:
+                found.append(records.of_point(record, trial.point, self.path(trial.key)))
+        return found

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
+from suite.training import logged
 from suite.training import outcomes
 from suite.errors import UserError
 
@@ -36,7 +37,7 @@ TASKS = {
                        "Regression errors on the clean test targets in the target's units (MSE in squared "
                        "units), R^2 = 1 - SSE/SST"),
 }
-REGRESSION_METRICS = ("test_mse", "test_mae", "test_r2")
+REGRESSION_METRICS = logged.REGRESSION
 
 
 def of(config: dict) -> Task:

@@ -10,13 +10,13 @@ import time
 import keras
 
 from suite.data import datasets
+from suite.training import logged
 from suite.training import outcomes
 from suite.training import probes
 from suite.training import tasks
 from suite.training import uncertainty
 
-# First epoch whose training accuracy reaches the threshold (Zhang et al.'s "time to fit").
-FIT_THRESHOLDS = {"epochs_to_99_9": 0.999, "epochs_to_100": 1.0}
+FIT_THRESHOLDS = logged.FIT_THRESHOLDS  # the first epoch reaching each (Zhang et al.'s "time to fit")
 
 
 def first_epoch_reaching(history: list[dict], threshold: float) -> float:

@@ -4,16 +4,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from suite.cli.arguments import PROFILE_HELP, ProfileHelp, dataset_name, profile_name, seeds
+from suite.cli.arguments import PROFILE_HELP, ProfileHelp, dataset_name, directory, profile_name, seeds
 
 
 def results_dir(parser) -> None:
-    parser.add_argument("--results-dir", type=Path, default=Path(os.environ.get("SUITE_RESULTS_DIR", "results")),
+    parser.add_argument("--results-dir", type=directory, default=Path(os.environ.get("SUITE_RESULTS_DIR", "results")),
                         help="where reports are written (default: results/)")
 
 
 def runs_dir(parser, **kwargs) -> None:
-    parser.add_argument("--runs-dir", type=Path, default=Path(os.environ.get("SUITE_RUNS_DIR", "runs")),
+    parser.add_argument("--runs-dir", type=directory, default=Path(os.environ.get("SUITE_RUNS_DIR", "runs")),
                         help="where trial records are stored (default: runs/)", **kwargs)
 
 
@@ -32,5 +32,5 @@ def plan(args):
     from suite.design.plugins import find_study  # deferred: loads pandas and scikit-learn
     from suite.design.study import DEFAULT_PROFILE, expand, parse_overrides  # deferred: loads pandas and scikit-learn
 
-    return expand(find_study(args.study), args.profile or DEFAULT_PROFILE, args.dataset, args.seeds,
+    return expand(find_study(args.study), DEFAULT_PROFILE if args.profile is None else args.profile, args.dataset, args.seeds,
                   parse_overrides(args.overrides))

@@ -1,11 +1,10 @@
 """``suite show STUDY``: a study's verdicts and headline table in the terminal, from its results page."""
 from __future__ import annotations
 
-import json
-
 from suite.cli.arguments import PROFILE_HELP, ProfileHelp, profile_name
 from suite.cli.commands import common
 from suite.errors import UserError
+from suite.reporting import pages
 
 
 def add(subparsers) -> None:
@@ -45,7 +44,10 @@ def main(args) -> int:
     from suite.design.study import DEFAULT_PROFILE  # deferred: loads pandas and scikit-learn
 
     study = find_study(args.study)
-    profile = args.profile or DEFAULT_PROFILE
+    profile = DEFAULT_PROFILE if args.profile is None else args.profile
+    if profile not in study.profiles:  # '' included: never silently the default
+        raise UserError(f"unknown profile '{profile}' for study '{study.name}'; choose one of: "
+                        f"{', '.join(study.profiles)}")
     directory = args.results_dir / study.name
     if profile != DEFAULT_PROFILE:
         directory = directory / profile
@@ -53,14 +55,12 @@ def main(args) -> int:
     if not verdict_path.exists() or not readme.exists():
         raise UserError(f"no results for study '{study.name}' (profile {profile}) in {directory}; "
                         f"run `suite run {args.study}` or `suite report {args.study}` first")
-    try:
-        verdict = json.loads(verdict_path.read_text())
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{verdict_path} is not valid JSON ({exc.msg}); rebuild it with "
-                        f"`suite report {args.study}`") from None
+    fix = f"rebuild it with `suite report {args.study}`"
+    verdict = pages.verdict(verdict_path, fix)
+    table = headline_table(pages.text(readme, fix))
     print(f"{study.name} ({profile}): {verdict.get('claim') or study.claim}")
     print("\n".join(verdict_lines(verdict)))
     print()
-    print("\n".join(headline_table(readme.read_text())))
+    print("\n".join(table))
     print(f"\n(full page: {readme})")
     return 0

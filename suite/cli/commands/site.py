@@ -1,8 +1,7 @@
 """``suite site``: the static HTML site of every results page."""
 from __future__ import annotations
 
-from pathlib import Path
-
+from suite.cli.arguments import directory
 from suite.cli.commands import common
 from suite.reporting import site
 from suite.errors import UserError
@@ -12,7 +11,7 @@ from suite.reporting import browser
 def add(subparsers) -> None:
     parser = subparsers.add_parser("site", help="write a static HTML site of the results (results/site/)")
     common.results_dir(parser)
-    parser.add_argument("--out", type=Path, default=None, help="site directory (default: RESULTS_DIR/site)")
+    parser.add_argument("--out", type=directory, default=None, help="site directory (default: RESULTS_DIR/site)")
     parser.add_argument("--screenshot", action="store_true",
                         help="also save index.png, the index page as headless Chromium shows it")
 

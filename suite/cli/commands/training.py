@@ -32,7 +32,7 @@ def _plan(args):
     from suite.design.study import DEFAULT_PROFILE, expand, parse_overrides  # deferred: loads pandas and scikit-learn
 
     study = find_study(args.study)
-    profile = args.profile or DEFAULT_PROFILE
+    profile = DEFAULT_PROFILE if args.profile is None else args.profile  # '' is refused, not the default
     return expand(study, profile, args.dataset, args.seeds, parse_overrides(args.overrides),
                   backend=os.environ["KERAS_BACKEND"], deterministic=args.deterministic)
 
@@ -86,10 +86,11 @@ def search_study(args, argv: list[str]) -> int:
     from suite.search import tuner_search as search  # deferred: loads keras-tuner and Keras
     from suite.execution import tuning  # deferred: loads keras-tuner and Keras
     from suite.reporting.report import write_search_report  # deferred: loads matplotlib
+    from suite.execution import metric_checks  # deferred: loads pandas and scikit-learn
 
-    tuning.register_objective(args.objective)
     plan = _plan(args)
     runner.validate(plan)  # before anything is written
+    tuning.register_objective(args.objective, metric_checks.dev_metrics(plan))  # a metric the trials log
     search.search_space(plan)  # a study without one is refused before anything is written
     store, best_store = search.stores(plan, args.runs_dir, args.tuner)
     out = _results_dir(args, plan) / f"search-{args.tuner}"

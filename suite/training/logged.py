@@ -1,0 +1,51 @@
+"""The metrics a trial logs, by name: what its record's ``metrics`` holds, from its config and the
+facts of its data. A study's rules, tables and figures and a search's objective may read only
+these (``suite.execution.metric_checks`` refuses any other name before anything trains).
+
+``suite.training.trial_outcome`` writes them (with ``suite.training.tasks``, ``uncertainty`` and
+``probes``); tests/end_to_end/test_hostile_reports.py checks a trained record against this list.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from suite.training import outcomes
+
+# First epoch whose training accuracy reaches the threshold (Zhang et al.'s "time to fit").
+FIT_THRESHOLDS = {"epochs_to_99_9": 0.999, "epochs_to_100": 1.0}
+# Every trial that ran to its end, whatever its task.
+COMMON = ("epochs_trained", "best_epoch", "min_dev_loss", "kept_epoch", "final_train_loss", "train_loss",
+          "test_loss")
+CLASSIFICATION = ("test_accuracy", "generalization_gap", "train_accuracy", "fitted_fraction",
+                  "best_dev_accuracy", "first_dev_accuracy", "final_train_accuracy", "final_dev_accuracy",
+                  *FIT_THRESHOLDS, "mean_dev_accuracy", "train_mistakes")
+REGRESSION = ("test_mse", "test_mae", "test_r2")  # suite.training.tasks.regression_metrics (its REGRESSION_METRICS)
+TARGET = ("epochs_to_target_dev", "steps_to_target_dev")  # with target_dev_accuracy
+BOUND = ("mistakes_to_bound",)  # on data whose facts give Novikoff's mistake bound
+UNCERTAINTY = ("test_nll", "test_calibration_error", "test_entropy", "misclassified_auroc")  # mc_passes or ood_dataset
+MC = ("scaled_test_accuracy",)  # with mc_passes
+OOD = ("ood_entropy", "ood_auroc")  # with ood_dataset
+PROBES = (*outcomes.INIT_METRICS, "dead_fraction", "grad_ratio_first_last_end")  # with probe_examples
+
+
+def logged(config: dict, facts: Iterable[str] = ()) -> set[str]:
+    """The metric names a finished trial of ``config`` logs; ``facts``: the names of its data's
+    facts (``suite.data.splits.Splits.facts``), which it logs too. Per-layer probe metrics
+    (``bias_grad_norm_<layer>``) are matched by ``is_logged``."""
+    facts = set(facts)
+    regression = config.get("task", "classification") == "regression"
+    names = {*COMMON, *(REGRESSION if regression else CLASSIFICATION), *facts}
+    if not regression:
+        names.update(BOUND if "mistake_bound" in facts else ())
+        names.update(TARGET if config.get("target_dev_accuracy") else ())
+    mc, ood = config.get("mc_passes") or 0, config.get("ood_dataset", "none") not in (None, "none")
+    if mc or ood:
+        names.update((*UNCERTAINTY, *(MC if mc else ()), *(OOD if ood else ())))
+    if config.get("probe_examples"):
+        names.update(PROBES)
+    return names
+
+
+def is_logged(name: str, names: set[str]) -> bool:
+    """Whether ``name`` is among ``names`` (``logged``), a per-layer probe metric included."""
+    return name in names or (bool(names & set(PROBES)) and name.startswith(outcomes.INIT_PREFIXES))
