@@ -177,7 +177,7 @@ def _index_rows(pages: list[Page], registry: dict) -> list[dict]:
     return rows
 
 
-SITE_FILES = ("index.html", "style.css", "index.png")  # what a site holds beside its page directories
+SITE_FILES = ("index.html", "style.css")  # what every site holds beside its page directories
 
 
 def _check_out(out_dir: Path, results_dir: Path, pages: list[Page]) -> None:
@@ -188,7 +188,7 @@ def _check_out(out_dir: Path, results_dir: Path, pages: list[Page]) -> None:
         raise UserError(f"--out {out_dir} would replace the results pages it is built from; choose a directory "
                         f"outside them (default: {results_dir / SITE_DIR})")
     if out.is_dir() and any(entry.is_file() for entry in out.iterdir()) \
-            and not all((out / name).is_file() for name in SITE_FILES[:2]):
+            and not all((out / name).is_file() for name in SITE_FILES):
         raise UserError(f"--out {out_dir} holds files but no site (no index.html and style.css); choose a new or "
                         f"empty directory, or the site written before")
 

@@ -430,6 +430,7 @@ def _oversized(path: Path) -> None:
 DAMAGED_FILES = {
     "fifo": (_fifo, r"not a regular file"),
     "directory": (lambda p: (p.unlink(), p.mkdir()), r"not a regular file|directory"),
+    "dev-zero": (lambda p: (p.unlink(), p.symlink_to("/dev/zero")), r"not a regular file"),  # a read that never ends
     "oversized": (_oversized, r"MiB|too large|bytes"),
     "latin-1": (lambda p: p.write_bytes(p.read_bytes().replace(b'"hostile"', b'"host\xefle"')), r"UTF-8"),
 }
