@@ -1,9 +1,7 @@
 """The Python API (issue 32): run, load and report a study from a notebook, get frames back; the
 CLI's compare and export read only the selection asked for, as report does."""
-import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -56,9 +54,10 @@ def test_the_issue_command_works_in_a_fresh_interpreter(tmp_path):
     assert run.stdout.strip().splitlines()[-1].startswith("(5, ")
 
 
-@pytest.fixture
-def two_selections(tmp_path):
+@pytest.fixture(scope="module")
+def two_selections(tmp_path_factory):
     """The same study stored under two selections (epochs 1 and 2), in two stores A and B."""
+    tmp_path = tmp_path_factory.mktemp("selections")
     for store in ("A", "B"):
         for epochs in (1, 2):
             suite.run(INLINE, profile="smoke", overrides={"epochs": epochs}, runs_dir=tmp_path / store,
@@ -88,9 +87,9 @@ def test_compare_reads_only_the_selection_asked_for(two_selections, capsys):
                          for cells in (line.split("|")[1:] for line in table)), out
 
 
-def test_export_reads_only_the_selection_and_a_rerun_replaces_its_runs(two_selections, capsys):
+def test_export_reads_only_the_selection_and_a_rerun_replaces_its_runs(two_selections, tmp_path, capsys):
     """Fault 6: export wrote four configurations into one run, and a re-export added files."""
-    study, out = _stored_file(two_selections), two_selections / "tb"
+    study, out = _stored_file(two_selections), tmp_path / "tb"
     argv = ["export", "tensorboard", study, str(out), "--profile", "smoke", "--set", "epochs=2",
             "--runs-dir", str(two_selections / "A")]
     assert main(argv) == 0

@@ -16,7 +16,7 @@ def store(tmp_path_factory) -> Path:
     for argv in (["perceptron", "--profile", "smoke", "--seeds", "1"],
                  ["depth", "--profile", "smoke", "--seeds", "1", "--set", "epochs=1"],
                  ["depth", "--profile", "smoke", "--seeds", "1", "--set", "epochs=2"]):
-        assert main(["run", *argv, "--runs-dir", str(runs), "--results-dir", str(runs.parent / "res"), "--quiet"]) == 0
+        assert main(["run", *argv, "--runs-dir", str(runs), "--results-dir", str(runs.parent / "res")]) == 0
     return runs
 
 

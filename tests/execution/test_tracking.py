@@ -9,12 +9,11 @@ from suite.cli.main import main
 
 
 def test_a_run_writes_event_files_while_it_trains(tmp_path, monkeypatch, capsys):
-    monkeypatch.delenv("SUITE_TENSORBOARD_DIR", raising=False)
+    monkeypatch.setenv("SUITE_TENSORBOARD_DIR", "")  # main sets it in this process: restored (unset) after
     board = tmp_path / "tb"
     code = main(["run", "depth", "--profile", "smoke", "--seeds", "1", "--set", "epochs=3",
-                 "--quiet", "--tensorboard", str(board),
+                 "--tensorboard", str(board),
                  "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "res")])
-    monkeypatch.delenv("SUITE_TENSORBOARD_DIR", raising=False)
     assert code == 0, capsys.readouterr().err
     records = [json.loads(p.read_text()) for p in (tmp_path / "runs").rglob("trials/*.json")]
     runs = sorted({p.parent for p in board.rglob("events.out.tfevents.*")})
