@@ -41,21 +41,27 @@ FIELDS = {"host": str, "pid": int, "start": str, "worker": str, "token": str, "e
           "lease_s": (int, float)}
 
 
-def lease_seconds() -> float:
-    """The lease length in seconds: ``$SUITE_LEASE_S`` (set by ``--lease-seconds``), default 120.
-
-    Raises UserError for a value that is not a positive number."""
-    text = os.environ.get(LEASE_ENV, "").strip()
+def env_seconds(name: str, default: float, most: float, example: str) -> float:
+    """A duration from the environment variable ``name`` (unset or empty: ``default``). Raises
+    UserError, naming ``example``, for a value that is not a number of seconds in (0, most]."""
+    text = os.environ.get(name, "").strip()
     if not text:
-        return DEFAULT_LEASE_S
+        return default
     try:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not 0 < value <= MAX_LEASE_S:
-        raise UserError(f"{LEASE_ENV}={text!r} is not a number of seconds in (0, {MAX_LEASE_S:.0f}]; "
-                        f"set it like {LEASE_ENV}=120 or unset it")
+    if not 0 < value <= most:
+        raise UserError(f"{name}={text!r} is not a number of seconds in (0, {most:.0f}]; "
+                        f"set it like {name}={example} or unset it")
     return value
+
+
+def lease_seconds() -> float:
+    """The lease length in seconds: ``$SUITE_LEASE_S`` (set by ``--lease-seconds``), default 120.
+
+    Raises UserError for a value that is not a positive number."""
+    return env_seconds(LEASE_ENV, DEFAULT_LEASE_S, MAX_LEASE_S, "120")
 
 
 def _start_time(pid: int) -> str | None:

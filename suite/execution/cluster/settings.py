@@ -1,14 +1,13 @@
 """The wait bound and how often waits speak; the wait for trials another run holds."""
 from __future__ import annotations
 
-import os
 import time
 
 from keras_tuner.src.engine import trial as trial_module
 
 from suite.console import say
-from suite.errors import GaveUp, UserError
-from suite.store.leases import MAX_WAIT_S
+from suite.errors import GaveUp
+from suite.store.leases import MAX_WAIT_S, env_seconds
 
 WAIT_ENV = "SUITE_WAIT_S"
 DEFAULT_WAIT_S = 600.0
@@ -19,15 +18,7 @@ RUNNING, IDLE, STOPPED = (trial_module.TrialStatus.RUNNING, trial_module.TrialSt
 
 def wait_seconds() -> float:
     """The bound on every wait for a chief or for workers: ``$SUITE_WAIT_S``, default 600 s."""
-    text = os.environ.get(WAIT_ENV, "").strip()
-    try:
-        value = float(text) if text else DEFAULT_WAIT_S
-    except ValueError:
-        value = float("nan")
-    if not 0 < value <= MAX_WAIT_S:
-        raise UserError(f"{WAIT_ENV}={text!r} is not a number of seconds in (0, {MAX_WAIT_S:.0f}]; "
-                        f"set it like {WAIT_ENV}=600 or unset it")
-    return value
+    return env_seconds(WAIT_ENV, DEFAULT_WAIT_S, MAX_WAIT_S, "600")
 
 
 def note_every(wait_s: float) -> float:
