@@ -5,8 +5,8 @@ progress lines print, so the per-trial and the population paths are tracked alik
 The directory travels to local worker processes in ``$SUITE_TENSORBOARD_DIR``. Each trial is one
 run, ``DIR/<prefix>/<point>/seed_<k>``: an ``epoch/<metric>`` scalar per epoch stamped with the
 time the epoch ended, then ``final/<metric>`` scalars and the HParams plugin's summary (the
-trial's point, seed and status) when it ends. Uses the ``tensorboard`` package's event writer:
-no TensorFlow.
+trial's point, seed and status) when it ends. Uses ``suite.store.events`` (TensorBoard's record
+format, no TensorFlow).
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def _run_dir(prefix: str, label: str) -> Path:
 
 
 def _writer(prefix: str, label: str):
-    from tensorboard.summary.writer.event_file_writer import EventFileWriter  # deferred: loads TensorBoard's protobuf writer
+    from suite.store.events import EventFileWriter  # deferred: loads TensorBoard's protobuf writer
 
     key = (prefix, label)
     if key not in _writers:

@@ -12,47 +12,17 @@ into a staging directory that joins ``DIR`` only once every file is whole (``sto
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
-import os
 import re
-import socket
-import time
 from pathlib import Path
 
 from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.plugins.hparams import summary_v2 as hp
-from tensorboard.summary.writer.record_writer import RecordWriter
-
+from suite.store.events import EventFileWriter
 from suite.store.files import filled
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=-]+")
 HISTORY_SKIP = ("epoch",)  # the step itself
-_FILE_NUMBER = itertools.count()
-
-
-class EventFileWriter:
-    """One TensorBoard event file in ``logdir`` (its name as TensorBoard's own writer makes it),
-    written synchronously: a failure is an OSError naming the file, raised where it happens."""
-
-    def __init__(self, logdir: str):
-        os.makedirs(logdir, exist_ok=True)
-        self.path = os.path.join(logdir, f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}."
-                                         f"{os.getpid()}.{next(_FILE_NUMBER)}")
-        self._records = RecordWriter(open(self.path, "wb"))
-        self.add_event(event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))
-
-    def add_event(self, event) -> None:
-        try:
-            self._records.write(event.SerializeToString())
-        except OSError as exc:
-            raise OSError(exc.errno, exc.strerror, self.path) from None
-
-    def close(self) -> None:
-        try:
-            self._records.close()
-        except OSError as exc:
-            raise OSError(exc.errno, exc.strerror, self.path) from None
 
 
 def _hparam_value(value):
