@@ -137,6 +137,9 @@ class Study:
     # A study file may stand in for a registered study of the same name (sharing its runs/ and
     # results/ directories) only when it says so: replaces="<that name>".
     replaces: str = ""
+    # The claim as clauses: each a sentence that one or more rules test (a rule's ``claim`` names
+    # its clause), judged and printed on its own; a clause no rule tests is refused.
+    clauses: tuple = ()
 
     @property
     def levels(self) -> dict:
@@ -207,6 +210,23 @@ def _check_study(study: Study, config: dict) -> None:
             raise UserError(f"{where}: axis '{name}' needs a non-empty list of values")
     for rule in study.rules:
         _check_rule_points(where, rule, study)
+    _check_clauses(where, study)
+
+
+def _check_clauses(where: str, study: Study) -> None:
+    """Every clause of the claim has a rule, and every rule names a declared clause: a clause
+    nothing tests would read as judged (issue 30)."""
+    if not study.clauses:
+        return
+    stray = [rule for rule in study.rules if rule.claim not in study.clauses]
+    if stray:
+        raise UserError(f"{where}: rule {stray[0].says!r} names claim {stray[0].claim!r}, which is not one of "
+                        f"the study's clauses; set claim= to one of them")
+    named = {rule.claim for rule in study.rules}
+    untested = [clause for clause in study.clauses if clause not in named]
+    if untested:
+        raise UserError(f"{where}: clause {untested[0]!r} has no rule; add a Rule(..., claim=<that clause>) "
+                        f"or strike the clause from the claim")
 
 
 def _check_rule_points(where: str, rule: Rule, study: Study) -> None:

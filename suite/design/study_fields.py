@@ -73,7 +73,7 @@ def check_study(study, specs: dict) -> None:
     where = f"study {study.name!r}" if isinstance(study.name, str) and study.name else "the study"
     if not isinstance(study.name, str) or not study.name.strip():
         raise _wrong(where, "name", "a non-empty str", study.name)
-    check_spec(study, where, {**specs, "metrics": str, "curves": str, "only": dict})
+    check_spec(study, where, {**specs, "metrics": str, "curves": str, "only": dict, "clauses": str})
     for rule in study.rules:
         if rule.runs not in RUNS:
             raise _wrong(where, f"rule {rule.says or rule.kind!r}: runs", f"one of {', '.join(RUNS)}", rule.runs)

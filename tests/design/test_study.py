@@ -152,3 +152,17 @@ def test_set_refuses_keys_that_an_axis_sets():
 def test_new_keys_are_type_and_range_checked(overrides, message):
     with pytest.raises(UserError, match=message):
         expand(DEPTH, "quick", overrides=overrides)
+
+
+@pytest.mark.parametrize("clauses, rule_claim, problem", [
+    (("a holds", "b holds"), "a holds", "clause 'b holds' has no rule"),
+    (("a holds",), "c holds", "names claim 'c holds', which is not one of"),
+])
+def test_clauses_each_need_a_rule_and_rules_name_a_clause(clauses, rule_claim, problem):
+    from suite.design.study import Rule, Study, expand
+
+    study = Study(name="clauses", claim="x", source="s", base={"dataset": "synthetic"},
+                  axes={"depth": [0, 1]}, profiles={"quick": {"seeds": 1}}, clauses=clauses,
+                  rules=(Rule("better", {"depth": 1}, {"depth": 0}, claim=rule_claim, says="r"),))
+    with pytest.raises(UserError, match=problem):
+        expand(study)

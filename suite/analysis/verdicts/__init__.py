@@ -178,7 +178,7 @@ def verdict(study: Study, trials: pd.DataFrame) -> dict:
     evidence = holm([_evidence(rule, trials) for rule in study.rules])
     result = {"claim": study.claim, "rule": rule_text(study.rules), "confidence": CONFIDENCE,
               "correction": "holm", "verdict": _combine(evidence), "evidence": evidence}
-    claims = list(dict.fromkeys(rule.claim for rule in study.rules if rule.claim))
+    claims = list(study.clauses) or list(dict.fromkeys(rule.claim for rule in study.rules if rule.claim))
     if claims:
         result["claims"] = [{"claim": claim, "verdict": _combine(items), "evidence": items}
                             for claim in claims
