@@ -41,6 +41,9 @@ def finish(config: dict, model: keras.Model, splits: datasets.Splits, rows: list
                "metrics": {}, "n_params": int(model.count_params()), "splits": splits.sizes(),
                "steps_per_epoch": steps, "num_classes": splits.num_classes,
                "initial_loss": initial_loss}
+    constant = tasks.constant_loss(config, splits)
+    if constant is not None:
+        outcome["constant_loss"] = constant
     if probe_rows is not None:
         outcome["probes"] = probe_rows
     if diverged_epoch is not None:
@@ -56,7 +59,7 @@ def finish(config: dict, model: keras.Model, splits: datasets.Splits, rows: list
     if probe_rows is not None:  # a diverged run keeps what the probe measured before the blow-up
         outcome["metrics"].update(probes.summary_metrics(probe_rows, at_end=outcome["status"] == "done"))
     outcome["status"] = outcomes.classify(outcome["status"], rows, outcome["metrics"],
-                                          tasks.references(config, splits.num_classes, initial_loss))
+                                          tasks.references(config, splits.num_classes, initial_loss, constant))
     outcome["wall_time_s"] = time.perf_counter() - started
     return outcome
 
