@@ -20,7 +20,7 @@ Layer: above reporting (it writes reports through it), below the CLI.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -32,9 +32,10 @@ from suite.design import plugins
 from suite.design.selection import results_path
 from suite.design.study import DEFAULT_PROFILE, Plan, Study, expand
 from suite.errors import UserError
-from suite.execution import metric_checks, parallel, runner, tracking
+from suite.execution import metric_checks, parallel, runner, sequential, tracking
 from suite.reporting import figures as figure_kinds
-from suite.reporting.report import study_trials, write_report
+from suite.analysis.study_frames import study_trials
+from suite.reporting.report import write_report
 from suite.search import hpo, tuner_search
 from suite.store import catalog as stored_catalog
 from suite.store.files import writable
@@ -65,7 +66,7 @@ class Result:
 
     @cached_property
     def verdict(self) -> dict:
-        return verdicts.verdict(self.study, self.trials)
+        return verdicts.verdict(self.study, self.trials, self.plan.looks)
 
     @cached_property
     def figures(self) -> dict:
@@ -137,10 +138,12 @@ def execute(plan_: Plan, runs_dir: Path, out: Path | None, *, train: bool, fresh
         if role == "chief":
             runner.serve_chief(plan_, store, *oracle)
         else:
-            runner.run_plan(plan_, store, fresh=fresh, fast=fast, workers=workers, worker_argv=worker_argv,
-                            started=started, population_size=population_size)
+            plan_ = sequential.run(plan_, lambda looked: runner.run_plan(
+                looked, store, fresh=fresh, fast=fast, workers=workers, worker_argv=worker_argv, started=started,
+                population_size=population_size), store.load_trials)
         if role == "worker":
             return Result(plan_, [])
+    plan_ = replace(plan_, trials=sequential.planned(plan_, store.load_trials)[0])  # what the seed plan asks for
     records, comparison = hpo.report_parts(plan_, runner.stored_records(plan_, store), runs_dir)
     searches = tuner_search.nuisance_records(plan_, runs_dir)
     if out is not None:

@@ -29,7 +29,7 @@ LIST_SEEDS_UP_TO = 5
 
 # Columns the trials frame adds to the records' metrics, which a study's rules and tables may read too.
 FRAME_METRICS = ("learned_fraction", "epochs_run", "wall_time_s", "epoch_wall_time_s", "diverged_epoch", "unstable",
-                 "chance_accuracy", "steps_budget")
+                 "chance_accuracy", "steps_budget", "late_dev_gain")
 
 
 def is_percent(metric: str) -> bool:
@@ -167,9 +167,37 @@ def trials_frame(records: list[dict], axes, config_keys=()) -> pd.DataFrame:
                    error=record.get("error"))
         # the most an epochs-to-target can be: a search's epoch budget, else the trial's epochs
         row["epochs_budget"] = record.get("metrics", {}).get("epochs_budget", record["config"].get("epochs"))
+        row["late_dev_gain"] = late_dev_gain(record.get("history", []), record["config"].get("task", "classification"))
         row["steps_budget"] = (row["epochs_budget"] or math.nan) * record.get("steps_per_epoch", math.nan)
         rows.append(row)
     return sort_points(folds.aggregate(pd.DataFrame(rows), list(axes)), axes)
+
+
+LATE_WINDOW_SHARE = 0.25  # the last quarter of the epochs (at least LATE_WINDOW_MIN of them)
+LATE_WINDOW_MIN = 3
+
+
+def late_dev_gain(history: list[dict], task: str = "classification") -> float:
+    """How much the dev metric still rose over the run's last epochs: the least-squares slope of
+    dev accuracy (a regression: minus the dev loss, relative to its mean over the window) against
+    the epoch, over the last ``LATE_WINDOW_SHARE`` of the epochs with a dev pass (at least
+    ``LATE_WINDOW_MIN``), times the window's span in epochs. A fraction (0.01 = one accuracy point
+    gained over the window); NaN with fewer dev passes. ``suite.analysis.verdicts.budget`` tests it
+    across seeds: a comparison still rising at its last epoch is budget-limited."""
+    name = "dev_loss" if task == "regression" else "dev_accuracy"
+    rows = [(row["epoch"], row[name]) for row in history
+            if isinstance(row.get(name), (int, float)) and math.isfinite(row[name])]
+    window = max(LATE_WINDOW_MIN, math.ceil(LATE_WINDOW_SHARE * len(rows)))
+    if len(rows) < LATE_WINDOW_MIN:
+        return math.nan
+    epochs, values = (np.asarray(column, dtype=float) for column in zip(*rows[-window:]))
+    if np.ptp(epochs) == 0:
+        return math.nan
+    slope = float(np.polyfit(epochs, values, 1)[0]) * float(np.ptp(epochs))
+    if task == "regression":
+        scale = float(np.mean(values))
+        return -slope / scale if scale > 0 else math.nan
+    return slope
 
 
 def epoch_wall_time(history: list[dict]) -> float:
@@ -308,52 +336,3 @@ def nuisance_frame(records: list[dict], keys, objective: str = "best_dev_accurac
         if group not in best or rank < best[group][0]:
             best[group] = (rank, index)
     return frame.assign(chosen=frame.index.isin([index for _, index in best.values()]))
-
-
-def at_steps(schedule, steps: np.ndarray) -> np.ndarray:
-    """A float or a keras schedule evaluated at each of ``steps``."""
-    if not callable(schedule):
-        return np.full(len(steps), float(schedule))
-    import keras  # deferred: loads Keras
-
-    try:
-        values = schedule(steps)
-    except Exception:  # a schedule that branches on a scalar step (CosineDecay's warm-up): map it
-        values = keras.ops.vectorized_map(schedule, steps)
-    return np.asarray(keras.ops.convert_to_numpy(values), dtype=float).reshape(len(steps))
-
-
-def schedule_frame(records: list[dict], hue: str) -> pd.DataFrame:
-    """Learning rate and momentum at each optimizer step, one curve per value of ``hue``.
-
-    A step-driven schedule is evaluated from the trial's config (suite.training.optim) at every step of
-    the configured run, once per distinct config since every seed shares it. Where an lr callback
-    (ReduceLROnPlateau) set the rate from the dev loss, each seed's per-epoch ``learning_rate``
-    from the history is used instead, held constant over the epoch's steps.
-    """
-    from suite.training import optim  # deferred: loads Keras
-
-    rows, seen = [], set()
-    for record in records:
-        config, per_epoch = record["config"], record.get("steps_per_epoch")
-        if not per_epoch or not record.get("history"):
-            continue
-        label = record["point"].get(hue, config.get(hue))
-        momentum = optim.build_momentum_schedule(config["momentum_schedule"], config["momentum"], per_epoch,
-                                                 config["epochs"], config["momentum_schedule_options"])
-        if config["lr_callback"] != "none":
-            # the rate logged for an epoch is the one its steps used (read before its first step)
-            steps = np.array([[(row["epoch"] - 1) * per_epoch, row["epoch"] * per_epoch - 1]
-                              for row in record["history"]]).ravel()
-            rates = np.repeat([row["learning_rate"] for row in record["history"]], 2)
-        else:
-            key = json.dumps([label, {k: v for k, v in config.items() if k != "seed"}], sort_keys=True)
-            if key in seen:
-                continue
-            seen.add(key)
-            steps = np.arange(config["epochs"] * per_epoch)
-            rates = at_steps(optim.build_schedule(config["lr_schedule"], config["learning_rate"], per_epoch,
-                                                   config["epochs"], config["lr_schedule_options"]), steps)
-        rows.append(pd.DataFrame({hue: label, "seed": record["seed"], "step": steps, "learning_rate": rates,
-                                  "momentum": at_steps(momentum, steps)}))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from suite.analysis import frames as analysis
+from suite.analysis import schedule_frames
 from suite.reporting import heatmaps
 from suite.reporting import plots
 from suite.reporting import search_plots
@@ -144,7 +145,7 @@ def _lr_schedule_figure(spec, study, trials, history, records):
     chosen = [record for record in records if all(
         record["point"].get(key, record["config"].get(key)) in (value if isinstance(value, (list, tuple)) else [value])
         for key, value in spec.where.items())]
-    frame = analysis.schedule_frame(chosen, spec.hue)
+    frame = schedule_frames.schedule_frame(chosen, spec.hue)
     return None if frame.empty else plots.schedule_curves(frame, spec.hue, spec.title, study.levels.get(spec.hue))
 
 

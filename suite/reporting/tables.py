@@ -142,9 +142,30 @@ def _evidence_lines(evidence: list[dict]) -> list[str]:
     for item in evidence:
         line = f"- {item['rule']}: {item['verdict'].replace('_', ' ')} [{item.get('test', item['kind'])} test] " \
                f"({item.get('detail') or item.get('why')})"
+        if item.get("budget_note"):
+            line += f"; {item['budget_note']} (the test alone said: {item.get('would_be', '').replace('_', ' ')})"
         if item.get("power_note"):
             line += f"; {item['power_note']}"
+        if item.get("seeds_at_look"):
+            line += f"; decided at look {item['look']} ({item['seeds_at_look']} seeds per point)"
         lines.append(line)
+    return lines
+
+
+def plan_lines(verdict: dict, spent: dict | None = None, plan_hash: str = "", changed_at: str = "") -> list[str]:
+    """The seed plan a page was judged under: its looks and level spending, the seeds each look
+    added, the plan's hash and the commit where the study's rules last changed."""
+    plan = verdict.get("plan")
+    lines = []
+    if plan:
+        lines.append(f"Seed plan (sequential design, declared in the study before the data): looks at "
+                     f"{', '.join(map(str, plan['looks']))} seeds per point, each deciding at one-sided level "
+                     f"{plan['level_per_look']:.4g} ({plan['spending']})"
+                     + (f"; trials run per look: {', '.join(f'look {k}: {n}' for k, n in spent.items())}" if spent else "")
+                     + ".")
+    if plan_hash:
+        lines.append(f"Plan hash `{plan_hash}` (rules, margins, axes, profile and seeds)"
+                     + (f"; the study's definition last changed in commit `{changed_at}`" if changed_at else "") + ".")
     return lines
 
 
@@ -167,13 +188,14 @@ def table_cell(row: pd.Series, spec: Table) -> str:
     flip = (lambda value: 1 - value) if spec.as_error else (lambda value: value)
     published = row.get(f"reference_{spec.metric}", math.nan)
     suffix = "" if pd.isna(published) else f" ({scale * flip(published):.2f})"
+    bare = "" if pd.isna(published) else f"; published {scale * flip(published):.2f}"  # beside no number of ours
     collapsed = int(row.get("n_collapsed", 0))
     total = int(row["n"] + collapsed + row["n_diverged"] + row["n_failed"])
     if row["n"] == 0 or pd.isna(row[f"{spec.metric}_mean"]):
         text = ("diverged" if row["n_diverged"] and not collapsed else "collapsed" if collapsed and not row["n_diverged"]
                 else f"{collapsed} collapsed, {int(row['n_diverged'])} diverged" if collapsed
                 else "failed" if row["n_failed"] else "missing")
-        return text + suffix
+        return f"{text}{bare}"
     mean, std = scale * flip(row[f"{spec.metric}_mean"]), scale * row[f"{spec.metric}_std"]
     text = f"{mean:.2f}" + ("" if math.isnan(std) else f" ± {std:.2f}")
     left_out = [f"{count} of {total} seeds {status}" for status, count in

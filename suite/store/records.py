@@ -35,7 +35,7 @@ MAX_EPOCHS = 1_000_000  # rows of a history; no trial comes near it
 # Columns the trials frame sets itself (suite.analysis.frames.trials_frame): no metric may take their name.
 RESERVED = ("seed", "status", "learned_fraction", "diverged_epoch", "epochs_run", "wall_time_s",
             "epoch_wall_time_s", "backend", "key", "error", "fold", "folds", "unstable", "chance_accuracy",
-            "steps_budget")
+            "steps_budget", "late_dev_gain")
 
 # The range each metric lives in, by name (first match wins; the default is unbounded):
 # accuracies, error rates and fractions in [0, 1]; losses, norms, epochs, ratios, spreads,
