@@ -16,13 +16,12 @@ class Reference:
 @dataclass(frozen=True)
 class Related:
     """Another profile of the same study that answers a question this one cannot (a bigger budget):
-    its pages report that profile's verdict on ``claim`` beside their own, with a link, and the
-    sentence ``readings`` holds for that verdict (supported / not_supported / inconclusive), so
-    the conclusion follows from the other run's numbers. ``setting`` says what differs."""
+    its pages report that profile's verdict on ``claim`` beside their own, with a link and that
+    profile's evidence (its rules' numbers; no sentence is written in advance for a verdict:
+    issue 30). ``setting`` says what differs."""
     profile: str
     claim: str
     setting: str
-    readings: dict
 
 
 @dataclass(frozen=True)

@@ -512,7 +512,7 @@ def test_a_damaged_page_leaves_the_previous_site_as_it_was(arena, capsys, traine
 def test_a_damaged_related_verdict_is_read_as_missing(arena, capsys, trained):
     """A report reads the verdict of a related profile; a damaged one is 'not run', not a traceback."""
     stage(arena, trained, results=True,
-          related="(Related('quick', 'eight units beat four', 'more epochs', {'supported': 'yes'}),)",
+          related="(Related('quick', 'eight units beat four', 'more epochs'),)",
           profiles=BASE["profiles"][:-1] + ", 'quick': {'dataset': 'synthetic', 'epochs': 2}}")
     (arena.work / "plug.py").write_text((arena.work / "plug.py").read_text().replace(
         "import Figure,", "import Figure, Related,"))
