@@ -69,3 +69,21 @@ def test_a_path_becomes_an_absolute_file_uri(tmp_path, monkeypatch):
     assert mlflow_tracking.resolve("mlruns") == (tmp_path / "mlruns").as_uri()
     assert mlflow_tracking.resolve("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
     assert mlflow_tracking.resolve("file:/x/mlruns") == "file:/x/mlruns"
+
+
+@pytest.mark.skipif(not mlflow_tracking.installed(), reason='mlflow is not installed (pip install -e ".[mlflow]")')
+def test_a_search_logs_its_trials_and_report(tmp_path, clean_env, capsys):
+    from mlflow.tracking import MlflowClient
+
+    store = f"file:{tmp_path / 'mlruns'}"
+    code = main(["search", "mlp_search", "--profile", "smoke", "--tuner", "random", "--max-trials", "2", "--seeds", "1",
+                 "--set", "epochs=1", "--keep-models", "none", "--mlflow", store, "--runs-dir", str(tmp_path / "runs"),
+                 "--results-dir", str(tmp_path / "res")])
+    assert code == 0, capsys.readouterr().err
+    client = MlflowClient(tracking_uri=store)
+    runs = client.search_runs([client.get_experiment_by_name("mlp_search").experiment_id])
+    trials = [run for run in runs if run.data.tags.get("suite.kind") != "report"]
+    assert len(trials) >= 3 and all(run.info.status == "FINISHED" for run in trials)  # 2 searched, 1 re-run
+    assert all(client.get_metric_history(run.info.run_id, "loss") for run in trials)
+    [report] = [run for run in runs if run.data.tags.get("suite.kind") == "report"]
+    assert "README.md" in {item.path for item in client.list_artifacts(report.info.run_id)}
