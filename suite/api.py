@@ -32,7 +32,7 @@ from suite.design import plugins
 from suite.design.selection import results_path
 from suite.design.study import DEFAULT_PROFILE, Plan, Study, expand
 from suite.errors import UserError
-from suite.execution import metric_checks, parallel, runner, sequential, tracking
+from suite.execution import metric_checks, mlflow_tracking, parallel, runner, sequential, tracking
 from suite.reporting import figures as figure_kinds
 from suite.analysis.study_frames import study_trials
 from suite.reporting.report import write_report
@@ -149,6 +149,7 @@ def execute(plan_: Plan, runs_dir: Path, out: Path | None, *, train: bool, fresh
     if out is not None:
         writable(out)
         write_report(plan_, records, out, searches=searches, figure_formats=figure_formats, comparison=comparison)
+        mlflow_tracking.report(plan_.study.name, out)
     return Result(plan_, records, out / "README.md" if out is not None else None, searches or [])
 
 
@@ -166,13 +167,16 @@ def _worker_argv(study: str | Path, profile: str | None, dataset, seeds, overrid
 def run(study: str | Path | Study, profile: str | None = None, overrides: dict | None = None,
         seeds: int | None = None, dataset: str | None = None, runs_dir: str | Path = "runs",
         results_dir: str | Path | None = None, workers: int = 1, fresh: bool = False,
-        figure_formats=("png", "svg"), tensorboard: str | Path | None = None) -> Result:
+        figure_formats=("png", "svg"), tensorboard: str | Path | None = None,
+        mlflow: str | Path | None = None) -> Result:
     """Train the study's trials that are not stored yet, write its report, return its frames.
 
     ``workers`` > 1 starts that many local worker processes (a registered study or a study file
     only: the workers load the study by name). ``tensorboard``: a directory that receives event
-    files while the trials train. Raises UserError before anything trains when an input is refused.
+    files while the trials train. ``mlflow``: a directory or tracking URI that receives an MLflow
+    run per trial and the report's files. Raises UserError before anything trains when an input is refused.
     """
+    mlflow_tracking.configure(None if mlflow is None else str(mlflow))
     if tensorboard is not None:
         os.environ[tracking.ENV] = str(Path(tensorboard).resolve())
     else:
