@@ -31,6 +31,7 @@ STUDY = Study(
         "smoke": {"dataset": "synthetic", "epochs": 2, "target_dev_accuracy": 0.5, "width": 16, "seeds": 2,
                   "only": ({"learning_rate": [RATES[-5], RATES[-3]]},)},
         "quick": {"dataset": "mnist_10k", "seeds": 4},
+        "paper": {"dataset": "mnist", "seeds": 4},  # 50,000 MNIST digits: not run here
     },
     metrics=("epochs_to_target_tuned", "test_accuracy_tuned", "max_stable_log10_rate", "input_condition_number",
              "input_lambda_max", "input_condition_number_centered", "input_lambda_max_centered"),

@@ -20,7 +20,8 @@ def budget(n):
     return {"train_size": n, "epochs": epochs, "validation_freq": epochs}
 
 
-AXIS = {**{str(n): budget(n) for n in SIZES}, "smoke": {"train_size": 200, "epochs": 2, "validation_freq": 2},
+LARGE = [10_000, 30_000, 50_000]  # Fashion-MNIST (profile paper) only
+AXIS = {**{str(n): budget(n) for n in SIZES + LARGE}, "smoke": {"train_size": 200, "epochs": 2, "validation_freq": 2},
         "smoke_small": {"train_size": 100, "epochs": 2, "validation_freq": 2}}
 POWER = ("test error falls as a power law in n: for each model the fitted exponent is negative and the log-log "
          "line explains at least 90% of the variance of log error")
@@ -44,6 +45,8 @@ STUDY = Study(
     profiles={
         "smoke": {"dataset": "synthetic", "seeds": 2, "only": ({"model": ["linear", "cnn"], "size": ["smoke_small", "smoke"]},)},
         "quick": {"dataset": "mnist_10k", "seeds": 3},
+        # Debian's Fashion-MNIST (50,000 training images), up to the whole split: not run here (files absent)
+        "paper": {"dataset": "fashion_mnist", "seeds": 3, "only": ({"size": [str(n) for n in SIZES + LARGE]},)},
     },
     metrics=("test_error", "train_error", "generalization_gap", "power_law_exponent", "power_law_r2",
              "abs_error_gap_to_linear"),
