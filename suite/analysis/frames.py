@@ -29,7 +29,7 @@ LIST_SEEDS_UP_TO = 5
 
 # Columns the trials frame adds to the records' metrics, which a study's rules and tables may read too.
 FRAME_METRICS = ("learned_fraction", "epochs_run", "wall_time_s", "epoch_wall_time_s", "diverged_epoch", "unstable",
-                 "chance_accuracy", "steps_budget", "late_dev_gain")
+                 "chance_accuracy", "steps_budget", "late_dev_gain", "n_params")
 
 
 def is_percent(metric: str) -> bool:
@@ -162,6 +162,7 @@ def trials_frame(records: list[dict], axes, config_keys=()) -> pd.DataFrame:
                    learned_fraction=float(status in outcomes.LEARNED) if status in outcomes.FINISHED else math.nan,
                    diverged_epoch=record.get("diverged_epoch"), **record.get("metrics", {}),
                    epochs_run=len(record.get("history", [])), wall_time_s=record["wall_time_s"],
+                   n_params=float(record["n_params"]) if record.get("n_params") is not None else math.nan,
                    epoch_wall_time_s=epoch_wall_time(record.get("history", [])),
                    backend=record["environment"]["backend"], key=record["key"],
                    error=record.get("error"))

@@ -38,6 +38,7 @@ def key(default, meaning: str, *, registry: str = "", kind: str = "", choices: t
 
 
 Size = Annotated[int, Field(ge=1, le=100_000)]
+Shift = Annotated[int, Field(ge=1, le=1000)]  # pixels
 
 
 class TrialConfig(BaseModel):
@@ -49,7 +50,8 @@ class TrialConfig(BaseModel):
     train_size: int = key(0, "training examples kept (stratified subset); 0 = the whole training split; under "
                              "cv_folds or holdout_fraction the size of the pool (train + dev) they split",
                           ge=0, le=BIG)
-    input_transform: str = key("none", "input randomization of Zhang et al. (2017)",
+    input_transform: str = key("none", "input randomization of Zhang et al. (2017), or scaling (raw 0-255 "
+                                                 "pixels, standardization with the training statistics)",
                                registry="datasets:TRANSFORMS", kind="input transform")
     label_corruption: float = key(0.0, "probability that a training label is replaced by a random class",
                                   ge=0, le=1)
@@ -159,6 +161,14 @@ class TrialConfig(BaseModel):
     ood_dataset: str = key("none", "out-of-distribution inputs (test images of this dataset, or noise) whose "
                                    "predictive entropy is compared with the test digits'; none = off",
                            registry="uncertainty:OOD_SOURCES", kind="OOD source")
+    # input scaling and shifted test digits (issues 34, 35: input_scaling, convolution)
+    input_statistics: bool = key(False, "record the training inputs' spectrum (suite.data.input_statistics: largest "
+                                        "eigenvalue and ridge condition number of E[x x^T] and of the covariance, "
+                                        "over the varying features) as metrics")
+    test_shifts: list[Shift] = key([], "also test on the test images shifted by each of these numbers of pixels "
+                                       "(up, down, left, right, zero fill; suite.data.shifts): metrics "
+                                       "test_accuracy_shift_<k>, and test_accuracy_shift_0 on the unshifted ones",
+                                   max_length=100)
     # identity of the run (set by flags, not --set)
     seed: int = key(0, "the trial's random seed (seeds 0..N-1)", ge=0, le=1_000_000, flag="--seeds")
     backend: str = key("jax", "Keras backend the trial runs on", choices=("jax", "tensorflow"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from suite.data import input_statistics
 from suite.training import outcomes
 
 # First epoch whose training accuracy reaches the threshold (Zhang et al.'s "time to fit").
@@ -41,6 +42,10 @@ def logged(config: dict, facts: Iterable[str] = ()) -> set[str]:
     mc, ood = config.get("mc_passes") or 0, config.get("ood_dataset", "none") not in (None, "none")
     if mc or ood:
         names.update((*UNCERTAINTY, *(MC if mc else ()), *(OOD if ood else ())))
+    if config.get("input_statistics"):
+        names.update(input_statistics.STATISTICS)
+    if config.get("test_shifts") and not regression:
+        names.update(f"test_accuracy_shift_{k}" for k in (0, *config["test_shifts"]))
     if config.get("probe_examples"):
         names.update(PROBES)
     return names

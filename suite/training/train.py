@@ -8,6 +8,7 @@ same as a plain ``fit`` loop.
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import os
@@ -18,6 +19,7 @@ from collections.abc import Callable
 import keras
 
 from suite.data import datasets
+from suite.data import input_statistics
 from suite.training import epoch_scan
 from suite.data import folds
 from suite.training import losses
@@ -46,7 +48,7 @@ COMPILED_CACHE_SIZE = 4
 # per epoch join the cache key instead; MC passes and OOD inputs act after training; the dev
 # pass's frequency changes only when the compiled evaluation runs).
 TRIAL_ONLY_KEYS = ("seed", "target_outliers", "separable_margin", "cv_fold", "cv_folds", "holdout_fraction",
-                   "mc_passes", "ood_dataset", "validation_freq")
+                   "mc_passes", "ood_dataset", "validation_freq", "input_statistics", "test_shifts")
 # A constant learning rate is an optimizer variable (state, not a constant of the compiled step):
 # trials differing only in it share a compiled model too (a schedule's rate is compiled in).
 CONSTANT_RATE_KEYS = ("learning_rate",)
@@ -195,8 +197,11 @@ def trial_splits(config: dict) -> datasets.Splits:
     # a validation protocol (hold-out, k-fold, resubstitution) re-splits the pool, else the fixed dev split
     splits = folds.resplit(loaded, config) if folds.active(config) else datasets.subsample(loaded, config["train_size"])
     tasks.check(config, splits)
-    return datasets.transform(splits, config["seed"], config["input_transform"],
-                              config["label_corruption"], config["target_outliers"])
+    splits = datasets.transform(splits, config["seed"], config["input_transform"],
+                                config["label_corruption"], config["target_outliers"])
+    if config["input_statistics"]:  # the spectrum of the inputs the network trains on, as facts
+        splits = dataclasses.replace(splits, facts={**splits.facts, **input_statistics.of_training(splits.x_train)})
+    return splits
 
 
 def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bool = True,

@@ -8,8 +8,10 @@ import math
 import time
 
 import keras
+import numpy as np
 
 from suite.data import datasets
+from suite.data import shifts as image_shifts
 from suite.training import logged
 from suite.training import outcomes
 from suite.training import probes
@@ -112,6 +114,8 @@ def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: li
         "mean_dev_accuracy": sum(row["dev_accuracy"] for row in rows) / len(rows),
         "train_mistakes": mistakes, **splits.facts,
     })
+    if evaluate_test and config["test_shifts"]:
+        metrics.update(shifted_accuracies(model, splits, config["test_shifts"], eval_batch))
     if "mistake_bound" in splits.facts:
         metrics["mistakes_to_bound"] = mistakes / splits.facts["mistake_bound"]
     if config["target_dev_accuracy"]:
@@ -121,4 +125,17 @@ def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: li
         # optimizer steps until the end of that epoch (Shallue et al. 2019's steps to result, at
         # the resolution of an epoch)
         metrics["steps_to_target_dev"] = epochs * steps_per_epoch(n_train, config["batch_size"])
+    return metrics
+
+
+def shifted_accuracies(model: keras.Model, splits: datasets.Splits, shifts, eval_batch: int) -> dict:
+    """``test_accuracy_shift_<k>``: the kept weights' accuracy on the test images shifted by k pixels
+    in each of the four directions (``suite.data.shifts.shifted_copies``: 4 x the test split, zero
+    fill), for k = 0 (the test split itself) and each of ``shifts``."""
+    metrics = {}
+    for k in (0, *shifts):
+        x = image_shifts.shifted_copies(splits.x_test, k)
+        y = np.tile(splits.y_test, len(x) // len(splits.y_test))
+        logits = model.predict(x, batch_size=eval_batch, verbose=0)
+        metrics[f"test_accuracy_shift_{k}"] = float(np.mean(np.argmax(logits, axis=-1) == y))
     return metrics
