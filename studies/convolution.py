@@ -38,7 +38,7 @@ STUDY = Study(
     profiles={
         "smoke": {"dataset": "synthetic", "epochs": 1, "seeds": 2,
                   "only": ({"model": ["cnn", "dense_equal_params"]},)},
-        "quick": {"dataset": "mnist_10k", "seeds": 4},
+        "quick": {"dataset": "mnist_10k", "seeds": (5, 10)},
         "paper": {"dataset": "mnist", "seeds": 5},  # 50,000 MNIST digits: not run here
     },
     metrics=("test_accuracy", "n_params", *(f"test_accuracy_shift_{k}" for k in SHIFTS),

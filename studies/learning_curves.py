@@ -44,7 +44,7 @@ STUDY = Study(
     only=({"size": [str(n) for n in SIZES]},),
     profiles={
         "smoke": {"dataset": "synthetic", "seeds": 2, "only": ({"model": ["linear", "cnn"], "size": ["smoke_small", "smoke"]},)},
-        "quick": {"dataset": "mnist_10k", "seeds": 3},
+        "quick": {"dataset": "mnist_10k", "seeds": (5, 10)},
         # Debian's Fashion-MNIST (50,000 training images), up to the whole split: not run here (files absent)
         "paper": {"dataset": "fashion_mnist", "seeds": 3, "only": ({"size": [str(n) for n in SIZES + LARGE]},)},
     },

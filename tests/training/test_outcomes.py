@@ -106,3 +106,30 @@ def test_a_regression_is_judged_against_its_constant_predictor(dev_losses, train
     rows = [{"epoch": i + 1, "loss": loss, "dev_loss": loss} for i, loss in enumerate(dev_losses)]
     references = outcomes.References(loss=1.2, accuracy=None, constant_loss=1.0)
     assert classify("done", rows, {"train_loss": train_loss}, references) == expected
+
+
+def _committed_trials():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "results"
+    return sorted(path for path in root.rglob("trials.csv") if "site" not in path.parts)
+
+
+@pytest.mark.parametrize("path", _committed_trials(), ids=lambda p: str(p.parent.name))
+def test_committed_outcome_labels_follow_what_the_runs_learned(path):
+    """Issue 30: no `done` run sits at chance on both test and dev; no `collapsed` run is above
+    the band on dev or train."""
+    import pandas as pd
+
+    trials = pd.read_csv(path)
+    if "test_accuracy" not in trials or "best_dev_accuracy" not in trials:
+        return  # a regression, or a search page
+    assert "chance_accuracy" in trials, f"{path}: regenerate the report (no chance_accuracy column)"
+    band = trials.chance_accuracy + outcomes.CHANCE_BAND
+    done = trials[trials.status == "done"]
+    at_chance = done[(done.test_accuracy <= band[done.index]) & (done.best_dev_accuracy <= band[done.index])]
+    assert at_chance.empty, f"{path}: done runs at chance: {list(at_chance.key)}"
+    collapsed = trials[trials.status == "collapsed"]
+    train = collapsed["train_accuracy"] if "train_accuracy" in collapsed else collapsed.get("final_train_accuracy")
+    above = collapsed[(collapsed.best_dev_accuracy > band[collapsed.index]) | (train > band[collapsed.index])]
+    assert above.empty, f"{path}: collapsed runs above the band: {list(above.key)}"
