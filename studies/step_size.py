@@ -116,7 +116,7 @@ STUDY = Study(
                where={"condition_number": 100.0, "run": [f"ratio_{r}" for r in RATIOS]},
                title="kappa 100: training loss across eta / (2/L)"),
         *(Figure(f"iterations_vs_kappa_{m}", "loglog", "steps_to_tolerance", x="condition_number",
-                 where={"run": [f"{m}_k{k:g}" for k in KAPPAS]}, baseline=1.0 if m == "gd" else 0.5,
+                 where={"run": [f"{m}_k{k:g}" for k in KAPPAS]}, baseline=1.0 if m == "gd" else 0.5, log_y=True,
                  title=f"{m}: steps to relative error 1e-4 against kappa (guide: slope "
                        f"{1 if m == 'gd' else 0.5})") for m in METHODS),
         Figure("sgd_floor", "curves", "dev_loss", x="step", hue="run",
