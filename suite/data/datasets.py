@@ -17,6 +17,7 @@ from sklearn.model_selection import train_test_split
 
 from suite.data import readers as files
 from suite import registry
+from suite.data import quadratic
 from suite.data import toy_data
 from suite.data.splits import SPLIT_SEED, Splits
 from suite.errors import UserError, lookup
@@ -115,6 +116,11 @@ def _toy(name: str):
     return load_toy
 
 
+def load_quadratic() -> Splits:
+    """suite.data.quadratic: designed least squares with a known Hessian (kappa 100, seed 0; trials draw theirs)."""
+    return quadratic.designed(0, 100.0)
+
+
 DATASETS = {
     "mnist_10k": load_mnist_10k,
     "mnist": load_mnist,
@@ -122,6 +128,7 @@ DATASETS = {
     "cifar10": load_cifar10,
     "synthetic": load_synthetic,
     **{name: _toy(name) for name in ("diabetes", "logic_and", "logic_or", "logic_xor", "separable")},
+    "quadratic": load_quadratic,
 }
 
 
@@ -245,6 +252,9 @@ def for_trial(config: dict) -> Splits:
     the set drawn from the trial's seed and its ``separable_margin``."""
     if config["dataset"] == "separable":
         return toy_data.separable(config["seed"], config["separable_margin"])
+    if config["dataset"] == "quadratic":
+        return quadratic.designed(config["seed"], config["condition_number"], config["target_noise"],
+                                  config["quadratic_repeats"])
     return load(config["dataset"])
 
 

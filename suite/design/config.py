@@ -121,6 +121,7 @@ class TrialConfig(BaseModel):
     # training
     batch_size: int = key(10, "examples per step", ge=1, le=BIG)
     epochs: int = key(30, "passes over the training split", ge=1, le=100_000)
+    shuffle: bool = key(True, "shuffle the training split every epoch (Keras fit's shuffle); off: a fixed order")
     keep_weights: str = key("best_dev", "weights tested: best_dev (model selection on dev) or last",
                             registry="train:KEEP_WEIGHTS", kind="keep_weights")
     stop_at_train_accuracy: float = key(0.0, "end training at the first epoch whose train accuracy "
@@ -147,6 +148,17 @@ class TrialConfig(BaseModel):
                                       "(5-10 training stds above the mean); dev and test stay clean", ge=0, le=1)
     separable_margin: float = key(0.1, "dataset 'separable': the margin gamma of the generated linearly "
                                        "separable set (inputs in the unit disk)", gt=0, lt=1)
+    # the designed quadratic (issue 34: suite.data.quadratic, the step_size study)
+    condition_number: float = key(100.0, "dataset 'quadratic': the condition number kappa of the input covariance "
+                                         "(eigenvalues log-spaced from 1/kappa to 1)", ge=1, le=1e8)
+    quadratic_repeats: int = key(1, "dataset 'quadratic': the training split is its rows repeated this many times "
+                                    "in a fixed order (with batch_size = rows and shuffle off: this many full-batch "
+                                    "steps per epoch)", ge=1, le=1_000_000)
+    target_noise: float = key(0.0, "dataset 'quadratic': std of Gaussian noise on the targets (0 = noiseless, f* = 0)",
+                              ge=0, le=1e6)
+    target_relative_error: float = key(0.0, "data that knows its optimum f* (quadratic): report the first step at "
+                                            "which the dev loss's relative error (f - f*) / (f0 - f*) reaches it; 0 = off",
+                                       ge=0, lt=1)
     # validation protocol and test-time inference (issue 18: suite.data.folds, suite.training.uncertainty)
     cv_folds: int = key(0, "validation protocol on the pool (train + dev, train_size examples when set): 0 = the "
                            "fixed dev split; 1 = resubstitution (the whole pool trains and validates); k >= 2 = "

@@ -21,6 +21,8 @@ CLASSIFICATION = ("test_accuracy", "generalization_gap", "train_accuracy", "fitt
                   "best_dev_accuracy", "first_dev_accuracy", "final_train_accuracy", "final_dev_accuracy",
                   *FIT_THRESHOLDS, "mean_dev_accuracy", "train_mistakes")
 REGRESSION = ("test_mse", "test_mae", "test_r2")  # suite.training.tasks.regression_metrics (its REGRESSION_METRICS)
+OPTIMUM = ("excess_loss", "tail_excess_loss")  # on data whose facts give its minimum f* (suite.training.optimum)
+OPTIMUM_TARGET = ("steps_to_tolerance",)  # with target_relative_error, on such data
 TARGET = ("epochs_to_target_dev", "steps_to_target_dev")  # with target_dev_accuracy
 BOUND = ("mistakes_to_bound",)  # on data whose facts give Novikoff's mistake bound
 UNCERTAINTY = ("test_nll", "test_calibration_error", "test_entropy", "misclassified_auroc")  # mc_passes or ood_dataset
@@ -36,6 +38,8 @@ def logged(config: dict, facts: Iterable[str] = ()) -> set[str]:
     facts = set(facts)
     regression = config.get("task", "classification") == "regression"
     names = {*COMMON, *(REGRESSION if regression else CLASSIFICATION), *facts}
+    if regression and "optimal_loss" in facts:
+        names.update((*OPTIMUM, *(OPTIMUM_TARGET if config.get("target_relative_error") else ())))
     if not regression:
         names.update(BOUND if "mistake_bound" in facts else ())
         names.update(TARGET if config.get("target_dev_accuracy") else ())

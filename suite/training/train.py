@@ -47,7 +47,8 @@ COMPILED_CACHE_SIZE = 4
 # them share a compiled model as seeds do (a validation protocol changes the data only; the steps
 # per epoch join the cache key instead; MC passes and OOD inputs act after training; the dev
 # pass's frequency changes only when the compiled evaluation runs).
-TRIAL_ONLY_KEYS = ("seed", "target_outliers", "separable_margin", "cv_fold", "cv_folds", "holdout_fraction",
+TRIAL_ONLY_KEYS = ("seed", "target_outliers", "separable_margin", "condition_number", "target_noise",
+                   "target_relative_error", "cv_fold", "cv_folds", "holdout_fraction",
                    "mc_passes", "ood_dataset", "validation_freq", "input_statistics", "test_shifts")
 # A constant learning rate is an optimizer variable (state, not a constant of the compiled step):
 # trials differing only in it share a compiled model too (a schedule's rate is compiled in).
@@ -251,7 +252,7 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     model.fit(
         splits.x_train, splits.y_train, batch_size=config["batch_size"], epochs=config["epochs"],
         validation_data=(splits.x_dev, splits.y_dev), validation_batch_size=eval_batch if fast else None,
-        validation_freq=config["validation_freq"], callbacks=callbacks, verbose=0, shuffle=True,
+        validation_freq=config["validation_freq"], callbacks=callbacks, verbose=0, shuffle=config["shuffle"],
     )
     log.validate_last(model, splits.x_dev, splits.y_dev, eval_batch if fast else config["batch_size"])
     outcome = finish(config, model, splits, log.rows, log.diverged_epoch, initial_loss, started, eval_batch,

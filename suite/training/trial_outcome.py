@@ -13,6 +13,7 @@ import numpy as np
 from suite.data import datasets
 from suite.data import shifts as image_shifts
 from suite.training import logged
+from suite.training import optimum
 from suite.training import outcomes
 from suite.training import probes
 from suite.training import tasks
@@ -92,6 +93,9 @@ def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: li
             predicted = model.predict(splits.x_test, batch_size=eval_batch, verbose=0)
             metrics.update(tasks.regression_metrics(splits.y_test, predicted, splits.target_mean,
                                                     splits.target_scale))
+        if "optimal_loss" in splits.facts:  # data that knows its minimum (suite.data.quadratic)
+            metrics.update(optimum.excess_metrics(rows, splits.facts, steps_per_epoch(len(splits.y_train),
+                                                  config["batch_size"]), config["target_relative_error"]))
         return {**metrics, **splits.facts}
     n_train = len(splits.y_train)
     # examples misclassified before their own update, over every epoch (Keras updates the epoch's

@@ -14,7 +14,14 @@ NEEDS_CACHE = ["mnist", "cifar10"]
 def test_registry_is_covered():
     from suite.data import toy_data  # the small generated / bundled sets: tests/data/test_toy_data.py
 
-    assert set(OFFLINE + NEEDS_CACHE + ["fashion_mnist"] + list(toy_data.LOADERS)) == set(datasets.DATASETS)
+    # quadratic: tests/data/test_quadratic.py
+    assert set(OFFLINE + NEEDS_CACHE + ["fashion_mnist", "quadratic"] + list(toy_data.LOADERS)) == set(datasets.DATASETS)
+
+
+def test_quadratic_trial_draws_its_seed_and_kappa():
+    config = {"dataset": "quadratic", "seed": 2, "condition_number": 10.0, "target_noise": 0.0, "quadratic_repeats": 3}
+    splits = datasets.for_trial(config)
+    assert splits.facts["condition"] == 10.0 and len(splits.y_train) == 3 * len(splits.y_dev)
 
 
 @pytest.mark.parametrize("name", OFFLINE)
