@@ -78,7 +78,7 @@ STUDY = Study(
         "smoke": {"seeds": 2, "only": ({"condition_number": 10.0, "run": ["ratio_0.99", "ratio_1.01"]},
                                        {"condition_number": 10.0, "run": "gd_k10"},
                                        {"condition_number": 100.0, "run": "gd_k100"})},
-        "quick": {"seeds": 3},
+        "quick": {"seeds": (3, 6)},
         "paper": {"seeds": 10},
     },
     derive=derive,
