@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the study module imports the verdicts (rule kinds): annotat
 
 MATERIAL_GAIN = 0.005
 FINAL_METRICS = ("test_", "train_accuracy", "train_loss", "final_", "best_dev", "min_dev_loss",
-                 "generalization_gap", "fitted_fraction")
+                 "generalization_gap")  # not fitted_fraction: "fitted within the budget" names its budget
 
 
 def applies(rule: Rule) -> bool:
