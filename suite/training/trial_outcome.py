@@ -16,6 +16,7 @@ from suite.training import logged
 from suite.training import optimum
 from suite.training import outcomes
 from suite.training import probes
+from suite.training import saddle
 from suite.training import tasks
 from suite.training import uncertainty
 
@@ -96,6 +97,8 @@ def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: li
         if "optimal_loss" in splits.facts:  # data that knows its minimum (suite.data.quadratic)
             metrics.update(optimum.excess_metrics(rows, splits.facts, steps_per_epoch(len(splits.y_train),
                                                   config["batch_size"]), config["target_relative_error"]))
+        if config["model"] == "saddle":  # the saddle layer's own readings (escape step, final point)
+            metrics.update(saddle.readings(model))
         return {**metrics, **splits.facts}
     n_train = len(splits.y_train)
     # examples misclassified before their own update, over every epoch (Keras updates the epoch's
