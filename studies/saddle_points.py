@@ -101,8 +101,8 @@ STUDY = Study(
         Figure("escape_steps", "metric_vs", "escape_step", x="start", where=at("gd", list(DELTAS)),
                title="gradient descent: updates until |y| > 1 against the start's offset delta (predicted "
                      + ", ".join(f"{predicted_escape(d):.1f}" for d in DELTAS.values()) + ")"),
-        Figure("final_distance", "metric_vs", "final_distance", x="start", hue="method", log_y=True,
-               title="distance to the saddle after 200 updates (log scale)"),
+        Figure("final_distance", "metric_vs", "log10_distance", x="start", hue="method",
+               title="log10 of the distance to the saddle after 200 updates"),
     ),
     notes="f(x, y) = x^2 - y^2 as a Keras model (suite.training.saddle): one weight (x, y), output f + a x + b y for "
           "an input row (a, b), minimized with the 'objective' loss (the output's batch mean). Gradient descent is "
