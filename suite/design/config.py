@@ -180,6 +180,10 @@ class TrialConfig(BaseModel):
     ood_dataset: str = key("none", "out-of-distribution inputs (test images of this dataset, or noise) whose "
                                    "predictive entropy is compared with the test digits'; none = off",
                            registry="uncertainty:OOD_SOURCES", kind="OOD source")
+    # a stack of linear layers is one linear map (issue 34: linear_depth)
+    collapse_check: bool = key(False, "linear networks (mlp, linear activation): after training, report the largest "
+                                      "|logits - x W + b| on the test inputs, W and b the product of the Dense layers' "
+                                      "kernels and their collapsed biases (suite.training.collapse)")
     # input scaling and shifted test digits (issues 34, 35: input_scaling, convolution)
     input_statistics: bool = key(False, "record the training inputs' spectrum (suite.data.input_statistics: largest "
                                         "eigenvalue and ridge condition number of E[x x^T] and of the covariance, "

@@ -24,6 +24,7 @@ REGRESSION = ("test_mse", "test_mae", "test_r2")  # suite.training.tasks.regress
 OPTIMUM = ("excess_loss", "tail_excess_loss")  # on data whose facts give its minimum f* (suite.training.optimum)
 # with model saddle (suite.training.saddle)
 SADDLE = ("escape_step", "escaped", "final_distance", "final_abs_y", "start_abs_y")
+COLLAPSE = ("collapse_max_abs_diff", "collapse_relative_diff")  # with collapse_check (suite.training.collapse)
 OPTIMUM_TARGET = ("steps_to_tolerance",)  # with target_relative_error, on such data
 TARGET = ("epochs_to_target_dev", "steps_to_target_dev")  # with target_dev_accuracy
 BOUND = ("mistakes_to_bound",)  # on data whose facts give Novikoff's mistake bound
@@ -54,6 +55,8 @@ def logged(config: dict, facts: Iterable[str] = ()) -> set[str]:
         names.update(input_statistics.STATISTICS)
     if config.get("test_shifts") and not regression:
         names.update(f"test_accuracy_shift_{k}" for k in (0, *config["test_shifts"]))
+    if config.get("collapse_check"):
+        names.update(COLLAPSE)
     if config.get("probe_examples"):
         names.update(PROBES)
     return names

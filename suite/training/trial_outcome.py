@@ -12,6 +12,7 @@ import numpy as np
 
 from suite.data import datasets
 from suite.data import shifts as image_shifts
+from suite.training import collapse
 from suite.training import logged
 from suite.training import optimum
 from suite.training import outcomes
@@ -123,6 +124,8 @@ def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: li
     })
     if evaluate_test and config["test_shifts"]:
         metrics.update(shifted_accuracies(model, splits, config["test_shifts"], eval_batch))
+    if evaluate_test and config["collapse_check"]:  # a linear stack is one linear map (suite.training.collapse)
+        metrics.update(collapse.collapse_metrics(model, splits.x_test, eval_batch))
     if "mistake_bound" in splits.facts:
         metrics["mistakes_to_bound"] = mistakes / splits.facts["mistake_bound"]
     if config["target_dev_accuracy"]:
