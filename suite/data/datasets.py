@@ -18,6 +18,7 @@ from sklearn.model_selection import train_test_split
 from suite.data import readers as files
 from suite import registry
 from suite.data import quadratic
+from suite.data import saddle_rows
 from suite.data import toy_data
 from suite.data.splits import SPLIT_SEED, Splits
 from suite.errors import UserError, lookup
@@ -116,6 +117,11 @@ def _toy(name: str):
     return load_toy
 
 
+def load_saddle() -> Splits:
+    """suite.data.saddle_rows: noiseless rows for f = x^2 - y^2 (trials draw their noise from the seed)."""
+    return saddle_rows.rows(0)
+
+
 def load_quadratic() -> Splits:
     """suite.data.quadratic: designed least squares with a known Hessian (kappa 100, seed 0; trials draw theirs)."""
     return quadratic.designed(0, 100.0)
@@ -129,6 +135,7 @@ DATASETS = {
     "synthetic": load_synthetic,
     **{name: _toy(name) for name in ("diabetes", "logic_and", "logic_or", "logic_xor", "separable")},
     "quadratic": load_quadratic,
+    "saddle": load_saddle,
 }
 
 
@@ -255,6 +262,8 @@ def for_trial(config: dict) -> Splits:
     if config["dataset"] == "quadratic":
         return quadratic.designed(config["seed"], config["condition_number"], config["target_noise"],
                                   config["quadratic_repeats"])
+    if config["dataset"] == "saddle":
+        return saddle_rows.rows(config["seed"], config["gradient_noise"])
     return load(config["dataset"])
 
 

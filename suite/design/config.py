@@ -159,6 +159,13 @@ class TrialConfig(BaseModel):
     target_relative_error: float = key(0.0, "data that knows its optimum f* (quadratic): report the first step at "
                                             "which the dev loss's relative error (f - f*) / (f0 - f*) reaches it; 0 = off",
                                        ge=0, lt=1)
+    # the saddle f = x^2 - y^2 (issue 34: suite.training.saddle, suite.data.saddle, the saddle_points study)
+    saddle_x0: float = key(1.0, "model 'saddle': the start's x", ge=-1e3, le=1e3)
+    saddle_y0: float = key(0.0, "model 'saddle': the start's y (0 = on the stable manifold)", ge=-1e3, le=1e3)
+    saddle_jitter: float = key(0.0, "model 'saddle': std of Gaussian jitter added to the start's x and y, drawn "
+                                    "from the seed (0 = exactly the start)", ge=0, le=1e3)
+    gradient_noise: float = key(0.0, "dataset 'saddle': std of the training rows (a, b) that add a x + b y to f "
+                                     "(a batch of one: gradient noise of this std; 0 = exact gradients)", ge=0, le=1e3)
     # validation protocol and test-time inference (issue 18: suite.data.folds, suite.training.uncertainty)
     cv_folds: int = key(0, "validation protocol on the pool (train + dev, train_size examples when set): 0 = the "
                            "fixed dev split; 1 = resubstitution (the whole pool trains and validates); k >= 2 = "
@@ -173,6 +180,10 @@ class TrialConfig(BaseModel):
     ood_dataset: str = key("none", "out-of-distribution inputs (test images of this dataset, or noise) whose "
                                    "predictive entropy is compared with the test digits'; none = off",
                            registry="uncertainty:OOD_SOURCES", kind="OOD source")
+    # a stack of linear layers is one linear map (issue 34: linear_depth)
+    collapse_check: bool = key(False, "linear networks (mlp, linear activation): after training, report the largest "
+                                      "|logits - x W + b| on the test inputs, W and b the product of the Dense layers' "
+                                      "kernels and their collapsed biases (suite.training.collapse)")
     # input scaling and shifted test digits (issues 34, 35: input_scaling, convolution)
     input_statistics: bool = key(False, "record the training inputs' spectrum (suite.data.input_statistics: largest "
                                         "eigenvalue and ridge condition number of E[x x^T] and of the covariance, "

@@ -86,12 +86,22 @@ def check_trial(config: dict) -> None:
         raise UserError(f"probe_examples works on the mlp and residual_mlp models (Dense layers), not "
                         f"'{config['model']}'; set probe_examples=0")
     _check_regularizers(config)
+    _check_collapse(config)
     _check_validation_freq(config)
     for name in FIELDS:
         selector = extra(name).get("options_for")
         if selector:
             entry = registry(selector)[config[selector]]
             options.check(entry, kind(selector), config[selector], config[name], config, name)
+
+
+def _check_collapse(config: dict) -> None:
+    """collapse_check reads the product of the Dense kernels: a linear mlp only (suite.training.collapse)."""
+    shallow = not (config["depth"] or config["widths"])
+    linear = config["model"] == "mlp" and (config["activation"] == "linear" or shallow)
+    if config["collapse_check"] and not (linear and config["normalization"] == "none"):
+        raise UserError("collapse_check needs a linear network: model=mlp with activation=linear (or depth 0) and "
+                        "normalization=none; set collapse_check=False")
 
 
 def _check_regularizers(config: dict) -> None:

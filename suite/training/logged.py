@@ -22,6 +22,9 @@ CLASSIFICATION = ("test_accuracy", "generalization_gap", "train_accuracy", "fitt
                   *FIT_THRESHOLDS, "mean_dev_accuracy", "train_mistakes")
 REGRESSION = ("test_mse", "test_mae", "test_r2")  # suite.training.tasks.regression_metrics (its REGRESSION_METRICS)
 OPTIMUM = ("excess_loss", "tail_excess_loss")  # on data whose facts give its minimum f* (suite.training.optimum)
+# with model saddle (suite.training.saddle)
+SADDLE = ("escape_step", "escaped", "final_distance", "final_abs_y", "start_abs_y")
+COLLAPSE = ("collapse_max_abs_diff", "collapse_relative_diff")  # with collapse_check (suite.training.collapse)
 OPTIMUM_TARGET = ("steps_to_tolerance",)  # with target_relative_error, on such data
 TARGET = ("epochs_to_target_dev", "steps_to_target_dev")  # with target_dev_accuracy
 BOUND = ("mistakes_to_bound",)  # on data whose facts give Novikoff's mistake bound
@@ -40,6 +43,8 @@ def logged(config: dict, facts: Iterable[str] = ()) -> set[str]:
     names = {*COMMON, *(REGRESSION if regression else CLASSIFICATION), *facts}
     if regression and "optimal_loss" in facts:
         names.update((*OPTIMUM, *(OPTIMUM_TARGET if config.get("target_relative_error") else ())))
+    if regression and config.get("model") == "saddle":
+        names.update(SADDLE)
     if not regression:
         names.update(BOUND if "mistake_bound" in facts else ())
         names.update(TARGET if config.get("target_dev_accuracy") else ())
@@ -50,6 +55,8 @@ def logged(config: dict, facts: Iterable[str] = ()) -> set[str]:
         names.update(input_statistics.STATISTICS)
     if config.get("test_shifts") and not regression:
         names.update(f"test_accuracy_shift_{k}" for k in (0, *config["test_shifts"]))
+    if config.get("collapse_check"):
+        names.update(COLLAPSE)
     if config.get("probe_examples"):
         names.update(PROBES)
     return names

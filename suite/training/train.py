@@ -48,7 +48,8 @@ COMPILED_CACHE_SIZE = 4
 # per epoch join the cache key instead; MC passes and OOD inputs act after training; the dev
 # pass's frequency changes only when the compiled evaluation runs).
 TRIAL_ONLY_KEYS = ("seed", "target_outliers", "separable_margin", "condition_number", "target_noise",
-                   "target_relative_error", "cv_fold", "cv_folds", "holdout_fraction",
+                   "target_relative_error", "saddle_x0", "saddle_y0", "saddle_jitter", "gradient_noise",
+                   "cv_fold", "cv_folds", "holdout_fraction",
                    "mc_passes", "ood_dataset", "validation_freq", "input_statistics", "test_shifts")
 # A constant learning rate is an optimizer variable (state, not a constant of the compiled step):
 # trials differing only in it share a compiled model too (a schedule's rate is compiled in).

@@ -12,10 +12,12 @@ import numpy as np
 
 from suite.data import datasets
 from suite.data import shifts as image_shifts
+from suite.training import collapse
 from suite.training import logged
 from suite.training import optimum
 from suite.training import outcomes
 from suite.training import probes
+from suite.training import saddle
 from suite.training import tasks
 from suite.training import uncertainty
 
@@ -96,6 +98,8 @@ def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: li
         if "optimal_loss" in splits.facts:  # data that knows its minimum (suite.data.quadratic)
             metrics.update(optimum.excess_metrics(rows, splits.facts, steps_per_epoch(len(splits.y_train),
                                                   config["batch_size"]), config["target_relative_error"]))
+        if config["model"] == "saddle":  # the saddle layer's own readings (escape step, final point)
+            metrics.update(saddle.readings(model))
         return {**metrics, **splits.facts}
     n_train = len(splits.y_train)
     # examples misclassified before their own update, over every epoch (Keras updates the epoch's
@@ -120,6 +124,8 @@ def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: li
     })
     if evaluate_test and config["test_shifts"]:
         metrics.update(shifted_accuracies(model, splits, config["test_shifts"], eval_batch))
+    if evaluate_test and config["collapse_check"]:  # a linear stack is one linear map (suite.training.collapse)
+        metrics.update(collapse.collapse_metrics(model, splits.x_test, eval_batch))
     if "mistake_bound" in splits.facts:
         metrics["mistakes_to_bound"] = mistakes / splits.facts["mistake_bound"]
     if config["target_dev_accuracy"]:
