@@ -71,6 +71,10 @@ class TrialConfig(BaseModel):
     conv_kernel: int = key(5, "cnn: convolution kernel size (pixels)", ge=1, le=1000)
     random_crop: int = key(0, "cnn: pad by this many pixels and crop back at a random offset; 0 = off",
                            ge=0, le=1000)
+    # recurrent networks (issue 35: the recurrent study; suite.training.sequence_models, suite.data.sequences)
+    cell: str = key("simple_rnn", "rnn: the recurrent layer (Keras SimpleRNN, LSTM or GRU) of width units",
+                    registry="sequence_models:CELLS", kind="recurrent cell")
+    sequence_length: int = key(50, "dataset 'adding': steps per sequence", ge=2, le=100_000)
     # normalization and residual blocks (issue 16: normalization, residual studies)
     normalization: str = key("none", "normalization layer in every hidden layer (Keras BatchNormalization / "
                                      "LayerNormalization); mlp and residual_mlp",

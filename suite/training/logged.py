@@ -26,6 +26,9 @@ UNCERTAINTY = ("test_nll", "test_calibration_error", "test_entropy", "misclassif
 MC = ("scaled_test_accuracy",)  # with mc_passes
 OOD = ("ood_entropy", "ood_auroc")  # with ood_dataset
 PROBES = (*outcomes.INIT_METRICS, "dead_fraction", "grad_ratio_first_last_end")  # with probe_examples
+# with probe_examples on an rnn: dL/dh_t through time (suite.training.sequence_models.summary_metrics)
+STATE_PROBES = ("state_grad_factor_init", "state_grad_r2_init", "state_grad_ratio_init", "state_grad_factor_end",
+                "state_grad_r2_end", "state_grad_ratio_end")
 
 
 def logged(config: dict, facts: Iterable[str] = ()) -> set[str]:
@@ -42,7 +45,7 @@ def logged(config: dict, facts: Iterable[str] = ()) -> set[str]:
     if mc or ood:
         names.update((*UNCERTAINTY, *(MC if mc else ()), *(OOD if ood else ())))
     if config.get("probe_examples"):
-        names.update(PROBES)
+        names.update(STATE_PROBES if config.get("model") == "rnn" else PROBES)
     return names
 
 

@@ -25,6 +25,7 @@ from suite import registry
 from suite.design import plugin_keys
 from suite.training import contract
 from suite.training import probes
+from suite.training import sequence_models
 from suite.training import tasks
 from suite.training import without_tensorflow
 from suite.training.callbacks import EpochLog, StopAtTrainAccuracy, StopOnSignal
@@ -239,9 +240,12 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     probe = None
     if config["probe_examples"]:
         count = config["probe_examples"]
-        probe = probes.LayerProbe(splits.x_train[:count], splits.y_train[:count],
-                                  lookup(OUTPUT_LOSSES, config["output_activation"], "output activation")(),
-                                  config["activation"])
+        if config["model"] == "rnn":  # dL/dh_t per step through time, at the start and the end
+            probe = sequence_models.StateGradientProbe(splits.x_train[:count], splits.y_train[:count])
+        else:
+            probe = probes.LayerProbe(splits.x_train[:count], splits.y_train[:count],
+                                      lookup(OUTPUT_LOSSES, config["output_activation"], "output activation")(),
+                                      config["activation"])
         callbacks.insert(0, probe)  # before EarlyStopping restores weights at the end
     model.fit(
         splits.x_train, splits.y_train, batch_size=config["batch_size"], epochs=config["epochs"],

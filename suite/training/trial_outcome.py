@@ -13,6 +13,7 @@ from suite.data import datasets
 from suite.training import logged
 from suite.training import outcomes
 from suite.training import probes
+from suite.training import sequence_models
 from suite.training import tasks
 from suite.training import uncertainty
 
@@ -54,7 +55,9 @@ def finish(config: dict, model: keras.Model, splits: datasets.Splits, rows: list
             outcome["metrics"].update(measured["metrics"])
             outcome["uncertainty"] = measured["record"]
     if probe_rows is not None:  # a diverged run keeps what the probe measured before the blow-up
-        outcome["metrics"].update(probes.summary_metrics(probe_rows, at_end=outcome["status"] == "done"))
+        summarize = sequence_models.summary_metrics if probe_rows and "state_grad_norm" in probe_rows[0] \
+            else probes.summary_metrics
+        outcome["metrics"].update(summarize(probe_rows, at_end=outcome["status"] == "done"))
     outcome["status"] = outcomes.classify(outcome["status"], rows, outcome["metrics"],
                                           tasks.references(config, splits.num_classes, initial_loss))
     outcome["wall_time_s"] = time.perf_counter() - started
