@@ -75,6 +75,15 @@ class TrialConfig(BaseModel):
     cell: str = key("simple_rnn", "rnn: the recurrent layer (Keras SimpleRNN, LSTM or GRU) of width units",
                     registry="sequence_models:CELLS", kind="recurrent cell")
     sequence_length: int = key(50, "dataset 'adding': steps per sequence", ge=2, le=100_000)
+    # augmentation (issue 35: the augmentation study; suite.training.augmentation): Keras preprocessing layers
+    augment_shift: float = key(0.0, "random shift of each training image by up to this fraction of its height and "
+                                    "width (RandomTranslation, zero fill); 0 = off", ge=0, lt=1)
+    augment_rotation: float = key(0.0, "random rotation of each training image by up to this many degrees either "
+                                       "way (RandomRotation); 0 = off", ge=0, le=180)
+    augment_zoom: float = key(0.0, "random zoom in or out of each training image by up to this fraction "
+                                   "(RandomZoom); 0 = off", ge=0, lt=1)
+    tta_copies: int = key(0, "test-time augmentation: tta_test_accuracy from the mean softmax over the clean test "
+                             "image and tta_copies - 1 augmented copies; 0 = off", ge=0, le=1000)
     # normalization and residual blocks (issue 16: normalization, residual studies)
     normalization: str = key("none", "normalization layer in every hidden layer (Keras BatchNormalization / "
                                      "LayerNormalization); mlp and residual_mlp",

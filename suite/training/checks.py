@@ -85,6 +85,9 @@ def check_trial(config: dict) -> None:
     if config["probe_examples"] and config["model"] not in ("mlp", "residual_mlp", "rnn"):
         raise UserError(f"probe_examples works on the mlp and residual_mlp models (Dense layers) and on rnn "
                         f"(dL/dh_t through time), not '{config['model']}'; set probe_examples=0")
+    if config["tta_copies"] and not (config["augment_shift"] or config["augment_rotation"] or config["augment_zoom"]):
+        raise UserError(f"tta_copies={config['tta_copies']} averages augmented test copies, but no augment_shift, "
+                        f"augment_rotation or augment_zoom is set; set one, e.g. --set augment_shift=0.1")
     _check_regularizers(config)
     _check_validation_freq(config)
     for name in FIELDS:

@@ -23,7 +23,8 @@ REGRESSION = ("test_mse", "test_mae", "test_r2")  # suite.training.tasks.regress
 TARGET = ("epochs_to_target_dev", "steps_to_target_dev")  # with target_dev_accuracy
 BOUND = ("mistakes_to_bound",)  # on data whose facts give Novikoff's mistake bound
 UNCERTAINTY = ("test_nll", "test_calibration_error", "test_entropy", "misclassified_auroc")  # mc_passes or ood_dataset
-MC = ("scaled_test_accuracy",)  # with mc_passes
+MC = ("scaled_test_accuracy",)
+TTA = ("tta_test_accuracy", "tta_gain")  # with tta_copies (suite.training.augmentation)  # with mc_passes
 OOD = ("ood_entropy", "ood_auroc")  # with ood_dataset
 PROBES = (*outcomes.INIT_METRICS, "dead_fraction", "grad_ratio_first_last_end")  # with probe_examples
 # with probe_examples on an rnn: dL/dh_t through time (suite.training.sequence_models.summary_metrics)
@@ -44,6 +45,8 @@ def logged(config: dict, facts: Iterable[str] = ()) -> set[str]:
     mc, ood = config.get("mc_passes") or 0, config.get("ood_dataset", "none") not in (None, "none")
     if mc or ood:
         names.update((*UNCERTAINTY, *(MC if mc else ()), *(OOD if ood else ())))
+    if config.get("tta_copies") and not regression:
+        names.update(TTA)
     if config.get("probe_examples"):
         names.update(STATE_PROBES if config.get("model") == "rnn" else PROBES)
     return names

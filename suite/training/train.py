@@ -24,6 +24,7 @@ from suite.training import losses
 from suite import registry
 from suite.design import plugin_keys
 from suite.training import contract
+from suite.training import augmentation
 from suite.training import probes
 from suite.training import sequence_models
 from suite.training import tasks
@@ -108,8 +109,8 @@ def model_arguments(builder, config: dict, n_train: int) -> dict:
 
 def build_model(config: dict, splits: datasets.Splits) -> keras.Model:
     builder = lookup(registry.extend(MODELS, registry.GROUPS["models"]), config["model"], "model")
-    return builder(splits.input_shape, splits.num_classes,
-                   **model_arguments(builder, config, len(splits.y_train)))
+    model = builder(splits.input_shape, splits.num_classes, **model_arguments(builder, config, len(splits.y_train)))
+    return augmentation.wrap(model, splits.input_shape, config)  # the model itself unless augment_* is set
 
 
 def _optimizer(config: dict, steps: int) -> keras.optimizers.Optimizer:

@@ -12,6 +12,7 @@ import keras
 from suite.data import datasets
 from suite.training import logged
 from suite.training import outcomes
+from suite.training import augmentation
 from suite.training import probes
 from suite.training import sequence_models
 from suite.training import tasks
@@ -112,6 +113,10 @@ def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: li
         "mean_dev_accuracy": sum(row["dev_accuracy"] for row in rows) / len(rows),
         "train_mistakes": mistakes, **splits.facts,
     })
+    if evaluate_test and config.get("tta_copies"):  # test-time augmentation (suite.training.augmentation)
+        probabilities = augmentation.tta_predict(model, splits.x_test, config["tta_copies"], eval_batch)
+        metrics["tta_test_accuracy"] = float((probabilities.argmax(axis=1) == splits.y_test).mean())
+        metrics["tta_gain"] = metrics["tta_test_accuracy"] - metrics["test_accuracy"]
     if "mistake_bound" in splits.facts:
         metrics["mistakes_to_bound"] = mistakes / splits.facts["mistake_bound"]
     if config["target_dev_accuracy"]:
