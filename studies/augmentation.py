@@ -16,7 +16,7 @@ AUGMENTATION = {"none": {}, "shift_rotate_zoom": AUGMENTED}
 LITTLE = 0.02
 HELPS = "augmentation raises test accuracy at every training-set size (500, 2,000, 7,000 digits)"
 MOST = "its gain is largest when the training digits are fewest (the gain rises as the set shrinks)"
-TTA = f"test-time augmentation (10 predictions averaged) adds a little more: between 0 and {LITTLE:.0%} points"
+TTA = f"test-time augmentation (10 predictions averaged) adds a little more: between 0 and {100 * LITTLE:g} points"
 GAP = "augmentation narrows the train-test accuracy gap at every size"
 
 
