@@ -38,6 +38,7 @@ def key(default, meaning: str, *, registry: str = "", kind: str = "", choices: t
 
 
 Size = Annotated[int, Field(ge=1, le=100_000)]
+Label = Annotated[int, Field(ge=0, le=100_000)]
 
 
 class TrialConfig(BaseModel):
@@ -84,6 +85,14 @@ class TrialConfig(BaseModel):
                                    "(RandomZoom); 0 = off", ge=0, lt=1)
     tta_copies: int = key(0, "test-time augmentation: tta_test_accuracy from the mean softmax over the clean test "
                              "image and tta_copies - 1 augmented copies; 0 = off", ge=0, le=1000)
+    # transfer learning (issue 35: the transfer study; suite.training.transfer)
+    class_subset: list[Label] = key([], "keep only these classes in every split, relabelled 0..k-1 in this order; "
+                                        "empty = all", max_length=1000)
+    pretrain_classes: list[Label] = key([], "pretrain the same network on these classes of the training split, "
+                                            "then start from its hidden layers (a new output layer); empty = off",
+                                        max_length=1000)
+    pretrain_epochs: int = key(10, "epochs of that pretraining (Adam at learning_rate, batches of 32)", ge=1, le=100_000)
+    freeze_features: bool = key(False, "with pretrain_classes: train only the new output layer (hidden layers frozen)")
     # normalization and residual blocks (issue 16: normalization, residual studies)
     normalization: str = key("none", "normalization layer in every hidden layer (Keras BatchNormalization / "
                                      "LayerNormalization); mlp and residual_mlp",

@@ -88,6 +88,9 @@ def check_trial(config: dict) -> None:
     if config["tta_copies"] and not (config["augment_shift"] or config["augment_rotation"] or config["augment_zoom"]):
         raise UserError(f"tta_copies={config['tta_copies']} averages augmented test copies, but no augment_shift, "
                         f"augment_rotation or augment_zoom is set; set one, e.g. --set augment_shift=0.1")
+    if config["freeze_features"] and not config["pretrain_classes"]:
+        raise UserError("freeze_features freezes pretrained hidden layers, but pretrain_classes is empty; set "
+                        "pretrain_classes, e.g. --set pretrain_classes=[0,1,2,3,4]")
     _check_regularizers(config)
     _check_validation_freq(config)
     for name in FIELDS:

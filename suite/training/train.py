@@ -28,6 +28,7 @@ from suite.training import augmentation
 from suite.training import probes
 from suite.training import sequence_models
 from suite.training import tasks
+from suite.training import transfer
 from suite.training import without_tensorflow
 from suite.training.callbacks import EpochLog, StopAtTrainAccuracy, StopOnSignal
 from suite.training.trial_outcome import finish, steps_per_epoch
@@ -110,6 +111,9 @@ def model_arguments(builder, config: dict, n_train: int) -> dict:
 def build_model(config: dict, splits: datasets.Splits) -> keras.Model:
     builder = lookup(registry.extend(MODELS, registry.GROUPS["models"]), config["model"], "model")
     model = builder(splits.input_shape, splits.num_classes, **model_arguments(builder, config, len(splits.y_train)))
+    if config["pretrain_classes"]:  # start from a network pretrained on other classes (suite.training.transfer)
+        weights = transfer.pretrained(config, lambda cfg, data: build_model({**cfg, "pretrain_classes": []}, data))
+        transfer.apply(model, weights, config["freeze_features"])
     return augmentation.wrap(model, splits.input_shape, config)  # the model itself unless augment_* is set
 
 
@@ -193,7 +197,7 @@ def _enable_determinism() -> None:
 def trial_splits(config: dict) -> datasets.Splits:
     """The trial's splits: the dataset, a validation protocol's re-split or the stratified subset,
     the seed's input transform and label corruption (drawn from their own generators)."""
-    loaded = datasets.for_trial(config)
+    loaded = transfer.class_subset(datasets.for_trial(config), config["class_subset"])
     # a validation protocol (hold-out, k-fold, resubstitution) re-splits the pool, else the fixed dev split
     splits = folds.resplit(loaded, config) if folds.active(config) else datasets.subsample(loaded, config["train_size"])
     tasks.check(config, splits)
