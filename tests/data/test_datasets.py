@@ -14,7 +14,8 @@ NEEDS_CACHE = ["mnist", "cifar10"]
 def test_registry_is_covered():
     from suite.data import toy_data  # the small generated / bundled sets: tests/data/test_toy_data.py
 
-    assert set(OFFLINE + NEEDS_CACHE + ["fashion_mnist"] + list(toy_data.LOADERS)) == set(datasets.DATASETS)
+    generated = ["adding"]  # suite.data.sequences: tests/data/test_sequences.py
+    assert set(OFFLINE + NEEDS_CACHE + ["fashion_mnist"] + list(toy_data.LOADERS) + generated) == set(datasets.DATASETS)
 
 
 @pytest.mark.parametrize("name", OFFLINE)
