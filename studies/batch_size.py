@@ -19,6 +19,11 @@ STUDY = Study(
     claim="With the learning rate tuned for each batch size, larger batches need fewer steps to a target dev "
           "accuracy (perfect scaling at first, then diminishing returns: more examples per step for the same "
           "progress), take less wall time per epoch, and small batches generalize better (Keskar et al. 2017).",
+    clauses=(
+        'larger batches reach the target dev accuracy in fewer steps, with diminishing returns',
+        'larger batches take less wall time per epoch',
+        'small batches generalize better than large ones (Keskar et al. 2017)',
+    ),
     source="Lecture deck 004, 'Batch Size' (speed, generalization, stability) and deck 003 (mini-batches); "
            "Shallue et al., 'Measuring the effects of data parallelism on neural network training', JMLR 2019 "
            "(steps to result with tuned learning rate per batch size); Keskar et al., 'On large-batch training "
@@ -33,7 +38,7 @@ STUDY = Study(
     profiles={
         "smoke": {"dataset": "synthetic", "train_size": 0, "target_dev_accuracy": 0.5, "seeds": 2,
                   "only": ({"batch": ["8", "32"]},)},
-        "quick": {"dataset": "mnist_10k", "seeds": 5},
+        "quick": {"dataset": "mnist_10k", "seeds": (6, 12)},
         "paper": {"dataset": "mnist", "train_size": 0, "target_dev_accuracy": 0.95, "width": 100, "seeds": 5,
                   "only": ({"batch": list(BATCHES)},)},
     },

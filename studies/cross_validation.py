@@ -18,6 +18,12 @@ STUDY = Study(
     claim="Stratified 10-fold cross-validation estimates accuracy with less spread than a hold-out split of "
           "the same training size; 3-fold is pessimistically biased; resubstitution is optimistic; and "
           "10-fold selects the better configuration more often than hold-out.",
+    clauses=(
+        "stratified 10-fold estimates spread less than hold-out's at equal training size (90% of the pool)",
+        "small k is pessimistically biased: 3-fold underestimates the full-pool model's test accuracy",
+        'resubstitution (accuracy on the training pool itself) is optimistically biased',
+        '10-fold picks the width that is best on the test split more often than hold-out',
+    ),
     source="Kohavi, 'A study of cross-validation and bootstrap for accuracy estimation and model selection', "
            "IJCAI 1995 (lecture deck 000: 'either use a separate validation dataset ... 3-fold cross-validation')",
     base={"model": "mlp", "depth": 1, "activation": "relu", "kernel_initializer": "he_normal", "optimizer": "adam",

@@ -19,6 +19,11 @@ STUDY = Study(
     claim="In deep sigmoid networks the early layers learn much more slowly than the later ones: the "
           "gradient with respect to the first hidden layer's biases is a small fraction of the last "
           "hidden layer's, the gap grows with depth, and it persists during training.",
+    clauses=(
+        "at initialization the first hidden layer's gradient is smaller than the last's",
+        'the gap grows with depth',
+        'the gap persists during training',
+    ),
     source="Nielsen, Neural Networks and Deep Learning, ch.5 'The vanishing gradient problem' "
            "(lecture deck 001, 'Vanishing gradient, activation functions and initialization')",
     base={
@@ -33,7 +38,7 @@ STUDY = Study(
     profiles={
         "smoke": {"dataset": "synthetic", "train_size": 100, "batch_size": 100, "probe_examples": 100,
                   "epochs": 3, "seeds": 2, "only": ({"depth": [2, 4]},)},
-        "quick": {"dataset": "mnist_10k", "epochs": 500, "seeds": 3},
+        "quick": {"dataset": "mnist_10k", "epochs": 500, "seeds": (6, 12)},
         "paper": {"dataset": "mnist", "epochs": 500, "seeds": 3},
     },
     metrics=("bias_grad_norm_1", "bias_grad_norm_2", "bias_grad_norm_3", "bias_grad_norm_4",

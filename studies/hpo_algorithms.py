@@ -19,6 +19,11 @@ STUDY = Study(
     claim="At an equal budget of training epochs, random search is at least as good as grid search, "
           "Hyperband reaches the target dev accuracy in fewer epochs than random search, and Bayesian "
           "optimization is at least as good as random search after the same number of trials.",
+    clauses=(
+        'random search finds at least as good a configuration as grid search at equal budget (Bergstra & Bengio 2012, Figure 1: with low effective dimensionality a grid tries few values of the hyperparameters that matter; Figures 5-6: random search matches the grid in a fraction of the trials)',
+        'Hyperband reaches a good configuration with fewer training epochs than random search (Li et al. 2018, JMLR: comparisons of the best configuration found against resources spent; figure not confirmed)',
+        'Bayesian optimization is at least as good as random search after the same number of trials (Snoek et al. 2012, GP-based Bayesian optimization; figure not confirmed)',
+    ),
     source="Lecture deck 004 ('Hyperparameters (5) Algorithms'); Bergstra & Bengio, Random search for "
            "hyper-parameter optimization, JMLR 13 (2012), Figures 1, 5-6; Li, Jamieson, DeSalvo, "
            "Rostamizadeh & Talwalkar, Hyperband, JMLR 18 (2018); Snoek, Larochelle & Adams, Practical "

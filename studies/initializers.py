@@ -23,6 +23,12 @@ STUDY = Study(
           "tanh, He initialization suits ReLU (each keeps the activation scale across layers closer to "
           "constant, and trains faster, than the alternatives); too large an initialization explodes or "
           "saturates.",
+    clauses=(
+        'zeros never break symmetry',
+        'of the alternatives, the matching initialization (Glorot for tanh, He for ReLU) keeps the activation scale across layers closest to constant at initialization',
+        'the matching initialization trains faster than each alternative',
+        'too-large initialization explodes or saturates',
+    ),
     source="Glorot & Bengio 2010 (Xavier init, activation and back-propagated gradient spreads per "
            "layer), He et al. 2015; lecture deck 001 'Parameters initialization'",
     base={"model": "mlp", "depth": 5, "width": 100, "optimizer": "sgd", "learning_rate": 0.01,
@@ -33,7 +39,7 @@ STUDY = Study(
         "smoke": {"dataset": "synthetic", "epochs": 2, "batch_size": 50, "width": 16, "depth": 3,
                   "probe_examples": 100, "seeds": 2,
                   "only": ({"initializer": ["zeros", "glorot_normal", "large_normal"]},)},
-        "quick": {"dataset": "mnist_10k", "epochs": 5, "seeds": 5},
+        "quick": {"dataset": "mnist_10k", "epochs": 5, "seeds": (6, 12)},
         "paper": {"dataset": "mnist", "epochs": 10, "seeds": 3},
     },
     metrics=("test_accuracy", "mean_dev_accuracy", "activation_std_ratio", "activation_std_drift",

@@ -20,6 +20,12 @@ STUDY = Study(
     claim="Averaging T = 100 stochastic passes with dropout on (MC dropout) keeps test accuracy and lowers "
           "NLL and calibration error against the standard scaled prediction; its predictive entropy is "
           "higher on misclassified digits and on out-of-distribution images.",
+    clauses=(
+        'MC averaging does not lower test accuracy (by more than 0.5 points)',
+        'MC averaging lowers the test NLL and the expected calibration error',
+        'predictive entropy is higher on misclassified test digits than on correct ones (AUROC > 0.5)',
+        'predictive entropy is higher on Fashion-MNIST images than on test digits (AUROC > 0.5)',
+    ),
     source="Gal & Ghahramani, 'Dropout as a Bayesian approximation: representing model uncertainty in deep "
            "learning', ICML 2016 (lecture deck 004, 'Monte Carlo Dropout')",
     base={"activation": "relu", "kernel_initializer": "he_normal", "dropout": 0.5, "optimizer": "adam",
@@ -29,7 +35,7 @@ STUDY = Study(
         "smoke": {"dataset": "synthetic", "ood_dataset": "noise", "epochs": 2, "batch_size": 50, "seeds": 2,
                   "only": ({"model": "mlp"},)},
         # the cnn's 10 trials took 90-150 s each under load on the 2-core CPU: quick is the mlp's alone
-        "quick": {"dataset": "mnist_10k", "epochs": 8, "seeds": 5, "only": ({"model": "mlp"},)},
+        "quick": {"dataset": "mnist_10k", "epochs": 8, "seeds": (6, 12), "only": ({"model": "mlp"},)},
         "cnn": {"dataset": "mnist_10k", "epochs": 8, "seeds": 5},
         "paper": {"dataset": "mnist", "epochs": 30, "seeds": 5},
     },

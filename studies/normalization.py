@@ -23,9 +23,16 @@ def at(norm, **changes):
 
 STUDY = Study(
     name="normalization",
-    claim="Batch normalization makes a 3 x 100 sigmoid MLP learn faster and better, keeps each sigmoid's "
-          "input distribution stable, allows a larger learning rate, needs no dropout, and degrades at tiny "
-          "batch sizes where LayerNorm does not.",
+    claim="Batch normalization makes a 3 x 100 sigmoid MLP learn faster and better, allows a larger learning "
+          "rate, needs no dropout, and degrades at tiny batch sizes where LayerNorm does not. (Ioffe & Szegedy's "
+          "further clause, that BN keeps each sigmoid's input distribution stable (Fig. 1b-c), has no rule here "
+          "yet and is struck from the judged claim.)",
+    clauses=(
+        'BN learns faster and reaches a higher test accuracy than the same network without it (Fig. 1a)',
+        'BN allows a much larger learning rate: at rate 10 BN beats no BN, and does at least as well as BN at 0.1',
+        'BN performs poorly at small batch sizes (2, 4, 8), where LayerNorm does not; at 60 they are close',
+        'with BN no dropout is necessary: dropout does not improve the BN network (by more than 1 point)',
+    ),
     source="Ioffe & Szegedy, 'Batch Normalization: Accelerating Deep Network Training by Reducing Internal "
            "Covariate Shift', ICML 2015, Sec. 4.1 and Figure 1 (MNIST); lecture decks 000 ('performs poorly on "
            "small batch sizes'), 003 (LayerNorm: Ba, Kiros & Hinton 2016; 'no dropout necessary with batch "
@@ -39,7 +46,7 @@ STUDY = Study(
         "smoke": {"dataset": "synthetic", "epochs": 2, "seeds": 2, "probe_examples": 50,
                   "only": ({"normalization": ["none", "batch"], "batch_size": 60, "dropout": 0.0,
                             "learning_rate": RATE},)},
-        "quick": {"dataset": "mnist_10k", "epochs": 10, "seeds": 3},
+        "quick": {"dataset": "mnist_10k", "epochs": 10, "seeds": (6, 12)},
         # the paper's 50,000 steps of 60 examples: 60 epochs of MNIST's 50,000 training images
         "paper": {"dataset": "mnist", "epochs": 60, "seeds": 3},
     },

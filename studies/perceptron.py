@@ -16,6 +16,13 @@ STUDY = Study(
     claim="Rosenblatt's perceptron rule learns AND and OR but not XOR (accuracy at most 75%); a network with "
           "2 hidden units trained by backpropagation learns XOR in most seeds; on linearly separable data the "
           "perceptron makes at most (R / gamma)^2 mistakes (Novikoff 1962), more as the margin shrinks.",
+    clauses=(
+        'the perceptron rule learns AND and OR',
+        'the perceptron rule cannot learn XOR (accuracy at most 75%)',
+        'a network with one hidden layer of 2 units trained by backpropagation learns XOR in most seeds',
+        'Novikoff (1962): on separable data the perceptron makes at most (R / gamma)^2 mistakes',
+        'the perceptron makes more mistakes as the margin shrinks',
+    ),
     source="Lecture decks 000 ('Perceptron learning', 'what binary threshold neurons cannot do'), 002 "
            "('Perceptron for binary classification', 'Multi-layer perceptron') and 004; Rosenblatt 1958; "
            "Novikoff, 'On convergence proofs on perceptrons' (1962); Minsky & Papert, Perceptrons (1969)",

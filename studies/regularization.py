@@ -30,6 +30,11 @@ def placement(where: str, rate: float) -> dict:
 STUDY = Study(
     name="regularization",
     claim="On an over-parameterized ReLU MLP trained long enough to overfit, " + "; ".join((GAP, BEST, SWEEP_CLAIM)) + ".",
+    clauses=(
+        'every regularizer narrows the train-test accuracy gap against no regularization',
+        'dropout + max-norm is among the best: no other regularizer beats its test accuracy by 0.5 points or more',
+        'the dropout rate has an interior optimum: input rate 0.2 and hidden rate 0.5 beat both no dropout and rate 0.8 at their placement',
+    ),
     source="Srivastava, Hinton, Krizhevsky, Sutskever, Salakhutdinov, 'Dropout: a simple way to prevent neural "
            "networks from overfitting', JMLR 15 (2014), Table 9 (regularizers on MNIST) and Figure 9 (dropout "
            "rate); lecture deck 001 ('Dropout 4/4': input vs hidden placement, 'L2 regularization or weight decay')",
@@ -39,7 +44,7 @@ STUDY = Study(
     profiles={
         "smoke": {"dataset": "synthetic", "epochs": 3, "batch_size": 50, "width": 32, "seeds": 2,
                   "only": ({"regularizer": ["none", "l1_l2", "dropout_max_norm", "early_stopping"]},)},
-        "quick": {"dataset": "mnist_10k", "train_size": 1000, "batch_size": 32, "epochs": 60, "seeds": 4},
+        "quick": {"dataset": "mnist_10k", "train_size": 1000, "batch_size": 32, "epochs": 60, "seeds": (6, 12)},
         # Table 9's network and data; the paper trains far longer with a decaying rate and momentum 0.95-0.99
         "paper": {"dataset": "mnist", "widths": [1024, 1024, 2048], "batch_size": 100, "epochs": 200,
                   "momentum": 0.95, "seeds": 3},

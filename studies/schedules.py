@@ -31,6 +31,10 @@ STUDY = Study(
           "over time, which can help the model converge more effectively' (deck 004): at the same budget, "
           "the deck's default schedulers (exponential decay, performance decay, one-cycle) end at a lower "
           "training loss than a constant rate without costing test accuracy.",
+    clauses=(
+        "the deck's default schedulers (exponential, performance decay, one-cycle) help the model converge: each ends training at a lower training loss than the constant rate",
+        "the deck's default schedulers cost no test accuracy: none tests more than 0.5 points below the constant rate",
+    ),
     source="Lecture deck 004, 'Learning Rate (3)-(12)': piecewise constant, exponential, power (1/t), "
            "polynomial and performance decay, cosine annealing with restarts (Loshchilov & Hutter), "
            "one-cycle (Smith 2018) with learning rate and momentum",
@@ -41,7 +45,7 @@ STUDY = Study(
     profiles={
         "smoke": {"dataset": "synthetic", "epochs": 2, "batch_size": 50, "width": 16, "seeds": 2,
                   "only": ({"schedule": ["constant", "sgdr", "one_cycle", "plateau"]},)},
-        "quick": {"dataset": "mnist_10k", "seeds": 5},
+        "quick": {"dataset": "mnist_10k", "seeds": (6, 12)},
         "paper": {"dataset": "mnist", "seeds": 5},
     },
     metrics=("test_accuracy", "final_dev_accuracy", "best_dev_accuracy", "train_loss"),

@@ -20,7 +20,7 @@ Layer: above reporting (it writes reports through it), below the CLI.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -32,9 +32,10 @@ from suite.design import plugins
 from suite.design.selection import results_path
 from suite.design.study import DEFAULT_PROFILE, Plan, Study, expand
 from suite.errors import UserError
-from suite.execution import metric_checks, parallel, runner, tracking
+from suite.execution import metric_checks, mlflow_tracking, parallel, runner, sequential, tracking
 from suite.reporting import figures as figure_kinds
-from suite.reporting.report import study_trials, write_report
+from suite.analysis.study_frames import study_trials
+from suite.reporting.report import write_report
 from suite.search import hpo, tuner_search
 from suite.store import catalog as stored_catalog
 from suite.store.files import writable
@@ -65,7 +66,7 @@ class Result:
 
     @cached_property
     def verdict(self) -> dict:
-        return verdicts.verdict(self.study, self.trials)
+        return verdicts.verdict(self.study, self.trials, self.plan.looks)
 
     @cached_property
     def figures(self) -> dict:
@@ -137,15 +138,18 @@ def execute(plan_: Plan, runs_dir: Path, out: Path | None, *, train: bool, fresh
         if role == "chief":
             runner.serve_chief(plan_, store, *oracle)
         else:
-            runner.run_plan(plan_, store, fresh=fresh, fast=fast, workers=workers, worker_argv=worker_argv,
-                            started=started, population_size=population_size)
+            plan_ = sequential.run(plan_, lambda looked: runner.run_plan(
+                looked, store, fresh=fresh, fast=fast, workers=workers, worker_argv=worker_argv, started=started,
+                population_size=population_size), store.load_trials)
         if role == "worker":
             return Result(plan_, [])
+    plan_ = replace(plan_, trials=sequential.planned(plan_, store.load_trials)[0])  # what the seed plan asks for
     records, comparison = hpo.report_parts(plan_, runner.stored_records(plan_, store), runs_dir)
     searches = tuner_search.nuisance_records(plan_, runs_dir)
     if out is not None:
         writable(out)
         write_report(plan_, records, out, searches=searches, figure_formats=figure_formats, comparison=comparison)
+        mlflow_tracking.report(plan_.study.name, out)
     return Result(plan_, records, out / "README.md" if out is not None else None, searches or [])
 
 
@@ -163,13 +167,16 @@ def _worker_argv(study: str | Path, profile: str | None, dataset, seeds, overrid
 def run(study: str | Path | Study, profile: str | None = None, overrides: dict | None = None,
         seeds: int | None = None, dataset: str | None = None, runs_dir: str | Path = "runs",
         results_dir: str | Path | None = None, workers: int = 1, fresh: bool = False,
-        figure_formats=("png", "svg"), tensorboard: str | Path | None = None) -> Result:
+        figure_formats=("png", "svg"), tensorboard: str | Path | None = None,
+        mlflow: str | Path | None = None) -> Result:
     """Train the study's trials that are not stored yet, write its report, return its frames.
 
     ``workers`` > 1 starts that many local worker processes (a registered study or a study file
     only: the workers load the study by name). ``tensorboard``: a directory that receives event
-    files while the trials train. Raises UserError before anything trains when an input is refused.
+    files while the trials train. ``mlflow``: a directory or tracking URI that receives an MLflow
+    run per trial and the report's files. Raises UserError before anything trains when an input is refused.
     """
+    mlflow_tracking.configure(None if mlflow is None else str(mlflow))
     if tensorboard is not None:
         os.environ[tracking.ENV] = str(Path(tensorboard).resolve())
     else:

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LINT = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; "
         "sys.exit(lint_imports_command())"]
 HEAVY = ("Keras", "keras-tuner", "TensorFlow", "JAX", "gRPC", "matplotlib", "pandas", "scikit-learn", "SciPy",
-         "pydantic", "pyarrow", "TensorBoard", "rich")
+         "pydantic", "pyarrow", "TensorBoard", "rich", "MLflow")
 
 
 def test_layer_contracts_hold():

@@ -28,7 +28,8 @@ LIST_SEEDS_UP_TO = 5
 # value outside it); intervals are computed on a scale that respects it (``t_on_scale``).
 
 # Columns the trials frame adds to the records' metrics, which a study's rules and tables may read too.
-FRAME_METRICS = ("learned_fraction", "epochs_run", "wall_time_s", "epoch_wall_time_s", "diverged_epoch")
+FRAME_METRICS = ("learned_fraction", "epochs_run", "wall_time_s", "epoch_wall_time_s", "diverged_epoch", "unstable",
+                 "chance_accuracy", "steps_budget", "late_dev_gain", "n_params")
 
 
 def is_percent(metric: str) -> bool:
@@ -36,10 +37,11 @@ def is_percent(metric: str) -> bool:
     return "accuracy" in metric or "error" in metric or "generalization_gap" in metric
 
 
-def _link(metric: str):
+def _link(metric: str, budget: float | None = None):
     """The scale the interval is built on, as (g, dg/dx, inverse of g): logit of the position
-    within a [low, high] range, log of the distance above a lower bound, identity otherwise."""
-    low, high = metric_range(metric)
+    within a [low, high] range, log of the distance above a lower bound, identity otherwise.
+    ``budget`` caps the range from above (an epochs-to-target never exceeds the epochs run)."""
+    low, high = _range(metric, budget)
     if math.isfinite(low) and math.isfinite(high):
         width = high - low
         return (lambda x: math.log((x - low) / (high - x)),
@@ -54,12 +56,30 @@ def _link(metric: str):
     return (lambda x: x, lambda x: 1.0, lambda y: y)
 
 
-def _interior(metric: str, value: float) -> bool:
+def _range(metric: str, budget: float | None = None) -> tuple[float, float]:
     low, high = metric_range(metric)
+    if budget is not None and math.isfinite(budget):
+        # the budget is an attainable value (reached at the last epoch): the interval's range ends
+        # just above it
+        high = min(high, budget * (1 + 1e-6) + 1e-9)
+    return low, high
+
+
+def _interior(metric: str, value: float, budget: float | None = None) -> bool:
+    low, high = _range(metric, budget)
     return low < value < high
 
 
-def t_on_scale(values, metric: str = "", null: float | None = None) -> dict:
+def budget_of(metric: str, frame: pd.DataFrame) -> float | None:
+    """The most a ``*epochs_to*`` / ``steps_to*`` metric can be in ``frame`` (its rows' largest
+    ``epochs_budget`` / ``steps_budget``), None for other metrics or without the column."""
+    column = "epochs_budget" if "epochs_to" in metric else "steps_budget" if metric.startswith("steps_to") else None
+    if column is None or column not in frame or frame[column].isna().all():
+        return None
+    return float(frame[column].max())
+
+
+def t_on_scale(values, metric: str = "", null: float | None = None, budget: float | None = None) -> dict:
     """The mean of ``values`` with its t-statistic on the metric's scale (``_link``).
 
     Delta method: on the scale g, the mean's standard error is g'(mean) x s / sqrt(n), and
@@ -80,8 +100,8 @@ def t_on_scale(values, metric: str = "", null: float | None = None) -> dict:
     std = float(values.std(ddof=1))
     result["std"] = std
     q = stats.t.ppf(1 - ALPHA, n - 1)
-    g, dg, inverse = _link(metric)
-    if std == 0 or not _interior(metric, mean):  # every seed alike (or on the range's edge)
+    g, dg, inverse = _link(metric, budget)
+    if std == 0 or not _interior(metric, mean, budget):  # every seed alike (or on the range's edge)
         result["low"] = result["high"] = mean
         if null is not None:
             result["p_less"], result["p_greater"] = float(mean >= null), float(mean <= null)
@@ -90,7 +110,7 @@ def t_on_scale(values, metric: str = "", null: float | None = None) -> dict:
     centre = g(mean)
     result["low"], result["high"] = inverse(centre - q * se), inverse(centre + q * se)
     if null is not None:
-        low, high = metric_range(metric)
+        low, high = _range(metric, budget)
         if null <= low or null >= high:  # a bound on the range's edge: no mean can pass it
             result["p_less"], result["p_greater"] = float(null <= low), float(null >= high)
         else:
@@ -135,15 +155,50 @@ def trials_frame(records: list[dict], axes, config_keys=()) -> pd.DataFrame:
             row[folds.FOLD] = record["point"][folds.FOLD]
         row.update({key: _scalar(record["config"].get(key)) for key in varying})
         status = outcomes.classify_record(record)
+        references = outcomes.references_of(record) if status != "failed" else None
         row.update(seed=record["seed"], status=status,
+                   unstable=status == "done" and outcomes.unstable(record.get("history", []), references),
+                   chance_accuracy=references.accuracy if references else None,
                    learned_fraction=float(status in outcomes.LEARNED) if status in outcomes.FINISHED else math.nan,
                    diverged_epoch=record.get("diverged_epoch"), **record.get("metrics", {}),
                    epochs_run=len(record.get("history", [])), wall_time_s=record["wall_time_s"],
+                   n_params=float(record["n_params"]) if record.get("n_params") is not None else math.nan,
                    epoch_wall_time_s=epoch_wall_time(record.get("history", [])),
                    backend=record["environment"]["backend"], key=record["key"],
                    error=record.get("error"))
+        # the most an epochs-to-target can be: a search's epoch budget, else the trial's epochs
+        row["epochs_budget"] = record.get("metrics", {}).get("epochs_budget", record["config"].get("epochs"))
+        row["late_dev_gain"] = late_dev_gain(record.get("history", []), record["config"].get("task", "classification"))
+        row["steps_budget"] = (row["epochs_budget"] or math.nan) * record.get("steps_per_epoch", math.nan)
         rows.append(row)
     return sort_points(folds.aggregate(pd.DataFrame(rows), list(axes)), axes)
+
+
+LATE_WINDOW_SHARE = 0.25  # the last quarter of the epochs (at least LATE_WINDOW_MIN of them)
+LATE_WINDOW_MIN = 3
+
+
+def late_dev_gain(history: list[dict], task: str = "classification") -> float:
+    """How much the dev metric still rose over the run's last epochs: the least-squares slope of
+    dev accuracy (a regression: minus the dev loss, relative to its mean over the window) against
+    the epoch, over the last ``LATE_WINDOW_SHARE`` of the epochs with a dev pass (at least
+    ``LATE_WINDOW_MIN``), times the window's span in epochs. A fraction (0.01 = one accuracy point
+    gained over the window); NaN with fewer dev passes. ``suite.analysis.verdicts.budget`` tests it
+    across seeds: a comparison still rising at its last epoch is budget-limited."""
+    name = "dev_loss" if task == "regression" else "dev_accuracy"
+    rows = [(row["epoch"], row[name]) for row in history
+            if isinstance(row.get(name), (int, float)) and math.isfinite(row[name])]
+    window = max(LATE_WINDOW_MIN, math.ceil(LATE_WINDOW_SHARE * len(rows)))
+    if len(rows) < LATE_WINDOW_MIN:
+        return math.nan
+    epochs, values = (np.asarray(column, dtype=float) for column in zip(*rows[-window:]))
+    if np.ptp(epochs) == 0:
+        return math.nan
+    slope = float(np.polyfit(epochs, values, 1)[0]) * float(np.ptp(epochs))
+    if task == "regression":
+        scale = float(np.mean(values))
+        return -slope / scale if scale > 0 else math.nan
+    return slope
 
 
 def epoch_wall_time(history: list[dict]) -> float:
@@ -179,10 +234,11 @@ def select(frame: pd.DataFrame, where: dict) -> pd.DataFrame:
     return frame[mask]
 
 
-def mean_ci(values, metric: str = "") -> tuple[float, float, float, float]:
+def mean_ci(values, metric: str = "", budget: float | None = None) -> tuple[float, float, float, float]:
     """Mean, sample std and the two-sided ``CONFIDENCE`` interval of the mean on the metric's
-    scale (``t_on_scale``; the plain t-interval for a metric without a range)."""
-    result = t_on_scale(values, metric)
+    scale (``t_on_scale``; the plain t-interval for a metric without a range); ``budget`` caps
+    the range (``budget_of``)."""
+    result = t_on_scale(values, metric, budget=budget)
     return result["mean"], result["std"], result["low"], result["high"]
 
 
@@ -206,13 +262,14 @@ def summarize_by(trials: pd.DataFrame, by: list[str], metrics) -> pd.DataFrame:
         values = values if isinstance(values, tuple) else (values,)
         row = dict(zip(by, values), n=int((group.status == "done").sum()),
                    n_collapsed=int((group.status == "collapsed").sum()),
-                   n_diverged=int((group.status == "diverged").sum()), n_failed=int((group.status == "failed").sum()))
+                   n_diverged=int((group.status == "diverged").sum()), n_failed=int((group.status == "failed").sum()),
+                   n_unstable=int(group.unstable.fillna(False).astype(bool).sum()) if "unstable" in group else 0)
         for metric in metrics:
             column = counted(group, metric)[metric].dropna() if metric in group else pd.Series(dtype=float)
             left_out = group[~group.index.isin(column.index) & group.status.isin(outcomes.FINISHED)]
             row[f"{metric}_n"] = len(column)
             row[f"{metric}_mean"], row[f"{metric}_std"], row[f"{metric}_ci_low"], \
-                row[f"{metric}_ci_high"] = mean_ci(column, metric)
+                row[f"{metric}_ci_high"] = mean_ci(column, metric, budget_of(metric, group))
             row[f"{metric}_seeds"] = [float(v) for v in column]
             row[f"{metric}_excluded"] = ([float(v) for v in left_out[metric].dropna()]
                                          if metric in left_out else [])
@@ -280,52 +337,3 @@ def nuisance_frame(records: list[dict], keys, objective: str = "best_dev_accurac
         if group not in best or rank < best[group][0]:
             best[group] = (rank, index)
     return frame.assign(chosen=frame.index.isin([index for _, index in best.values()]))
-
-
-def at_steps(schedule, steps: np.ndarray) -> np.ndarray:
-    """A float or a keras schedule evaluated at each of ``steps``."""
-    if not callable(schedule):
-        return np.full(len(steps), float(schedule))
-    import keras  # deferred: loads Keras
-
-    try:
-        values = schedule(steps)
-    except Exception:  # a schedule that branches on a scalar step (CosineDecay's warm-up): map it
-        values = keras.ops.vectorized_map(schedule, steps)
-    return np.asarray(keras.ops.convert_to_numpy(values), dtype=float).reshape(len(steps))
-
-
-def schedule_frame(records: list[dict], hue: str) -> pd.DataFrame:
-    """Learning rate and momentum at each optimizer step, one curve per value of ``hue``.
-
-    A step-driven schedule is evaluated from the trial's config (suite.training.optim) at every step of
-    the configured run, once per distinct config since every seed shares it. Where an lr callback
-    (ReduceLROnPlateau) set the rate from the dev loss, each seed's per-epoch ``learning_rate``
-    from the history is used instead, held constant over the epoch's steps.
-    """
-    from suite.training import optim  # deferred: loads Keras
-
-    rows, seen = [], set()
-    for record in records:
-        config, per_epoch = record["config"], record.get("steps_per_epoch")
-        if not per_epoch or not record.get("history"):
-            continue
-        label = record["point"].get(hue, config.get(hue))
-        momentum = optim.build_momentum_schedule(config["momentum_schedule"], config["momentum"], per_epoch,
-                                                 config["epochs"], config["momentum_schedule_options"])
-        if config["lr_callback"] != "none":
-            # the rate logged for an epoch is the one its steps used (read before its first step)
-            steps = np.array([[(row["epoch"] - 1) * per_epoch, row["epoch"] * per_epoch - 1]
-                              for row in record["history"]]).ravel()
-            rates = np.repeat([row["learning_rate"] for row in record["history"]], 2)
-        else:
-            key = json.dumps([label, {k: v for k, v in config.items() if k != "seed"}], sort_keys=True)
-            if key in seen:
-                continue
-            seen.add(key)
-            steps = np.arange(config["epochs"] * per_epoch)
-            rates = at_steps(optim.build_schedule(config["lr_schedule"], config["learning_rate"], per_epoch,
-                                                   config["epochs"], config["lr_schedule_options"]), steps)
-        rows.append(pd.DataFrame({hue: label, "seed": record["seed"], "step": steps, "learning_rate": rates,
-                                  "momentum": at_steps(momentum, steps)}))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()

@@ -21,7 +21,7 @@ from suite.execution.addresses import check_bind
 from suite.cli.commands import register
 from importlib.metadata import PackageNotFoundError, version
 from suite.cli.commands import COMMANDS, main as command_main, training
-from suite.execution import parallel, tracking
+from suite.execution import mlflow_tracking, parallel, tracking
 from suite.store.files import PATH_ERRNOS, describe
 
 FIGURE_FORMATS = ("png", "svg", "pdf")  # the matplotlib writers a report uses
@@ -128,6 +128,10 @@ def _parser() -> argparse.ArgumentParser:
                              help="worker processes on this machine, one oracle (default 1; at most 4 per core)")
             sub.add_argument("--tensorboard", type=Path, default=None, metavar="DIR",
                              help="write TensorBoard event files while trials train (tensorboard --logdir DIR)")
+            sub.add_argument("--mlflow", nargs="?", const=mlflow_tracking.DEFAULT, default=None, metavar="URI",
+                             help="log each trial (config, per-epoch metrics, status) and the report to MLflow: "
+                                  f"a directory or tracking URI (default {mlflow_tracking.DEFAULT}; "
+                                  f"needs {mlflow_tracking.INSTALL})")
         if name in ("run", "search"):
             sub.add_argument("--role", choices=("chief", "worker"), default=None,
                              help="multi-machine mode: serve the oracle, or work for a chief")
@@ -195,6 +199,8 @@ def _main(argv: list[str]) -> int:
             parallel.pin_current_process()  # before the backend starts its thread pools
         if getattr(args, "tensorboard", None) is not None:  # read by the progress hooks; workers inherit it
             os.environ[tracking.ENV] = str(args.tensorboard.resolve())
+        if getattr(args, "mlflow", None) is not None:  # refused here when not installed; workers inherit it
+            mlflow_tracking.configure(args.mlflow)
         if getattr(args, "deterministic", False):
             # Read by TensorFlow at import and by suite.training.train; workers inherit them.
             os.environ.update(SUITE_DETERMINISTIC="1", TF_DETERMINISTIC_OPS="1", TF_ENABLE_ONEDNN_OPTS="0")

@@ -18,6 +18,7 @@ from sklearn.model_selection import train_test_split
 from suite.data import readers as files
 from suite import registry
 from suite.data import sequences
+from suite.data import quadratic
 from suite.data import toy_data
 from suite.data.splits import SPLIT_SEED, Splits
 from suite.errors import UserError, lookup
@@ -116,6 +117,11 @@ def _toy(name: str):
     return load_toy
 
 
+def load_quadratic() -> Splits:
+    """suite.data.quadratic: designed least squares with a known Hessian (kappa 100, seed 0; trials draw theirs)."""
+    return quadratic.designed(0, 100.0)
+
+
 DATASETS = {
     "mnist_10k": load_mnist_10k,
     "mnist": load_mnist,
@@ -124,6 +130,7 @@ DATASETS = {
     "synthetic": load_synthetic,
     **{name: _toy(name) for name in ("diabetes", "logic_and", "logic_or", "logic_xor", "separable")},
     "adding": sequences.adding,  # suite.data.sequences: at the trial's sequence_length
+    "quadratic": load_quadratic,
 }
 
 
@@ -214,9 +221,33 @@ def center(splits: Splits, rng: np.random.Generator) -> Splits:
     return replace(splits, x_train=splits.x_train - mean, x_dev=splits.x_dev - mean, x_test=splits.x_test - mean)
 
 
+def raw_pixels(splits: Splits, rng: np.random.Generator) -> Splits:
+    """Every split times 255: the images' raw 0-255 pixel values (the loaders scale uint8 pixels
+    to [0, 1]). Draws nothing from ``rng``."""
+    return replace(splits, x_train=splits.x_train * np.float32(255), x_dev=splits.x_dev * np.float32(255),
+                   x_test=splits.x_test * np.float32(255))
+
+
+def standardize(splits: Splits, rng: np.random.Generator) -> Splits:
+    """Per-feature standardization with the training split's statistics only: (x - mean) / std,
+    a feature (pixel and channel) whose training std is 0 divided by 1, as scikit-learn's
+    ``StandardScaler`` does (it is then 0 in training and keeps its dev/test offset). Draws nothing
+    from ``rng``."""
+    mean = splits.x_train.mean(axis=0, dtype=np.float64)
+    std = splits.x_train.std(axis=0, dtype=np.float64)
+    scale = np.where(std > 0, std, 1.0)
+
+    def apply(x):
+        return ((x - mean) / scale).astype(np.float32)
+
+    return replace(splits, x_train=apply(splits.x_train), x_dev=apply(splits.x_dev), x_test=apply(splits.x_test))
+
+
 TRANSFORMS = {
     "none": lambda splits, rng: splits,
     "center": center,
+    "raw_pixels": raw_pixels,
+    "standardize": standardize,
     "shuffled_pixels": shuffled_pixels,
     "random_pixels": random_pixels,
     "gaussian": gaussian_inputs,
@@ -231,6 +262,9 @@ def for_trial(config: dict) -> Splits:
         return toy_data.separable(config["seed"], config["separable_margin"])
     if config["dataset"] == "adding":
         return _adding(config["sequence_length"])
+    if config["dataset"] == "quadratic":
+        return quadratic.designed(config["seed"], config["condition_number"], config["target_noise"],
+                                  config["quadratic_repeats"])
     return load(config["dataset"])
 
 

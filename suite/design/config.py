@@ -39,6 +39,7 @@ def key(default, meaning: str, *, registry: str = "", kind: str = "", choices: t
 
 Size = Annotated[int, Field(ge=1, le=100_000)]
 Label = Annotated[int, Field(ge=0, le=100_000)]
+Shift = Annotated[int, Field(ge=1, le=1000)]  # pixels
 
 
 class TrialConfig(BaseModel):
@@ -50,7 +51,8 @@ class TrialConfig(BaseModel):
     train_size: int = key(0, "training examples kept (stratified subset); 0 = the whole training split; under "
                              "cv_folds or holdout_fraction the size of the pool (train + dev) they split",
                           ge=0, le=BIG)
-    input_transform: str = key("none", "input randomization of Zhang et al. (2017)",
+    input_transform: str = key("none", "input randomization of Zhang et al. (2017), or scaling (raw 0-255 "
+                                                 "pixels, standardization with the training statistics)",
                                registry="datasets:TRANSFORMS", kind="input transform")
     label_corruption: float = key(0.0, "probability that a training label is replaced by a random class",
                                   ge=0, le=1)
@@ -141,6 +143,7 @@ class TrialConfig(BaseModel):
     # training
     batch_size: int = key(10, "examples per step", ge=1, le=BIG)
     epochs: int = key(30, "passes over the training split", ge=1, le=100_000)
+    shuffle: bool = key(True, "shuffle the training split every epoch (Keras fit's shuffle); off: a fixed order")
     keep_weights: str = key("best_dev", "weights tested: best_dev (model selection on dev) or last",
                             registry="train:KEEP_WEIGHTS", kind="keep_weights")
     stop_at_train_accuracy: float = key(0.0, "end training at the first epoch whose train accuracy "
@@ -167,6 +170,17 @@ class TrialConfig(BaseModel):
                                       "(5-10 training stds above the mean); dev and test stay clean", ge=0, le=1)
     separable_margin: float = key(0.1, "dataset 'separable': the margin gamma of the generated linearly "
                                        "separable set (inputs in the unit disk)", gt=0, lt=1)
+    # the designed quadratic (issue 34: suite.data.quadratic, the step_size study)
+    condition_number: float = key(100.0, "dataset 'quadratic': the condition number kappa of the input covariance "
+                                         "(eigenvalues log-spaced from 1/kappa to 1)", ge=1, le=1e8)
+    quadratic_repeats: int = key(1, "dataset 'quadratic': the training split is its rows repeated this many times "
+                                    "in a fixed order (with batch_size = rows and shuffle off: this many full-batch "
+                                    "steps per epoch)", ge=1, le=1_000_000)
+    target_noise: float = key(0.0, "dataset 'quadratic': std of Gaussian noise on the targets (0 = noiseless, f* = 0)",
+                              ge=0, le=1e6)
+    target_relative_error: float = key(0.0, "data that knows its optimum f* (quadratic): report the first step at "
+                                            "which the dev loss's relative error (f - f*) / (f0 - f*) reaches it; 0 = off",
+                                       ge=0, lt=1)
     # validation protocol and test-time inference (issue 18: suite.data.folds, suite.training.uncertainty)
     cv_folds: int = key(0, "validation protocol on the pool (train + dev, train_size examples when set): 0 = the "
                            "fixed dev split; 1 = resubstitution (the whole pool trains and validates); k >= 2 = "
@@ -181,6 +195,14 @@ class TrialConfig(BaseModel):
     ood_dataset: str = key("none", "out-of-distribution inputs (test images of this dataset, or noise) whose "
                                    "predictive entropy is compared with the test digits'; none = off",
                            registry="uncertainty:OOD_SOURCES", kind="OOD source")
+    # input scaling and shifted test digits (issues 34, 35: input_scaling, convolution)
+    input_statistics: bool = key(False, "record the training inputs' spectrum (suite.data.input_statistics: largest "
+                                        "eigenvalue and ridge condition number of E[x x^T] and of the covariance, "
+                                        "over the varying features) as metrics")
+    test_shifts: list[Shift] = key([], "also test on the test images shifted by each of these numbers of pixels "
+                                       "(up, down, left, right, zero fill; suite.data.shifts): metrics "
+                                       "test_accuracy_shift_<k>, and test_accuracy_shift_0 on the unshifted ones",
+                                   max_length=100)
     # identity of the run (set by flags, not --set)
     seed: int = key(0, "the trial's random seed (seeds 0..N-1)", ge=0, le=1_000_000, flag="--seeds")
     backend: str = key("jax", "Keras backend the trial runs on", choices=("jax", "tensorflow"),

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from suite.design import config as config_schema
 from suite.design import study_fields
+from suite.design.specs import Figure, Reference, Related, Table  # noqa: F401 (the study's spec types)
 from suite.data import folds
 from suite.errors import UserError, did_you_mean
 
@@ -18,14 +19,6 @@ from suite.errors import UserError, did_you_mean
 DEFAULTS = config_schema.DEFAULTS
 PROFILES = ("smoke", "quick", "paper")
 DEFAULT_PROFILE = "quick"
-
-
-@dataclass(frozen=True)
-class Reference:
-    """Published numbers, keyed by the tuple of a point's axis values (the bare value for one axis)."""
-    citation: str
-    metric: str
-    values: dict
 
 
 # The kinds of evidence a rule may ask for; each has its judge in suite.analysis.verdicts.RULES
@@ -57,46 +50,6 @@ class Rule:
     gap: tuple = ()
     claim: str = ""
     runs: str = "learned"  # whose values count: "learned" (done) or "finished" (collapsed, diverged too)
-
-
-@dataclass(frozen=True)
-class Related:
-    """Another profile of the same study that answers a question this one cannot (a bigger budget):
-    its pages report that profile's verdict on ``claim`` beside their own, with a link, and the
-    sentence ``readings`` holds for that verdict (supported / not_supported / inconclusive), so
-    the conclusion follows from the other run's numbers. ``setting`` says what differs."""
-    profile: str
-    claim: str
-    setting: str
-    readings: dict
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A study-specific plot of the finished trials matching ``where`` (axes or varying config keys).
-
-    ``curves``: per-epoch ``metric`` against ``x`` (epoch or step), one line per ``hue``;
-    ``metric_vs``: mean and 95% CI of ``metric`` against ``x``, one line per ``hue``;
-    ``ratio_vs``: like ``metric_vs`` for each seed's ratio to its own trial at x = ``baseline``;
-    ``layers``: a per-layer probe statistic (``suite.training.probes.STATS``) against ``x`` (epoch or
-    layer), one line per ``hue`` (e.g. layer, or an axis), ``where`` may also pick probe epochs.
-    ``heatmap``: the mean of ``metric`` over ``x`` (across) and ``y`` (down), one panel per ``hue``,
-    each column's best cell outlined (``suite.reporting.heatmaps``).
-    ``as_error`` plots 1 - metric (an accuracy shown as an error rate); ``guide`` = (y, label)
-    draws a horizontal reference such as chance.
-    """
-    name: str
-    kind: str
-    metric: str
-    x: str
-    hue: str = ""
-    where: dict = field(default_factory=dict)
-    baseline: object = None
-    as_error: bool = False
-    guide: tuple = ()
-    title: str = ""
-    log_y: bool = False
-    y: str = ""  # heatmap: the axis down the side (x across, one panel per hue)
 
 
 @dataclass(frozen=True)
@@ -160,6 +113,8 @@ class Plan:
     profile: str
     overrides: dict = field(default_factory=dict)
     trials: list = field(default_factory=list)
+    # seeds per point at each look of the sequential design (ascending; one look: a fixed count)
+    looks: tuple = ()
 
     @property
     def axes(self) -> list[str]:
@@ -287,7 +242,8 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
         raise UserError(f"unknown profile '{profile}'{did_you_mean(profile, study.profiles)}; "
                         f"choose one of: {', '.join(study.profiles)}")
     profile_overrides = dict(study.profiles[profile])
-    n_seeds = seeds if seeds is not None else profile_overrides.pop("seeds", 3)
+    looks = (seeds,) if seeds is not None else seed_looks(study, profile, profile_overrides.get("seeds", 3))
+    n_seeds = looks[-1]
     profile_overrides.pop("seeds", None)
     only = profile_overrides.pop("only", study.only)
     if not 1 <= n_seeds <= config_schema.SEEDS_MAX:
@@ -333,7 +289,7 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
 
     config = config_schema.validate({**config, **user, **identity}, source)
     user = {key: config[key] for key in user}
-    plan = Plan(study, profile, user)
+    plan = Plan(study, profile, user, looks=looks)
     for values in itertools.product(*(table.keys() for table in tables.values())):
         named = dict(zip(study.axes, values))
         if only and not any(_matches(named, pattern) for pattern in only):
@@ -353,23 +309,22 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
     return plan
 
 
+def seed_looks(study: Study, profile: str, spec) -> tuple:
+    """A profile's seed plan: ``n`` (one look of n seeds per point) or ascending counts
+    ``(first, ..., maximum)``, the looks of a sequential design (``suite.analysis.verdicts``):
+    the first look runs every point, a later one adds seeds only where a rule is still open.
+    Raises UserError for anything else."""
+    looks = (spec,) if isinstance(spec, int) and not isinstance(spec, bool) else tuple(spec) \
+        if isinstance(spec, (tuple, list)) else ()
+    if not looks or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in looks) \
+            or list(looks) != sorted(set(looks)):
+        raise UserError(f"study '{study.name}' profile '{profile}': seeds must be a count or ascending counts "
+                        f"(the looks of a sequential design, e.g. (5, 10, 20)), got {spec!r}")
+    return looks
+
+
 def merge_overlay(config: dict, overlay: dict) -> dict:
     """An axis value's overrides; a dict-valued key (``optimizer_options``) is merged into the
     value before it, so two axes can each set one option (Adadelta's rho and epsilon)."""
     return {key: {**config[key], **value} if isinstance(value, dict) and isinstance(config.get(key), dict)
             else value for key, value in overlay.items()}
-
-
-@dataclass(frozen=True)
-class Table:
-    """A README table in a paper's layout: ``metric`` for the points matching ``where``, one row
-    per value of axis ``rows`` and one column per value of axis ``columns`` (in the study's
-    order); each cell "ours mean ± std (published)", "diverged" when every seed diverged.
-    ``as_error`` shows 1 - metric (an accuracy as an error rate)."""
-    name: str
-    metric: str
-    rows: str
-    columns: str
-    where: dict = field(default_factory=dict)
-    as_error: bool = False
-    caption: str = ""

@@ -19,7 +19,7 @@ import traceback
 from suite.design import config as config_schema
 from suite.training import checks
 from suite import console
-from suite.execution import tracking
+from suite.execution import mlflow_tracking, tracking
 from suite import interrupt
 from suite.training import population
 from suite.training import train
@@ -68,6 +68,7 @@ class Progress:
 
     def epoch(self, label: str, epochs: int, row: dict) -> None:
         tracking.epoch(self.prefix, label, row)
+        mlflow_tracking.epoch(self.prefix, label, row)
         bars = self._bars()
         if bars is not None:
             # an epoch without a dev pass (validation_freq) shows no dev number
@@ -80,6 +81,7 @@ class Progress:
         self.handled += 1
         if not replayed:
             tracking.trial_end(self.prefix, label, record)
+            mlflow_tracking.trial_end(self.prefix, label, record)
         if console.quiet():
             return
         stored = self.count_stored()  # other workers finish trials too: ask the shared store

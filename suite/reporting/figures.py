@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from suite.analysis import frames as analysis
+from suite.analysis import schedule_frames
 from suite.reporting import heatmaps
 from suite.reporting import plots
 from suite.reporting import search_plots
@@ -144,7 +145,7 @@ def _lr_schedule_figure(spec, study, trials, history, records):
     chosen = [record for record in records if all(
         record["point"].get(key, record["config"].get(key)) in (value if isinstance(value, (list, tuple)) else [value])
         for key, value in spec.where.items())]
-    frame = analysis.schedule_frame(chosen, spec.hue)
+    frame = schedule_frames.schedule_frame(chosen, spec.hue)
     return None if frame.empty else plots.schedule_curves(frame, spec.hue, spec.title, study.levels.get(spec.hue))
 
 
@@ -164,3 +165,36 @@ def _loglog_figure(spec, study, trials, history, records):
 
 
 FIGURE_KINDS["loglog"] = _loglog_figure
+
+
+def _loglog_by_figure(spec, study, trials, history, records):
+    """``power_law``: ``metric`` against ``x`` on log-log axes per ``hue``, with each hue's fitted
+    power law; ``loglog_by``: the same without the fit (e.g. accuracy against parameters)."""
+    from suite.reporting import scaling  # deferred: loads matplotlib
+
+    data = analysis.select(trials, spec.where)
+    if not data[spec.metric].notna().any():
+        return None
+    return scaling.loglog_by(data, spec.x, spec.metric, spec.hue, spec.title, fit=spec.kind == "power_law",
+                             order=study.levels.get(spec.hue))
+
+
+def _columns_figure(spec, study, trials, history, records):
+    """``columns_vs``: the columns ``<metric>_<value>`` of the trials (e.g. test_accuracy_shift_2)
+    as one metric against ``x`` = the numeric suffix, one line per ``hue``, mean and 95% CI."""
+    prefix = f"{spec.metric}_"
+    columns = [column for column in trials.columns if column.startswith(prefix)
+               and column[len(prefix):].lstrip("-").isdigit()]
+    data = analysis.select(trials, spec.where)
+    if not columns or data.empty:
+        return None
+    ids = [column for column in ("seed", "status", spec.hue) if column]
+    long = data.melt(id_vars=ids, value_vars=columns, var_name=spec.x, value_name=spec.metric)
+    long[spec.x] = long[spec.x].str[len(prefix):].astype(int)
+    long = analysis.sort_points(long, {spec.hue: study.levels.get(spec.hue)} if spec.hue else {})
+    grouped = analysis.summarize_by(long, [spec.hue, spec.x] if spec.hue else [spec.x], [spec.metric])
+    return plots.metric_vs_axis(grouped, spec.x, spec.metric, long, spec.title, spec.hue, spec.as_error,
+                                spec.guide or None)
+
+
+FIGURE_KINDS.update({"power_law": _loglog_by_figure, "loglog_by": _loglog_by_figure, "columns_vs": _columns_figure})

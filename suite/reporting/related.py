@@ -74,7 +74,10 @@ def related_lines(study: Study, profile: str, own: dict, own_trials: pd.DataFram
                      f"this page cannot say whether its results are a budget effect.")
         else:
             text += (f"On the claim '{related.claim}' it finds: **{verdict.replace('_', ' ')}** (here: "
-                     f"{(here or 'not judged').replace('_', ' ')}). {related.readings[verdict]}")
+                     f"{(here or 'not judged').replace('_', ' ')}). Its evidence: "
+                     + "; ".join(f"{item.get('rule')}: {item.get('verdict', '').replace('_', ' ')} "
+                                 f"({item.get('detail') or item.get('why')})"
+                                 for item in _claim_evidence(other.get("verdict"), related.claim)) + ".")
             mine, theirs = _unlearned(own_trials, axes), _unlearned(other.get("trials"), axes)
             if mine or theirs:
                 text += (" Seeds that did not learn (collapsed or diverged): here "
@@ -82,6 +85,14 @@ def related_lines(study: Study, profile: str, own: dict, own_trials: pd.DataFram
                          f"{'; '.join(f'{p}: {n}' for p, n in theirs.items()) or 'none'}.")
         lines += [text, ""]
     return lines
+
+
+def _claim_evidence(verdict: dict | None, claim: str) -> list[dict]:
+    """The evidence items of ``claim`` in a verdict.json (empty when absent or damaged)."""
+    for item in (verdict or {}).get("claims", []) if isinstance(verdict, dict) else []:
+        if isinstance(item, dict) and item.get("claim") == claim:
+            return [e for e in item.get("evidence", []) if isinstance(e, dict)]
+    return []
 
 
 def _relative(start: Path, target: Path) -> tuple[str, ...]:

@@ -1,8 +1,10 @@
 """Writes ``results/<study>/``: README.md, trials.csv, summary.csv, verdict.json and PNG plots."""
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -14,14 +16,15 @@ from suite.reporting import related
 from suite.reporting import search_plots
 from suite.reporting import tables
 from suite.analysis import verdicts
+from suite.analysis.study_frames import study_trials
 from suite.console import plural
 from suite.reporting.figures import build as build_figures
+from suite.execution.sequential import seeds_spent
+from suite.store import provenance
 from suite.store.files import replaced_whole
 from suite.store.trial_store import atomic_write_text
 from suite.design.study import DEFAULTS, Plan, overlays
 from suite.errors import UserError
-
-FINISHED_RUNS = ("done", "collapsed")  # ran to their end: they logged every metric of their config
 
 
 DPI = 200  # PNGs sharp enough for a printed page; the SVG beside each is exact
@@ -110,27 +113,19 @@ def save_figures(figures: dict, out_dir: Path, formats=("png",)) -> list[str]:
     return lines
 
 
-def _with_metric_columns(trials: pd.DataFrame, study) -> pd.DataFrame:
-    """Every metric the study's tables, rules and summary figures read, as a column (NaN where no
-    trial measured it: every trial diverged or failed), so the report says so instead of crashing."""
-    names = [*study.metrics, *(rule.metric for rule in study.rules), *(spec.metric for spec in study.tables),
-             *(spec.metric for spec in study.figures if spec.kind in ("metric_vs", "ratio_vs", "heatmap"))]
-    missing = [name for name in dict.fromkeys(names) if name not in trials]
-    finished = int(trials.status.isin(FINISHED_RUNS).sum()) if "status" in trials else 0
-    logged = trials.select_dtypes("number").columns
-    if missing and finished:  # not "no trial got that far": a name no trial logs (a study's derive missed it)
-        raise UserError(f"study '{study.name}' reads metric '{missing[0]}', which none of its {finished} finished "
-                        f"trials logged; fix the metric its rules, tables, metrics or figures name (the trials "
-                        f"have: {', '.join(sorted(set(logged) - {*study.axes, 'seed'}))[:600]})")
-    return trials.assign(**{name: math.nan for name in missing}) if missing else trials
-
-
-def study_trials(plan: Plan, records: list[dict]) -> pd.DataFrame:
-    """One row per trial: the study's levels, nuisance keys, derived columns, and a column for
-    every metric its tables, rules and figures read (NaN where no trial measured it)."""
+def plan_hash(plan: Plan) -> str:
+    """A short hash of what the verdicts were planned on: clauses, rules (margins, targets),
+    axes (grids), the profile's settings and seeds, the command-line overrides."""
     study = plan.study
-    trials = analysis.trials_frame(records, study.levels, tuple(study.nuisance or ()))
-    return _with_metric_columns(study.derive(trials) if study.derive else trials, study)
+    planned = repr((study.clauses, study.rules, study.axes, study.profiles.get(plan.profile), plan.looks,
+                    sorted(plan.overrides.items())))
+    return hashlib.sha1(planned.encode()).hexdigest()[:12]
+
+
+def _changed_at(study) -> str | None:
+    """The commit where the study's module last changed (None for a study built in Python)."""
+    module = next((m for m in list(sys.modules.values()) if getattr(m, "STUDY", None) is study), None)
+    return provenance.last_change(Path(module.__file__)) if getattr(module, "__file__", None) else None
 
 
 def write_report(plan: Plan, records: list[dict], out_dir: Path, searches: list[dict] | None = None,
@@ -152,7 +147,8 @@ def _write_report_files(plan: Plan, records: list[dict], out_dir: Path, searches
     trials = study_trials(plan, records)
     summary = analysis.summarize(trials, study)
     history = analysis.history_frame(records, plan.axes)
-    verdict = verdicts.verdict(study, trials)
+    verdict = verdicts.verdict(study, trials, plan.looks)
+    verdict.update(plan_hash=plan_hash(plan), rules_changed_at=_changed_at(study))
 
     atomic_write_text(out_dir / "trials.csv", trials.to_csv(index=False))
     atomic_write_text(out_dir / "summary.csv", summary.to_csv(index=False))
@@ -179,6 +175,8 @@ def _write_report_files(plan: Plan, records: list[dict], out_dir: Path, searches
     lines = [
         f"# Study `{study.name}`", "", f"**Claim.** {study.claim}", "", f"**Source.** {study.source}",
         "", *tables.verdict_lines(verdict), "",
+        *tables.plan_lines(verdict, seeds_spent(plan, records), verdict["plan_hash"], verdict["rules_changed_at"] or ""),
+        "",
         *related.related_lines(study, plan.profile, verdict, trials,
                                related.load_others(study, plan.profile, final_dir), final_dir),
         "## Setup", "",

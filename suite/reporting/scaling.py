@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from suite.analysis import power_law
 from suite.reporting import plots
 
 
@@ -43,5 +44,38 @@ def loglog(summary: pd.DataFrame, x: str, metric: str, trials: pd.DataFrame, tit
     ax.set_xlabel(x)
     ax.set_ylabel(plots.LABELS.get(metric, metric))
     ax.set_title(title or f"{metric} vs {x}")
+    plots.legend_outside(ax)
+    return fig
+
+
+def loglog_by(trials: pd.DataFrame, x: str, metric: str, hue: str, title: str = "", fit: bool = True,
+              order: list | None = None) -> plt.Figure:
+    """``metric`` against ``x`` on log-log axes, one colour per value of ``hue`` (in ``order``):
+    each learned seed as a dot, the mean per x joined, and with ``fit`` the least-squares power law
+    through all of a hue's seeds (``suite.analysis.power_law.fit``) as a dashed line, its exponent
+    and 95% interval in the legend."""
+    done = trials[(trials.status == "done") & np.isfinite(trials[metric].astype(float))
+                  & (trials[metric].astype(float) > 0)]
+    levels = [level for level in (order or list(dict.fromkeys(done[hue]))) if level in set(done[hue])]
+    colors = plots.palette(levels, numeric=False)
+    fig, ax = plt.subplots(figsize=(6.8, 4.4))
+    for number, level in enumerate(levels):
+        rows = done[done[hue] == level].sort_values(x)
+        color, marker = colors[level], plots.MARKERS[number % len(plots.MARKERS)]
+        ax.scatter(rows[x], rows[metric], s=12, color=color, alpha=0.5, marker=marker)
+        means = rows.groupby(x, sort=True)[metric].mean()
+        label = str(level)
+        if fit:
+            fitted = power_law.fit(rows[x], rows[metric])
+            xs = np.array([means.index.min(), means.index.max()], dtype=float)
+            ax.plot(xs, fitted["alpha"] * xs ** fitted["exponent"], linestyle="--", color=color)
+            label += f" (fit: exponent {fitted['exponent']:.2f} [{fitted['low']:.2f}, {fitted['high']:.2f}])"
+        ax.plot(means.index, means.to_numpy(), marker=marker, color=color, label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(x)
+    ax.set_ylabel(plots.LABELS.get(metric, metric))
+    ax.set_title(title or f"{metric} vs {x}")
+    ax.scatter([], [], s=12, color="grey", alpha=0.5, label="each seed")
     plots.legend_outside(ax)
     return fig

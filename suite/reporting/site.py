@@ -3,7 +3,9 @@
 Nothing here knows a study: every directory under ``results/`` with a ``README.md`` becomes a page
 (a study when it has a ``verdict.json``, a search when it is named ``search-*``, else a benchmark or
 other page), its markdown rendered as it stands (tables, figures, setup) and its files copied
-next to it, so the site can be moved or published as one folder. The index has one row per study
+next to it, so the site can be moved or published as one folder. ``tables.js`` (copied beside
+``style.css``) makes every table sortable and the long ones filterable, with a search box over
+the index's claims and verdicts; without JavaScript the tables are plain. The index has one row per study
 of the registry and per study found on disk, with the verdict and each claim's verdict read from
 ``verdict.json``; fields the verdict format gains later show up in the claims and evidence tables
 without changes here.
@@ -105,16 +107,30 @@ def _claim_extra(claim: dict) -> str:
                      and not isinstance(value, (dict, list)))
 
 
+SUMMARY = ("rule", "verdict", "detail", "why")  # the compact table's columns, when the evidence has them
+
+
+def _summary(columns: list[str]) -> list[str]:
+    """The columns of the compact table: the rule, its verdict and its worded detail, else the
+    first few fields (the full table is folded below it)."""
+    chosen = [column for column in SUMMARY if column in columns]
+    return chosen if len(chosen) >= 3 else list(dict.fromkeys([*chosen, *columns]))[:5]
+
+
 def _evidence_groups(verdict: dict) -> list[dict]:
-    """One table per claim (or one for the study): a row per evidence item, a column per field."""
+    """One table per claim (or one for the study): a row per evidence item, a column per field,
+    and a compact table of the few columns a reader looks at first."""
     groups = []
     claims = verdict.get("claims") or [{"claim": "", "verdict": verdict.get("verdict"),
                                         "evidence": verdict.get("evidence", [])}]
     for claim in claims:
         items = [item for item in claim.get("evidence", []) if isinstance(item, dict)]
         columns = list(dict.fromkeys(key for item in items for key in item if key != "claim"))
+        summary = _summary(columns)
         groups.append({"claim": claim.get("claim", ""), "verdict": claim.get("verdict"), "columns": columns,
-                       "rows": [[_scalar(item.get(column)) for column in columns] for item in items]})
+                       "rows": [[_scalar(item.get(column)) for column in columns] for item in items],
+                       "summary": summary,
+                       "summary_rows": [[_scalar(item.get(column)) for column in summary] for item in items]})
     return groups
 
 
@@ -150,7 +166,8 @@ def _environment() -> jinja2.Environment:
 
 
 def _index_rows(pages: list[Page], registry: dict) -> list[dict]:
-    """One row per study: the registry's studies in its order, then studies found only on disk."""
+    """One row per study: the registry's studies in its order, then studies found only on disk;
+    those with a verdict first, then those with a search only, then those without results."""
     by_study: dict[str, list[Page]] = {}
     searches: dict[str, list[Page]] = {}
     for page in pages:
@@ -174,10 +191,11 @@ def _index_rows(pages: list[Page], registry: dict) -> list[dict]:
                      "verdict": verdict.get("verdict"), "claims": claims,
                      "others": [{"href": page.href, "label": page.rel} for page in
                                 [*found[1:], *searches.get(name, [])]]})
-    return rows
+    return sorted(rows, key=lambda row: 0 if row["href"] else 1 if row["others"] else 2)  # stable
 
 
 SITE_FILES = ("index.html", "style.css")  # what every site holds beside its page directories
+STATIC = ("style.css", "tables.js")  # copied from the templates; tables.js sorts and filters the tables
 
 
 def _check_out(out_dir: Path, results_dir: Path, pages: list[Page]) -> None:
@@ -237,5 +255,6 @@ def build(results_dir: Path, out_dir: Path, registry: dict | None = None) -> lis
             (staging / rel).write_text(text)
         for source, rel in copies:
             shutil.copy2(source, staging / rel)
-        shutil.copy2(Path(__file__).parent / "templates" / "style.css", staging / "style.css")
+        for name in STATIC:
+            shutil.copy2(Path(__file__).parent / "templates" / name, staging / name)
     return [out_dir / rel for rel in html]

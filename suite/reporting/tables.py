@@ -14,6 +14,9 @@ from suite.design.study import Plan, Study, Table
 from suite.training.tasks import REGRESSION_METRICS, TASKS
 
 
+MIN_INTERVAL_VALUES = 3  # fewer values: a cell lists them instead of an interval (issue 30)
+
+
 def _format(metric: str, mean: float):
     """Scale and format: accuracies in % with 2 decimals, counts and ratios from 1 up with 1,
     below 1 (a loss, a gradient norm) 3 significant digits."""
@@ -45,11 +48,15 @@ def _cell(row: pd.Series, metric: str) -> str:
         return f"never reached (0 of {never} seeds)" if never else f"n/a (0 of {int(row['n'])} seeds)"
     mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
     scale, form = _format(metric, mean)
-    text = f"{scale * mean:{form}}" + (f" ± {scale * std:{form}}" if not math.isnan(std) else "")
-    if not math.isnan(row[f"{metric}_ci_low"]):
+    few = count < MIN_INTERVAL_VALUES and len(seeds) == count  # the values themselves, no interval
+    text = (_seed_list(seeds, scale, form) if few
+            else f"{scale * mean:{form}}" + (f" ± {scale * std:{form}}" if not math.isnan(std) else ""))
+    if not few and not math.isnan(row[f"{metric}_ci_low"]):
         text += f" [{scale * row[f'{metric}_ci_low']:{form}}, {scale * row[f'{metric}_ci_high']:{form}}]"
     notes = []
-    if 1 < len(seeds) <= LIST_SEEDS_UP_TO:
+    if few and count > 1:
+        notes.append(f"{count} values: no interval below {MIN_INTERVAL_VALUES}")
+    elif 1 < len(seeds) <= LIST_SEEDS_UP_TO:
         notes.append(f"seeds {_seed_list(seeds, scale, form)}")
     if never:
         notes.append(f"{count} of {int(row['n'])} seeds; {never} never reached it")
@@ -71,10 +78,13 @@ def results_legend(study: Study | None = None) -> list[str]:
     """How to read the results table: outcome classes, the interval and its level (stated once);
     with a regression metric in ``study``, how its errors are measured."""
     regression = study is not None and any(metric in REGRESSION_METRICS for metric in study.metrics)
-    return [f"Seeds: `done` = finished and learned; `collapsed` = finished without learning (training "
-            f"loss never below the chance loss, or training accuracy within {100 * outcomes.CHANCE_BAND:g} "
-            f"points of chance); `diverged` = NaN/inf loss or a final training loss above "
-            f"{outcomes.BLOWUP_FACTOR:g}x the chance loss; `failed` = an error. Means, std and intervals "
+    return [f"Seeds: `done` = finished and learned (a classifier's best dev accuracy or final training "
+            f"accuracy more than {100 * outcomes.CHANCE_BAND:g} points above chance; a regression's lowest dev "
+            f"loss or final training loss below {1 - outcomes.REGRESSION_BAND:g}x the constant predictor's); "
+            f"`collapsed` = finished without learning by that measure; `diverged` = NaN/inf loss, or a final "
+            f"training loss above {outcomes.BLOWUP_FACTOR:g}x its loss at initialization; "
+            f"`failed` = an error; `unstable` counts the `done` seeds whose final training loss is above their "
+            f"loss at initialization (they learned, then lost it). Means, std and intervals "
             f"are over the `done` seeds (and, for numbers measured at initialization, the collapsed and "
             f"diverged ones too); a cell names the seeds it leaves out and their values.",
             "", f"Accuracies in %: mean ± std over seeds [two-sided {100 * CONFIDENCE:g}% interval "
@@ -115,7 +125,8 @@ def _results_table(plan: Plan, summary: pd.DataFrame, trials: pd.DataFrame | Non
                   for point in summary[list(plan.axes)].itertuples(index=False, name=None)]
         table[f"tuned {key}"] = [f"{v:.4g}" if isinstance(v, float) else v for v in values]
     table["seeds (done/collapsed/diverged/failed)"] = [
-        f"{r.n}/{r.n_collapsed}/{r.n_diverged}/{r.n_failed}" for r in summary.itertuples()]
+        f"{r.n}/{r.n_collapsed}/{r.n_diverged}/{r.n_failed}"
+        + (f" ({int(r.n_unstable)} unstable)" if getattr(r, "n_unstable", 0) else "") for r in summary.itertuples()]
     for metric in metrics:
         table[_header(plan.study, metric)] = [_cell(row, metric) for _, row in summary.iterrows()]
         reference = f"reference_{metric}"
@@ -131,9 +142,30 @@ def _evidence_lines(evidence: list[dict]) -> list[str]:
     for item in evidence:
         line = f"- {item['rule']}: {item['verdict'].replace('_', ' ')} [{item.get('test', item['kind'])} test] " \
                f"({item.get('detail') or item.get('why')})"
+        if item.get("budget_note"):
+            line += f"; {item['budget_note']} (the test alone said: {item.get('would_be', '').replace('_', ' ')})"
         if item.get("power_note"):
             line += f"; {item['power_note']}"
+        if item.get("seeds_at_look"):
+            line += f"; decided at look {item['look']} ({item['seeds_at_look']} seeds per point)"
         lines.append(line)
+    return lines
+
+
+def plan_lines(verdict: dict, spent: dict | None = None, plan_hash: str = "", changed_at: str = "") -> list[str]:
+    """The seed plan a page was judged under: its looks and level spending, the seeds each look
+    added, the plan's hash and the commit where the study's rules last changed."""
+    plan = verdict.get("plan")
+    lines = []
+    if plan:
+        lines.append(f"Seed plan (sequential design, declared in the study before the data): looks at "
+                     f"{', '.join(map(str, plan['looks']))} seeds per point, each deciding at one-sided level "
+                     f"{plan['level_per_look']:.4g} ({plan['spending']})"
+                     + (f"; trials run per look: {', '.join(f'look {k}: {n}' for k, n in spent.items())}" if spent else "")
+                     + ".")
+    if plan_hash:
+        lines.append(f"Plan hash `{plan_hash}` (rules, margins, axes, profile and seeds)"
+                     + (f"; the study's definition last changed in commit `{changed_at}`" if changed_at else "") + ".")
     return lines
 
 
@@ -156,13 +188,14 @@ def table_cell(row: pd.Series, spec: Table) -> str:
     flip = (lambda value: 1 - value) if spec.as_error else (lambda value: value)
     published = row.get(f"reference_{spec.metric}", math.nan)
     suffix = "" if pd.isna(published) else f" ({scale * flip(published):.2f})"
+    bare = "" if pd.isna(published) else f"; published {scale * flip(published):.2f}"  # beside no number of ours
     collapsed = int(row.get("n_collapsed", 0))
     total = int(row["n"] + collapsed + row["n_diverged"] + row["n_failed"])
     if row["n"] == 0 or pd.isna(row[f"{spec.metric}_mean"]):
         text = ("diverged" if row["n_diverged"] and not collapsed else "collapsed" if collapsed and not row["n_diverged"]
                 else f"{collapsed} collapsed, {int(row['n_diverged'])} diverged" if collapsed
                 else "failed" if row["n_failed"] else "missing")
-        return text + suffix
+        return f"{text}{bare}"
     mean, std = scale * flip(row[f"{spec.metric}_mean"]), scale * row[f"{spec.metric}_std"]
     text = f"{mean:.2f}" + ("" if math.isnan(std) else f" ± {std:.2f}")
     left_out = [f"{count} of {total} seeds {status}" for status, count in

@@ -185,7 +185,8 @@ def annotate(plan: Plan, records: list[dict], curves: pd.DataFrame) -> list[dict
         frame = curves[(curves.tuner == tuner) & (curves.repetition == repetition)]
         extra = anytime.repetition_metrics(frame, total, record["config"].get("target_dev_accuracy", 0.0),
                                            max(total // record["config"]["epochs"], 1))
-        annotated.append({**record, "metrics": {**record.get("metrics", {}), **extra}})
+        # the search's epoch budget bounds its epochs_to_target (and that metric's interval)
+        annotated.append({**record, "metrics": {**record.get("metrics", {}), **extra, "epochs_budget": float(total)}})
     return annotated
 
 

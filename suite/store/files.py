@@ -185,6 +185,7 @@ def replaced_whole(out_dir: Path, keep: tuple[str, ...] = ()) -> Iterator[Path]:
                         f"choose another --results-dir")
     cleanup.sweep(out_dir.parent)  # staging that killed writers left beside it
     staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.{cleanup.owner()}.", suffix=".tmp"))
+    moved = []  # what was moved over from the old directory, given back on an error
     try:
         os.chmod(staging, 0o777 & ~umask())
         yield staging
@@ -194,7 +195,7 @@ def replaced_whole(out_dir: Path, keep: tuple[str, ...] = ()) -> Iterator[Path]:
             for entry in out_dir.iterdir():
                 if _is_staging(entry.name) or not entry.is_dir() or entry.is_symlink():
                     continue
-                if entry.name in written:
+                if entry.name in written and not (staging / entry.name).is_dir():  # a directory replaces one
                     raise UserError(f"{entry} is a directory where the report writes a file; move it "
                                     f"away and rerun (the old report is unchanged)")
             for entry in out_dir.iterdir():
@@ -202,6 +203,7 @@ def replaced_whole(out_dir: Path, keep: tuple[str, ...] = ()) -> Iterator[Path]:
                     continue
                 if (entry.is_dir() and not entry.is_symlink()) or any(entry.match(p) for p in keep):
                     os.rename(entry, staging / entry.name)
+                    moved.append(entry.name)
             if _exchange(staging, out_dir):
                 shutil.rmtree(staging, ignore_errors=True)  # now the old report
                 return
@@ -215,9 +217,9 @@ def replaced_whole(out_dir: Path, keep: tuple[str, ...] = ()) -> Iterator[Path]:
     except BaseException as exc:
         if staging.exists():
             # Give back what was already moved over, then drop the half-written report.
-            for entry in list(staging.iterdir()) if out_dir.is_dir() else ():
-                if (entry.is_dir() or any(entry.match(p) for p in keep)) and not (out_dir / entry.name).exists():
-                    os.rename(entry, out_dir / entry.name)
+            for name in moved if out_dir.is_dir() else ():
+                if not (out_dir / name).exists():
+                    os.rename(staging / name, out_dir / name)
             shutil.rmtree(staging, ignore_errors=True)
         if isinstance(exc, OSError):  # name the report, not its staging copy
             named = str(exc.filename or out_dir).replace(str(staging), str(out_dir))

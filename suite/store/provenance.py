@@ -32,6 +32,16 @@ def git_commit() -> str | None:
     return commit + ("+dirty" if dirty else "")
 
 
+def last_change(path: Path) -> str | None:
+    """The short commit that last changed ``path`` (None outside a checkout, or never committed)."""
+    try:
+        found = subprocess.run(["git", "log", "-1", "--format=%h", "--", str(path)], cwd=Path(path).parent,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return found or None
+
+
 def device() -> str:
     import keras  # deferred: loads Keras
 

@@ -34,7 +34,8 @@ PointValue = StrictStr | Int | StrictFloat | StrictBool | None | list | dict
 MAX_EPOCHS = 1_000_000  # rows of a history; no trial comes near it
 # Columns the trials frame sets itself (suite.analysis.frames.trials_frame): no metric may take their name.
 RESERVED = ("seed", "status", "learned_fraction", "diverged_epoch", "epochs_run", "wall_time_s",
-            "epoch_wall_time_s", "backend", "key", "error", "fold", "folds")
+            "epoch_wall_time_s", "backend", "key", "error", "fold", "folds", "unstable", "chance_accuracy",
+            "steps_budget", "late_dev_gain")
 
 # The range each metric lives in, by name (first match wins; the default is unbounded):
 # accuracies, error rates and fractions in [0, 1]; losses, norms, epochs, ratios, spreads,
@@ -113,6 +114,7 @@ class TrialRecord(_Model):
     steps_per_epoch: Count | None = None
     num_classes: Count | None = None
     initial_loss: Number | None = None
+    constant_loss: Number | None = None
     started_at: StrictStr | None = None
     finished_at: StrictStr | None = None
 

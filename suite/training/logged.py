@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from suite.data import input_statistics
 from suite.training import outcomes
 
 # First epoch whose training accuracy reaches the threshold (Zhang et al.'s "time to fit").
@@ -20,6 +21,8 @@ CLASSIFICATION = ("test_accuracy", "generalization_gap", "train_accuracy", "fitt
                   "best_dev_accuracy", "first_dev_accuracy", "final_train_accuracy", "final_dev_accuracy",
                   *FIT_THRESHOLDS, "mean_dev_accuracy", "train_mistakes")
 REGRESSION = ("test_mse", "test_mae", "test_r2")  # suite.training.tasks.regression_metrics (its REGRESSION_METRICS)
+OPTIMUM = ("excess_loss", "tail_excess_loss")  # on data whose facts give its minimum f* (suite.training.optimum)
+OPTIMUM_TARGET = ("steps_to_tolerance",)  # with target_relative_error, on such data
 TARGET = ("epochs_to_target_dev", "steps_to_target_dev")  # with target_dev_accuracy
 BOUND = ("mistakes_to_bound",)  # on data whose facts give Novikoff's mistake bound
 UNCERTAINTY = ("test_nll", "test_calibration_error", "test_entropy", "misclassified_auroc")  # mc_passes or ood_dataset
@@ -39,6 +42,8 @@ def logged(config: dict, facts: Iterable[str] = ()) -> set[str]:
     facts = set(facts)
     regression = config.get("task", "classification") == "regression"
     names = {*COMMON, *(REGRESSION if regression else CLASSIFICATION), *facts}
+    if regression and "optimal_loss" in facts:
+        names.update((*OPTIMUM, *(OPTIMUM_TARGET if config.get("target_relative_error") else ())))
     if not regression:
         names.update(BOUND if "mistake_bound" in facts else ())
         names.update(TARGET if config.get("target_dev_accuracy") else ())
@@ -47,6 +52,10 @@ def logged(config: dict, facts: Iterable[str] = ()) -> set[str]:
         names.update((*UNCERTAINTY, *(MC if mc else ()), *(OOD if ood else ())))
     if config.get("tta_copies") and not regression:
         names.update(TTA)
+    if config.get("input_statistics"):
+        names.update(input_statistics.STATISTICS)
+    if config.get("test_shifts") and not regression:
+        names.update(f"test_accuracy_shift_{k}" for k in (0, *config["test_shifts"]))
     if config.get("probe_examples"):
         names.update(STATE_PROBES if config.get("model") == "rnn" else PROBES)
     return names

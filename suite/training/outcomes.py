@@ -1,16 +1,19 @@
 """Run outcome classes: did a trial learn, fail to learn, or blow up?
 
 Pure functions of a trial's history and metrics, so a record is classified when it is built and
-again when it is read (records stored before these classes existed classify the same way).
+again when it is read (records stored before these classes existed reclassify the same way).
 
-Statuses (``STATUSES``):
+Statuses (``STATUSES``), decided on what the run learned, not on the path of its loss:
 
-- ``done``: finished and learned.
-- ``collapsed``: finished but did not learn: its training loss never went below the reference
-  loss (its value at initialization), or its training accuracy stayed within ``CHANCE_BAND`` of
-  chance (1/K for K classes).
-- ``diverged``: a NaN or infinite loss, or a finite blow-up: the last epoch's training loss above
-  ``BLOWUP_FACTOR`` times the reference loss.
+- ``done``: finished and learned. A classifier learned when its best dev accuracy or its final
+  training accuracy lies more than ``CHANCE_BAND`` above chance (1/K for K classes); a
+  regression learned when its lowest dev loss or its final training loss lies below
+  ``1 - REGRESSION_BAND`` times the loss of the constant predictor (the training targets' mean).
+  A run that learned and then became unstable (its final training loss above its loss at
+  initialization, short of a blow-up) is still ``done``; ``unstable`` flags it for the pages.
+- ``collapsed``: finished without learning by that measure, and without blowing up.
+- ``diverged``: a NaN or infinite loss (training stops there), or a finite blow-up: the last
+  epoch's training loss above ``BLOWUP_FACTOR`` times the reference loss.
 - ``failed``: an exception inside the trial (retried on a rerun).
 
 ``collapsed`` and ``diverged`` are results (``FINISHED``): a rerun does not train them again.
@@ -20,8 +23,7 @@ evaluation batch of the training set before the first step, penalty included as 
 Records stored before it was measured use the chance loss instead, the loss of the best constant
 prediction (the class frequencies, uniform for the balanced datasets here): ln K for a softmax
 output with cross-entropy, K x H(1/K) for Nielsen's independent sigmoid outputs; a network at a
-usual initialization predicts about uniformly, so it starts near that value. For a task without
-classes (a regression, later) the caller passes its own references.
+usual initialization predicts about uniformly, so it starts near that value.
 """
 from __future__ import annotations
 
@@ -32,11 +34,15 @@ STATUSES = ("done", "collapsed", "diverged", "failed")
 FINISHED = ("done", "collapsed", "diverged")  # results: a rerun skips them; "failed" is retried
 LEARNED = ("done",)  # the runs whose trained metrics are averaged and compared
 
-# A training accuracy at most this far above chance (absolute, as a fraction) counts as not
-# learned: 5 points is well above the seed-to-seed noise of a model that predicts one class
-# (its accuracy is that class's share, 10% +- ~1 point on the balanced 10-class sets) and far
-# below anything a trained model on these tasks reaches (the worst learning runs sit above 30%).
+# A best dev accuracy and a final training accuracy both at most this far above chance (absolute,
+# as a fraction) count as not learned: 5 points is well above the seed-to-seed noise of a model
+# that predicts one class (its accuracy is that class's share, 10% +- ~1 point on the balanced
+# 10-class sets) and far below anything a trained model on these tasks reaches (the worst learning
+# runs sit above 30%).
 CHANCE_BAND = 0.05
+# A regression that explains less than this share of its constant predictor's loss (for MSE on
+# standardized targets: R^2 below 0.05 on the training and dev splits) did not learn.
+REGRESSION_BAND = 0.05
 # A finite loss this many times the reference is a blow-up, not slow learning: runs that blow up
 # end at 50-250x ln 10, while slow or saturated runs stay within ~3x of their start.
 BLOWUP_FACTOR = 10.0
@@ -57,11 +63,13 @@ OUTCOME_METRICS = ("learned_fraction",)
 class References:
     """What "did not learn" and "blew up" are measured against, for one task.
 
-    ``loss``: the reference training loss (chance loss for a classifier); ``accuracy``: chance
-    accuracy (None for a task without one, e.g. a regression).
+    ``loss``: the reference training loss (the loss at initialization; the chance loss for an old
+    classifier record); ``accuracy``: chance accuracy (None for a regression); ``constant_loss``:
+    a regression's loss of the constant predictor (None: not measured, then ``loss`` stands in).
     """
     loss: float
     accuracy: float | None = None
+    constant_loss: float | None = None
 
 
 def chance_loss(num_classes: int, output: str = "softmax") -> float:
@@ -88,31 +96,51 @@ def classification_references(num_classes: int, output: str = "softmax",
 
 
 def classify(status: str, history: list[dict], metrics: dict, references: References) -> str:
-    """The outcome class of a trial (one of ``STATUSES``).
+    """The outcome class of a trial (one of ``STATUSES``; see the module's docstring).
 
     ``status``: what training said (``done``, ``diverged`` for a non-finite loss, ``failed``);
-    ``history``: per-epoch rows with ``loss`` and ``accuracy`` (training); ``metrics``: final
-    metrics (``train_loss``, ``train_accuracy`` when present). ``failed`` and ``diverged`` stay;
-    a ``done`` (or ``collapsed``) run is re-judged from its numbers.
+    ``history``: per-epoch rows with ``loss``, ``accuracy``, ``dev_loss``, ``dev_accuracy``;
+    ``metrics``: final metrics of the kept weights (``train_loss``, ``train_accuracy``).
+    ``failed`` and ``diverged`` stay; a ``done`` (or ``collapsed``) run is re-judged.
     """
     if status in ("failed", "diverged"):
         return status
-    losses = [row["loss"] for row in history if row.get("loss") is not None]
+    losses = _column(history, "loss")
     if any(not math.isfinite(loss) for loss in losses):
         return "diverged"
     if losses and references.loss > 0 and losses[-1] > BLOWUP_FACTOR * references.loss:
         return "diverged"
-    losses += [metrics["train_loss"]] if _finite(metrics.get("train_loss")) else []
-    # a loss that starts at its floor (the perceptron criterion from zero weights is 0) cannot fall
-    # below it: then only the accuracy says whether the run learned
-    if losses and references.loss > 0 and min(losses) >= references.loss:
-        return "collapsed"
+    return "done" if learned(history, metrics, references) else "collapsed"
+
+
+def learned(history: list[dict], metrics: dict, references: References) -> bool:
+    """Whether a finished run learned: a classifier's best dev accuracy or final training accuracy
+    above chance + ``CHANCE_BAND``; a regression's lowest dev loss or final training loss below
+    (1 - ``REGRESSION_BAND``) x the constant predictor's loss. With neither accuracies nor losses
+    to read (a record without a history), the run counts as learned."""
     if references.accuracy is not None:
-        accuracies = [row["accuracy"] for row in history if _finite(row.get("accuracy"))]
-        accuracies += [metrics["train_accuracy"]] if _finite(metrics.get("train_accuracy")) else []
-        if accuracies and max(accuracies) <= references.accuracy + CHANCE_BAND:
-            return "collapsed"
-    return "done"
+        best_dev = [value for value in _column(history, "dev_accuracy") if math.isfinite(value)]
+        final_train = metrics.get("train_accuracy", (_column(history, "accuracy") or [None])[-1])
+        readings = ([max(best_dev)] if best_dev else []) + ([final_train] if _finite(final_train) else [])
+        return not readings or max(readings) > references.accuracy + CHANCE_BAND
+    baseline = references.constant_loss if _finite(references.constant_loss) else references.loss
+    dev = [value for value in _column(history, "dev_loss") if math.isfinite(value)]
+    final_train = metrics.get("train_loss", (_column(history, "loss") or [None])[-1])
+    readings = ([min(dev)] if dev else []) + ([final_train] if _finite(final_train) else [])
+    if not readings or not (_finite(baseline) and baseline > 0):
+        return True
+    return min(readings) < (1 - REGRESSION_BAND) * baseline
+
+
+def unstable(history: list[dict], references: References) -> bool:
+    """A run that ended with its training loss above its loss at initialization: shown on the
+    pages beside a run that learned all the same."""
+    losses = _column(history, "loss")
+    return bool(losses) and references.loss > 0 and math.isfinite(references.loss) and losses[-1] > references.loss
+
+
+def _column(history: list[dict], name: str) -> list[float]:
+    return [float(row[name]) for row in history if row.get(name) is not None]
 
 
 def _finite(value) -> bool:
@@ -145,12 +173,20 @@ def record_references(record: dict) -> References:
                                      record.get("initial_loss"))
 
 
+def references_of(record: dict) -> References:
+    """The references of a stored (or just built) trial, for either task."""
+    if record["config"].get("task", "classification") == "regression":  # no classes, no chance level
+        return References(record.get("initial_loss") or math.inf, None, record.get("constant_loss"))
+    return record_references(record)
+
+
 def classify_record(record: dict) -> str:
     """``classify`` for a stored (or just built) trial record."""
     if record["status"] == "failed":
         return "failed"
-    if record["config"].get("task", "classification") == "regression":  # no classes, no chance level
-        references = References(record.get("initial_loss") or math.inf, None)
-    else:
-        references = record_references(record)
-    return classify(record["status"], record.get("history", []), record.get("metrics", {}), references)
+    return classify(record["status"], record.get("history", []), record.get("metrics", {}), references_of(record))
+
+
+def unstable_record(record: dict) -> bool:
+    """``unstable`` for a stored trial that learned (False for any other)."""
+    return classify_record(record) == "done" and unstable(record.get("history", []), references_of(record))

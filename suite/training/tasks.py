@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
 from suite.training import logged
+from suite.training import losses
 from suite.training import outcomes
 from suite.errors import UserError
 
@@ -81,10 +82,22 @@ def regression_metrics(y_true, predicted, mean: float = 0.0, scale: float = 1.0,
             f"{prefix}_r2": float(r2_score(truth, guess))}
 
 
-def references(config: dict, num_classes: int, initial_loss: float | None) -> outcomes.References:
+def constant_loss(config: dict, splits) -> float | None:
+    """A regression's training loss (its own loss function, without the weight penalty) when it
+    predicts the mean of its training targets, 0 on their standardized scale: the constant
+    predictor that "did not learn" is measured against. None for a classifier."""
+    if config.get("task", "classification") != "regression":
+        return None
+    target = np.asarray(splits.y_train, dtype=np.float32).reshape(len(splits.y_train), -1)
+    loss = losses.build(config["loss"], "regression")(target, np.zeros_like(target))
+    return float(np.mean(np.asarray(loss)))
+
+
+def references(config: dict, num_classes: int, initial_loss: float | None,
+               constant: float | None = None) -> outcomes.References:
     """What "did not learn" is measured against: a classifier's chance level and initial loss; a
-    regression's initial loss only (it has no chance accuracy)."""
+    regression's constant predictor's loss (``constant_loss``) and initial loss."""
     if config.get("task", "classification") == "regression":
-        return outcomes.References(initial_loss if initial_loss is not None else float("inf"), None)
+        return outcomes.References(initial_loss if initial_loss is not None else float("inf"), None, constant)
     return outcomes.classification_references(num_classes, config.get("output_activation", "softmax"),
                                                initial_loss)

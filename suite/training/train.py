@@ -8,6 +8,7 @@ same as a plain ``fit`` loop.
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import os
@@ -18,6 +19,7 @@ from collections.abc import Callable
 import keras
 
 from suite.data import datasets
+from suite.data import input_statistics
 from suite.training import epoch_scan
 from suite.data import folds
 from suite.training import losses
@@ -48,8 +50,9 @@ COMPILED_CACHE_SIZE = 4
 # them share a compiled model as seeds do (a validation protocol changes the data only; the steps
 # per epoch join the cache key instead; MC passes and OOD inputs act after training; the dev
 # pass's frequency changes only when the compiled evaluation runs).
-TRIAL_ONLY_KEYS = ("seed", "target_outliers", "separable_margin", "cv_fold", "cv_folds", "holdout_fraction",
-                   "mc_passes", "ood_dataset", "validation_freq")
+TRIAL_ONLY_KEYS = ("seed", "target_outliers", "separable_margin", "condition_number", "target_noise",
+                   "target_relative_error", "cv_fold", "cv_folds", "holdout_fraction",
+                   "mc_passes", "ood_dataset", "validation_freq", "input_statistics", "test_shifts")
 # A constant learning rate is an optimizer variable (state, not a constant of the compiled step):
 # trials differing only in it share a compiled model too (a schedule's rate is compiled in).
 CONSTANT_RATE_KEYS = ("learning_rate",)
@@ -201,8 +204,11 @@ def trial_splits(config: dict) -> datasets.Splits:
     # a validation protocol (hold-out, k-fold, resubstitution) re-splits the pool, else the fixed dev split
     splits = folds.resplit(loaded, config) if folds.active(config) else datasets.subsample(loaded, config["train_size"])
     tasks.check(config, splits)
-    return datasets.transform(splits, config["seed"], config["input_transform"],
-                              config["label_corruption"], config["target_outliers"])
+    splits = datasets.transform(splits, config["seed"], config["input_transform"],
+                                config["label_corruption"], config["target_outliers"])
+    if config["input_statistics"]:  # the spectrum of the inputs the network trains on, as facts
+        splits = dataclasses.replace(splits, facts={**splits.facts, **input_statistics.of_training(splits.x_train)})
+    return splits
 
 
 def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bool = True,
@@ -255,7 +261,7 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     model.fit(
         splits.x_train, splits.y_train, batch_size=config["batch_size"], epochs=config["epochs"],
         validation_data=(splits.x_dev, splits.y_dev), validation_batch_size=eval_batch if fast else None,
-        validation_freq=config["validation_freq"], callbacks=callbacks, verbose=0, shuffle=True,
+        validation_freq=config["validation_freq"], callbacks=callbacks, verbose=0, shuffle=config["shuffle"],
     )
     log.validate_last(model, splits.x_dev, splits.y_dev, eval_batch if fast else config["batch_size"])
     outcome = finish(config, model, splits, log.rows, log.diverged_epoch, initial_loss, started, eval_batch,

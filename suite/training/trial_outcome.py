@@ -8,9 +8,12 @@ import math
 import time
 
 import keras
+import numpy as np
 
 from suite.data import datasets
+from suite.data import shifts as image_shifts
 from suite.training import logged
+from suite.training import optimum
 from suite.training import outcomes
 from suite.training import augmentation
 from suite.training import probes
@@ -43,6 +46,9 @@ def finish(config: dict, model: keras.Model, splits: datasets.Splits, rows: list
                "metrics": {}, "n_params": int(model.count_params()), "splits": splits.sizes(),
                "steps_per_epoch": steps, "num_classes": splits.num_classes,
                "initial_loss": initial_loss}
+    constant = tasks.constant_loss(config, splits)
+    if constant is not None:
+        outcome["constant_loss"] = constant
     if probe_rows is not None:
         outcome["probes"] = probe_rows
     if diverged_epoch is not None:
@@ -60,7 +66,7 @@ def finish(config: dict, model: keras.Model, splits: datasets.Splits, rows: list
             else probes.summary_metrics
         outcome["metrics"].update(summarize(probe_rows, at_end=outcome["status"] == "done"))
     outcome["status"] = outcomes.classify(outcome["status"], rows, outcome["metrics"],
-                                          tasks.references(config, splits.num_classes, initial_loss))
+                                          tasks.references(config, splits.num_classes, initial_loss, constant))
     outcome["wall_time_s"] = time.perf_counter() - started
     return outcome
 
@@ -91,6 +97,9 @@ def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: li
             predicted = model.predict(splits.x_test, batch_size=eval_batch, verbose=0)
             metrics.update(tasks.regression_metrics(splits.y_test, predicted, splits.target_mean,
                                                     splits.target_scale))
+        if "optimal_loss" in splits.facts:  # data that knows its minimum (suite.data.quadratic)
+            metrics.update(optimum.excess_metrics(rows, splits.facts, steps_per_epoch(len(splits.y_train),
+                                                  config["batch_size"]), config["target_relative_error"]))
         return {**metrics, **splits.facts}
     n_train = len(splits.y_train)
     # examples misclassified before their own update, over every epoch (Keras updates the epoch's
@@ -117,6 +126,8 @@ def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: li
         probabilities = augmentation.tta_predict(model, splits.x_test, config["tta_copies"], eval_batch)
         metrics["tta_test_accuracy"] = float((probabilities.argmax(axis=1) == splits.y_test).mean())
         metrics["tta_gain"] = metrics["tta_test_accuracy"] - metrics["test_accuracy"]
+    if evaluate_test and config["test_shifts"]:
+        metrics.update(shifted_accuracies(model, splits, config["test_shifts"], eval_batch))
     if "mistake_bound" in splits.facts:
         metrics["mistakes_to_bound"] = mistakes / splits.facts["mistake_bound"]
     if config["target_dev_accuracy"]:
@@ -126,4 +137,17 @@ def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: li
         # optimizer steps until the end of that epoch (Shallue et al. 2019's steps to result, at
         # the resolution of an epoch)
         metrics["steps_to_target_dev"] = epochs * steps_per_epoch(n_train, config["batch_size"])
+    return metrics
+
+
+def shifted_accuracies(model: keras.Model, splits: datasets.Splits, shifts, eval_batch: int) -> dict:
+    """``test_accuracy_shift_<k>``: the kept weights' accuracy on the test images shifted by k pixels
+    in each of the four directions (``suite.data.shifts.shifted_copies``: 4 x the test split, zero
+    fill), for k = 0 (the test split itself) and each of ``shifts``."""
+    metrics = {}
+    for k in (0, *shifts):
+        x = image_shifts.shifted_copies(splits.x_test, k)
+        y = np.tile(splits.y_test, len(x) // len(splits.y_test))
+        logits = model.predict(x, batch_size=eval_batch, verbose=0)
+        metrics[f"test_accuracy_shift_{k}"] = float(np.mean(np.argmax(logits, axis=-1) == y))
     return metrics

@@ -22,7 +22,7 @@ def test_summary_counts_statuses_and_joins_references():
     summary = analysis.summarize(TRIALS.assign(best_dev_accuracy=0.9, final_train_accuracy=0.9),
                                  STUDIES["depth"])
     row = summary.set_index("depth").loc[2]
-    assert (row.n, row.n_diverged, row.n_failed) == (2, 1, 0)
+    assert (row.n, row.n_diverged, row.n_failed) == (4, 1, 0)
     assert row.test_accuracy_mean == pytest.approx(0.9545)
     assert row.reference_test_accuracy == 0.969
 

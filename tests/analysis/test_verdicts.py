@@ -1,4 +1,9 @@
+import math
+
+import numpy as np
+import pandas as pd
 import pytest
+from scipy import stats
 
 from frames import GRID, TRIALS, frame
 from suite.design.plugins import all_studies
@@ -97,16 +102,14 @@ def test_tost_with_the_interval_inside_the_margin_is_supported():
     result = verdicts.judge(EQUAL, _pairs([0.950, 0.952, 0.951, 0.949, 0.950], [0.951, 0.950, 0.952, 0.950, 0.949]))
     assert result["verdict"] == "supported" and result["test"] == "equivalence"
     assert -0.01 < result["lower_bound"] < result["upper_bound"] < 0.01
-    from statsmodels.stats.weightstats import ttost_ind
-
-    a, b = [0.950, 0.952, 0.951, 0.949, 0.950], [0.951, 0.950, 0.952, 0.950, 0.949]
-    assert result["p_support"] == pytest.approx(ttost_ind(a, b, -0.01, 0.01, usevar="unequal")[0])
+    # 5 vs 5 seeds: two one-sided permutation tests, each at its exact floor 1 / C(10, 5)
+    assert result["p_support"] == pytest.approx(1 / 252) and "permutation test" in result["detail"]
 
 
 def test_tost_with_the_interval_crossing_the_margin_is_not_supported():
     wide = verdicts.judge(EQUAL, _pairs([0.93, 0.96, 0.95], [0.951, 0.950, 0.952]))
     assert wide["verdict"] == "inconclusive" and wide["seeds_needed"] > 3
-    far = verdicts.judge(EQUAL, _pairs([0.80, 0.801, 0.799], [0.951, 0.950, 0.952]))
+    far = verdicts.judge(EQUAL, _pairs([0.80, 0.801, 0.799, 0.802, 0.798], [0.951, 0.950, 0.952, 0.953, 0.949]))
     assert far["verdict"] == "not_supported"
 
 
@@ -119,7 +122,7 @@ def test_an_equivalence_with_a_collapsed_seed_is_never_supported():
                                           ["done", "done", "done", "done", "collapsed"]))
     assert result["verdict"] == "inconclusive"
     # a one-directional 'not_better' would call the same collapse supported: the reason for 'equivalent'
-    collapsed = _pairs([0.11, 0.12, 0.10], [0.951, 0.950, 0.952], ["collapsed"] * 3)
+    collapsed = _pairs([0.11, 0.12, 0.10, 0.105, 0.115], [0.951, 0.950, 0.952, 0.953, 0.949], ["collapsed"] * 5)
     assert verdicts.judge(Rule("not_better", {"depth": 4}, {"depth": 1}, margin=0.01), collapsed)["verdict"] == "inconclusive"
     assert verdicts.judge(EQUAL, collapsed)["verdict"] == "not_supported"
 
@@ -136,9 +139,9 @@ def test_holm_makes_a_borderline_family_inconclusive():
     from suite.design.study import Study
 
     data, rules = [], []
-    for point in range(7):
-        offset = 0.0 if point == 0 else 0.0105
-        data += [(point, s, "done", 0.90 + offset + 0.004 * (s - 1)) for s in range(3)]
+    for point in range(7):  # 10 seeds a point: Welch's t-test, each rule alone at p = 0.011
+        offset = 0.0 if point == 0 else 0.003
+        data += [(point, s, "done", 0.90 + offset + 0.004 * (s - 4.5) / 4.5) for s in range(10)]
     trials = frame(data)
     for point in range(1, 7):
         rules.append(Rule("better", {"depth": point}, {"depth": 0}, margin=0.0, says=f"{point} beats 0"))
@@ -177,3 +180,52 @@ def test_left_out_collapses_cannot_support_a_one_directional_rule():
     stuck = frame([(1, s, "collapsed", 0.10 + 0.002 * s) for s in range(4)])
     assert verdicts.judge(chance, stuck)["verdict"] == "supported"
     assert verdicts.judge(Rule("within", {"depth": 1}, bounds=(None, 0.2)), stuck)["verdict"] == "inconclusive"
+
+
+# --- issue 30: tests made for small samples -------------------------------------------------
+
+def _two_sides(a_values, b_values, metric="learned_fraction"):
+    rows = [{"arm": "a", "seed": i, "status": "done", metric: v} for i, v in enumerate(a_values)]
+    rows += [{"arm": "b", "seed": i, "status": "done", metric: v} for i, v in enumerate(b_values)]
+    return pd.DataFrame(rows)
+
+
+def test_three_against_three_binary_outcomes_give_fishers_p_not_zero():
+    from suite.analysis.verdicts import judges
+
+    rule = Rule("better", {"arm": "a"}, {"arm": "b"}, metric="learned_fraction", runs="finished", says="r")
+    evidence = judges.difference(rule, _two_sides([1, 1, 1], [0, 0, 0]))
+    assert evidence["p_support"] == pytest.approx(0.05)
+    assert evidence["test_used"] == "Fisher's exact test"
+
+
+def test_identical_repetitions_count_once():
+    from suite.analysis.verdicts import judges
+
+    rule = Rule("better", {"arm": "a"}, {"arm": "b"}, metric="test_accuracy", says="r")
+    grid = [0.946, 0.946, 0.946]  # a deterministic arm: the same run three times
+    evidence = judges.difference(rule, _two_sides([0.95, 0.951, 0.955, 0.949, 0.953], grid, "test_accuracy"))
+    assert evidence["observations_b"] == 1 and evidence["observations_a"] == 5
+    assert "one observation" in evidence["detail"]
+    both = judges.difference(rule, _two_sides([0.95] * 3, grid, "test_accuracy"))
+    assert np.isnan(both["p_support"]) and "one observation each" in both["why"]
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 7])
+def test_small_samples_use_a_permutation_test_whose_p_is_never_zero(n):
+    from suite.analysis.verdicts import samples
+
+    a, b = np.linspace(0.9, 0.91, n), np.linspace(0.5, 0.51, n)
+    p = samples.shift_p(a, b, 0.0, "greater")
+    assert samples.method(a, b) == "permutation test"
+    assert p == pytest.approx(1 / math.comb(2 * n, n), rel=1e-6) and p > 0
+
+
+def test_large_samples_use_welch():
+    from suite.analysis.verdicts import samples
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(1, 1, 10), rng.normal(0, 1, 12)
+    assert samples.method(a, b) == "Welch's t-test"
+    assert samples.shift_p(a, b, 0.0, "greater") == pytest.approx(
+        stats.ttest_ind(a, b, equal_var=False, alternative="greater").pvalue)

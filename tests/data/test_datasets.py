@@ -14,8 +14,15 @@ NEEDS_CACHE = ["mnist", "cifar10"]
 def test_registry_is_covered():
     from suite.data import toy_data  # the small generated / bundled sets: tests/data/test_toy_data.py
 
-    generated = ["adding"]  # suite.data.sequences: tests/data/test_sequences.py
-    assert set(OFFLINE + NEEDS_CACHE + ["fashion_mnist"] + list(toy_data.LOADERS) + generated) == set(datasets.DATASETS)
+    # quadratic: tests/data/test_quadratic.py; adding: tests/data/test_sequences.py
+    generated = ["quadratic", "adding"]
+    assert set(OFFLINE + NEEDS_CACHE + ["fashion_mnist"] + generated + list(toy_data.LOADERS)) == set(datasets.DATASETS)
+
+
+def test_quadratic_trial_draws_its_seed_and_kappa():
+    config = {"dataset": "quadratic", "seed": 2, "condition_number": 10.0, "target_noise": 0.0, "quadratic_repeats": 3}
+    splits = datasets.for_trial(config)
+    assert splits.facts["condition"] == 10.0 and len(splits.y_train) == 3 * len(splits.y_dev)
 
 
 @pytest.mark.parametrize("name", OFFLINE)
@@ -105,7 +112,7 @@ def pixel_order(original: np.ndarray, moved: np.ndarray) -> np.ndarray:
     return np.searchsorted(flat_in, flat_out)
 
 
-SEEDLESS = {"none", "center"}  # transforms that draw nothing from the seed
+SEEDLESS = {"none", "center", "raw_pixels", "standardize"}  # transforms that draw nothing from the seed
 
 
 @pytest.mark.parametrize("name", sorted(datasets.TRANSFORMS))

@@ -166,3 +166,12 @@ def test_clauses_each_need_a_rule_and_rules_name_a_clause(clauses, rule_claim, p
                   rules=(Rule("better", {"depth": 1}, {"depth": 0}, claim=rule_claim, says="r"),))
     with pytest.raises(UserError, match=problem):
         expand(study)
+
+
+@pytest.mark.parametrize("name", sorted(all_studies()))
+def test_every_study_with_rules_declares_its_claim_as_clauses_each_with_a_rule(name):
+    study = all_studies()[name]
+    if not study.rules:  # a search study (mlp_search): no verdict, no clauses
+        return
+    assert study.clauses, f"{name}: declare clauses=(...) and name one in each rule's claim="
+    expand(study, "smoke" if "smoke" in study.profiles else next(iter(study.profiles)))  # _check_clauses runs here

@@ -22,12 +22,17 @@ def test_the_quick_page_reports_the_long_profiles_verdict_and_what_follows_from_
     assert "has not been run yet (`suite run depth --profile long`)" in (out / "README.md").read_text()
 
     long = expand(study, "long")
-    # seeds within 0.1 point of each other: 3 of them can show "within ±1 point" after Holm's correction
     write_report(long, fake_records(long, lambda t: 0.85 if t.point["depth"] == 0 else 0.95, noise=0.001), out / "long")
     write_report(quick, fake_records(quick, lambda t: 0.3 if t.point["depth"] == 4 else 0.9), out)
     readme = (out / "README.md").read_text()
     assert "[profile `long`](long/README.md)" in readme
-    assert "finds: **supported**" in readme and "that is a budget effect" in readme
+    import json
+
+    long_verdict = json.loads((out / "long" / "verdict.json").read_text())
+    claim = next(c for c in long_verdict["claims"] if c["claim"] == study.related[0].claim)
+    # the long page's own verdict and evidence, no sentence written in advance for it (issue 30)
+    assert f"finds: **{claim['verdict'].replace('_', ' ')}**" in readme and "Its evidence: " in readme
+    assert claim["evidence"][0]["rule"] in readme.split("Its evidence: ")[1]
 
 
 def test_the_note_counts_the_seeds_that_did_not_learn_on_each_profile(tmp_path):

@@ -83,7 +83,7 @@ def test_paper_tables_show_ours_beside_published_and_diverged_cells(tmp_path):
     readme = (tmp_path / "README.md").read_text()
     assert "## Tables in the paper's layout" in readme and "**Table 2.**" in readme
     assert "| learning_rate \\ optimizer | sgd | momentum | adagrad |" in readme
-    assert "(2.26) | diverged (89.68) | " in readme and "| epsilon = 1e-6 | " in readme and "(1.83)" in readme
+    assert "(2.26) | diverged; published 89.68 | " in readme and "| epsilon = 1e-6 | " in readme and "(1.83)" in readme
     assert {"test_error_vs_learning_rate.png", "adadelta_grid.png"} <= {p.name for p in tmp_path.glob("*.png")}
 
 
@@ -103,7 +103,7 @@ def test_nuisance_searches_feed_the_sensitivity_figure_and_the_tuned_column(tmp_
 
 
 def test_lr_schedule_figure_draws_every_schedule_and_the_plateau_rates(tmp_path):
-    from suite.analysis.frames import schedule_frame
+    from suite.analysis.schedule_frames import schedule_frame
 
     plan = expand(STUDIES["schedules"], "quick")
     records = fake_records(plan, lambda t: 0.95)

@@ -2,6 +2,7 @@
 import functools
 import http.server
 import json
+import re
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
@@ -90,6 +91,32 @@ def test_site_without_results_is_one_line(tmp_path, capsys):
     assert code == 2 and len(err) == 1 and "does not exist" in err[0]
 
 
+def test_index_lists_studies_with_results_first_and_loads_the_table_script(tmp_path):
+    fake_results(tmp_path / "results")
+    registry = {"early": None, "toy": None, "later": None}
+    (tmp_path / "results" / "later" / "search-grid").mkdir(parents=True)
+    (tmp_path / "results" / "later" / "search-grid" / "README.md").write_text("# Search `later`\n")
+    site.build(tmp_path / "results", tmp_path / "site", registry)
+    index = (tmp_path / "site" / "index.html").read_text()
+    names = re.findall(r'<tr>\s*<td>(?:<a href="[^"]*">)?(\w+)', index)
+    assert names == ["toy", "later", "early"]  # a verdict, a search only, nothing yet
+    assert '<script src="tables.js" defer></script>' in index and 'data-filter="search claims and verdicts"' in index
+    assert (tmp_path / "site" / "tables.js").read_text() == (Path(site.__file__).parent / "templates" / "tables.js").read_text()
+    assert '<script src="../tables.js" defer></script>' in (tmp_path / "site" / "toy" / "index.html").read_text()
+
+
+def test_long_evidence_is_folded_below_a_compact_table(tmp_path):
+    fake_results(tmp_path / "results")
+    verdict = json.loads((tmp_path / "results" / "toy" / "verdict.json").read_text())
+    verdict["claims"][0]["evidence"][0].update({f"field_{k}": k for k in range(15)}, detail="p = 0.006")
+    (tmp_path / "results" / "toy" / "verdict.json").write_text(json.dumps(verdict))
+    site.build(tmp_path / "results", tmp_path / "site", {})
+    page = (tmp_path / "site" / "toy" / "index.html").read_text()
+    compact, folded = page.split("<details", 1)
+    assert "<th>rule</th><th>verdict</th><th>detail</th></tr>" in compact and "field_3" not in compact
+    assert "every field of this rule (20 columns)" in folded and "<th>field_14</th>" in folded
+
+
 class _Recorder(http.server.SimpleHTTPRequestHandler):
     def log_request(self, code="-", size="-"):  # the status of each request is what the test reads
         self.server.requests.append((self.path, str(getattr(code, "value", code))))
@@ -125,4 +152,119 @@ def test_every_page_loads_in_chromium(tmp_path):
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")
 def test_site_command_screenshot(tmp_path, capsys):
     assert main(["site", "--results-dir", str(RESULTS), "--out", str(tmp_path / "site"), "--screenshot"]) == 0
-    assert (tmp_path / "site" / "index.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "site" / "screenshot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# Runs after the site's own deferred tables.js, as a reader would act on the page: clicks the
+# headers named in ?click= (comma-separated, in order) of the table ?table= (a CSS selector), then
+# types ?q= into the search box above it. --dump-dom then shows the rows' order and which are hidden.
+DRIVE = """(function () {
+  var params = new URLSearchParams(location.search);
+  var table = document.querySelector(params.get("table") || "main table");
+  (params.get("click") || "").split(",").filter(Boolean).forEach(function (name) {
+    Array.prototype.find.call(table.tHead.rows[0].cells, function (th) {
+      return th.textContent.trim() === name; }).querySelector("button.sort").click();
+  });
+  if (params.has("q")) {
+    var box = table.previousElementSibling.previousElementSibling;  // the box, then its row count
+    box.focus();
+    box.value = params.get("q");
+    box.dispatchEvent(new Event("input", {bubbles: true}));
+  }
+})();
+"""
+
+
+class Rows(HTMLParser):
+    """The first table of class ``table_class`` (None: the first table) as Chromium left it: its
+    body rows in DOM order, each (cell texts, hidden), and ``sorted``: {aria-sort: header text}."""
+
+    def __init__(self, dom: str, table_class: str | None = None):
+        super().__init__(convert_charrefs=True)
+        self.table_class, self.rows, self.sorted, self._state, self._header = table_class, [], {}, "", None
+        self.feed(dom)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and not self._state and (self.table_class is None
+                                                   or self.table_class in (attrs.get("class") or "").split()):
+            self._state = "head"
+        elif self._state == "head" and tag == "th" and "aria-sort" in attrs:
+            self._header = attrs["aria-sort"]
+        elif self._state == "head" and tag == "tbody":
+            self._state = "body"
+        elif self._state == "body" and tag == "tr":
+            self.rows.append(([], "hidden" in attrs))
+        elif self._state == "body" and tag == "td":
+            self.rows[-1][0].append("")
+
+    def handle_endtag(self, tag):
+        if tag == "table" and self._state in ("head", "body"):
+            self._state = "done"
+        elif tag == "th":
+            self._header = None
+
+    def handle_data(self, data):
+        if self._state == "body" and self.rows and self.rows[-1][0]:
+            cells = self.rows[-1][0]
+            cells[-1] = " ".join((cells[-1] + " " + data).split())
+        elif self._header and data.strip():
+            self.sorted[self._header] = data.strip()
+
+    def column(self, index: int) -> list[str]:
+        return [cells[index] for cells, _ in self.rows]
+
+    def shown(self, index: int = 0) -> list[str]:
+        return [cells[index] for cells, hidden in self.rows if not hidden]
+
+
+def serve(directory: Path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Recorder, directory=str(directory)))
+    server.requests = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def driven(site_dir: Path, page: str) -> Path:
+    """A copy of ``page`` that also loads the driving script (after tables.js)."""
+    (site_dir / "drive.js").write_text(DRIVE)
+    copy = site_dir / page.replace(".html", "-driven.html")
+    copy.write_text((site_dir / page).read_text().replace("</body>", '<script src="drive.js" defer></script>\n</body>'))
+    return copy
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")
+def test_chromium_sorts_and_searches_the_tables(tmp_path):
+    """Clicks a column header of the index and reads the DOM order; types in the search box and
+    reads which rows stay visible; sorts a study page's numeric column by value, not by text."""
+    out = tmp_path / "site"
+    site.build(RESULTS, out, {})
+    fake_results(tmp_path / "results")
+    (tmp_path / "results" / "toy" / "README.md").write_text(
+        "# Study `toy`\n\n| width | accuracy (%) |\n|---|---|\n| 10 | 91.2 ± 0.3 |\n| 9 | 88.0 ± 1.1 |\n"
+        "| 100 | 97.5 ± 0.1 |\n| n/a | — |\n| 1x100 | 50 |\n| 2 | 80 |\n")
+    site.build(tmp_path / "results", out / "toy-site", {})
+    driven(out, "index.html")
+    driven(out / "toy-site", "toy/index.html")
+    (out / "toy-site" / "toy" / "drive.js").write_text(DRIVE)
+    server = serve(out)
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        plain = Rows(browser.dump_dom(f"{base}/index.html"), "studies")
+        descending = Rows(browser.dump_dom(
+            f"{base}/index-driven.html?table=table.studies&click=study,study&q=relu"), "studies")
+        ascending = Rows(browser.dump_dom(
+            f"{base}/index-driven.html?table=table.studies&click=verdict&q=no+such+words+anywhere"), "studies")
+        numeric = Rows(browser.dump_dom(f"{base}/toy-site/toy/index-driven.html?click=width,width,width"))
+    finally:
+        server.shutdown()
+    names = plain.column(0)
+    assert len(names) >= 10 and plain.shown() == names and not plain.sorted
+    assert descending.column(0) == sorted(names, key=str.casefold, reverse=True)
+    assert descending.sorted == {"descending": "study"}
+    assert descending.shown() == [cells[0] for cells, _ in descending.rows if "relu" in " ".join(cells).lower()]
+    assert 0 < len(descending.shown()) < len(names)
+    assert ascending.sorted == {"ascending": "verdict"} and ascending.shown() == []
+    assert ascending.column(2) == sorted(plain.column(2)) != plain.column(2)
+    assert sorted(ascending.column(0)) == sorted(names)
+    assert numeric.column(0) == ["1x100", "2", "9", "10", "100", "n/a"]  # 3 clicks: ascending again, by value

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from suite.training import optim
-from suite.analysis.frames import at_steps
+from suite.analysis.schedule_frames import at_steps
 from suite.errors import UserError
 from suite.execution.runner import validate_config
 from suite.training.train import train

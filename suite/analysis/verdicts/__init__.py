@@ -23,6 +23,7 @@ from suite.errors import lookup
 from suite.analysis.verdicts.judges import (POWER, difference, increasing, less_spread, small_vs_gap,
                                    within)
 from suite.analysis.verdicts.optimum import optimum_spread
+from suite.analysis.verdicts import budget
 
 if TYPE_CHECKING:  # the study module imports this one (rule kinds): annotations only
     from suite.design.study import Rule, Study
@@ -42,13 +43,16 @@ class RuleKind:
 
 RULES = {
     "better": RuleKind(difference, "one-directional",
-                       "'better' (one-directional Welch t-test): mean(a) - mean(b) exceeds the margin"),
+                       "'better' (one-directional; the test made for the sample: Fisher's exact test for 0/1 outcomes, "
+                       "a permutation test below 8 seeds a side, Welch's t-test from 8, a side identical across seeds "
+                       "counted as one observation): mean(a) - mean(b) exceeds the margin"),
     "not_better": RuleKind(difference, "one-directional",
-                           "'not_better' (one-directional Welch t-test): mean(a) - mean(b) stays below the "
+                           "'not_better' (one-directional, the same tests): mean(a) - mean(b) stays below the "
                            "margin (a side that fails to train makes it hold for the wrong reason, so claims of 'about "
                            "equal' use 'equivalent')"),
     "equivalent": RuleKind(difference, "equivalence",
-                           "'equivalent' (equivalence, two one-sided Welch tests, TOST): mean(a) - mean(b) lies "
+                           "'equivalent' (equivalence, two one-sided tests, TOST, each the test made for the sample): "
+                           "mean(a) - mean(b) lies "
                            "within ± the margin, over every finished seed; never supported when a seed of "
                            "either side collapsed or diverged"),
     "within": RuleKind(within, "bounds",
@@ -70,10 +74,13 @@ RULES = {
 }
 
 
-def _decide(p_support: float, p_contradict: float) -> str:
-    if p_support < ALPHA:
+VERDICTS = ("supported", "not_supported", "inconclusive", "budget_limited")
+
+
+def _decide(p_support: float, p_contradict: float, level: float = ALPHA) -> str:
+    if p_support < level:
         return "supported"
-    if p_contradict < ALPHA:
+    if p_contradict < level:
         return "not_supported"
     return "inconclusive"
 
@@ -97,7 +104,8 @@ def _evidence(rule: Rule, trials: pd.DataFrame) -> dict:
                   "with_unlearned": with_them}
         note = f"with the collapsed/diverged runs counted: {with_them.replace('_', ' ')}"
         judged["detail" if "detail" in judged else "why"] = f"{judged.get('detail') or judged.get('why')}; {note}"
-    return {**evidence, **judged}
+    rising = budget.still_rising(rule, trials)
+    return {**evidence, **judged, **({"still_rising": rising} if rising else {})}
 
 
 def _p(value) -> float:
@@ -119,10 +127,11 @@ def _holm_adjusted(raw: list[float]) -> np.ndarray:
         gc.unfreeze()
 
 
-def holm(evidence: list[dict]) -> list[dict]:
+def holm(evidence: list[dict], level: float = ALPHA) -> list[dict]:
     """Holm-adjusted p-values (``p_support_holm``, ``p_contradict_holm``) over the family of
-    rules, each family corrected on its own, and each rule's verdict decided at ``ALPHA`` on them.
-    A rule that cannot be decided (NaN p-value) counts as p = 1."""
+    rules, each family corrected on its own, and each rule's verdict decided at ``level`` on them;
+    a rule whose compared sides are still rising (``budget.still_rising``) is ``budget_limited``
+    whatever its p-values. A rule that cannot be decided (NaN p-value) counts as p = 1."""
     if not evidence:
         return evidence
     adjusted = {}
@@ -132,7 +141,11 @@ def holm(evidence: list[dict]) -> list[dict]:
     result = []
     for index, item in enumerate(evidence):
         support, contradict = float(adjusted["p_support"][index]), float(adjusted["p_contradict"][index])
-        decided = _decide(support, contradict)
+        decided = _decide(support, contradict, level)
+        if item.get("still_rising"):
+            item = {**item, "would_be": decided,
+                    "budget_note": "still rising at the end of the budget: " + "; ".join(item["still_rising"])}
+            decided = "budget_limited"
         item = {**item, "p_support_holm": support, "p_contradict_holm": contradict, "verdict": decided}
         if decided == "inconclusive" and item.get("seeds_needed"):
             seeds = item["seeds_needed"]
@@ -152,13 +165,15 @@ def judge(rule: Rule, trials: pd.DataFrame) -> dict:
 
 
 def _combine(evidence: list[dict]) -> str:
-    """All rules supported -> supported; any contradicted -> not_supported; else inconclusive."""
+    """All rules supported -> supported; any contradicted -> not_supported; else any
+    inconclusive -> inconclusive; else (supported and budget-limited rules) budget_limited."""
     verdicts = {item["verdict"] for item in evidence}
     return ("not_supported" if "not_supported" in verdicts
-            else "supported" if verdicts == {"supported"} else "inconclusive")
+            else "supported" if verdicts == {"supported"}
+            else "inconclusive" if "inconclusive" in verdicts or not verdicts else "budget_limited")
 
 
-def rule_text(rules) -> str:
+def rule_text(rules, looks: tuple = ()) -> str:
     """How the verdicts on a page are decided: the level, the kinds used, the correction."""
     kinds = list(dict.fromkeys(rule.kind for rule in rules))
     return (f"Each rule is a one-sided test at level {ALPHA:g} per direction (a rule is supported or "
@@ -169,15 +184,57 @@ def rule_text(rules) -> str:
             "learned holds (or fails) only where it also does with those runs counted"
             + f". The p-values are corrected for the {len(rules)} rules of the study with Holm's method, "
             f"the support and the contradiction p-values each as one family. A claim is supported when "
-            f"every rule holds, not supported when any is contradicted, inconclusive otherwise; an "
-            f"inconclusive rule says about how many seeds per point would decide it")
+            f"every rule holds, not supported when any is contradicted, inconclusive otherwise (budget-limited "
+            f"when its open rules are all budget-limited); an inconclusive rule says about how many seeds per "
+            f"point would decide it. {budget.text()}"
+            + (f". Seeds follow a sequential design planned before the data: looks at {', '.join(map(str, looks))} "
+               f"seeds per point; each look decides at one-sided level {sequential_level(looks):.4g} (the level "
+               f"{ALPHA:g} spent evenly over the {len(looks)} looks: Bonferroni), later looks add seeds only at the "
+               f"points of the rules still open, and a rule keeps the verdict of the first look that decides it"
+               if len(looks) > 1 else ""))
 
 
-def verdict(study: Study, trials: pd.DataFrame) -> dict:
-    """The study's verdict, and one per claim when its rules name several."""
-    evidence = holm([_evidence(rule, trials) for rule in study.rules])
-    result = {"claim": study.claim, "rule": rule_text(study.rules), "confidence": CONFIDENCE,
+def judge_looks(study: Study, trials: pd.DataFrame, looks: tuple = (), upto: int | None = None) -> list[dict]:
+    """Each rule's evidence under the study's seed plan (``looks``: seeds per point at each look,
+    ascending). One look: judged once at ``ALPHA``. Several: a sequential design (``sequential``),
+    each look judged on the seeds below it at ``ALPHA / len(looks)`` (Bonferroni over the planned
+    looks), a rule keeping the verdict of the first look that decides it; the evidence says which
+    look that was (``look``, 1-based) and how many seeds it had (``seeds_at_look``). ``upto``: judge
+    only the first ``upto`` looks (at the whole plan's level), as the design does between looks."""
+    if len(looks) <= 1:
+        return [{**item, "look": 1} for item in holm([_evidence(rule, trials) for rule in study.rules])]
+    level, decided = sequential_level(looks), {}
+    for index, seeds in enumerate(looks[:upto]):
+        final = index == len(looks) - 1
+        evidence = holm([_evidence(rule, trials[trials.seed < seeds]) for rule in study.rules], level)
+        for position, item in enumerate(evidence):
+            if position not in decided and (item["verdict"] != "inconclusive" or final):
+                decided[position] = {**item, "look": index + 1, "seeds_at_look": seeds}
+        if len(decided) == len(study.rules):
+            break
+    return [decided.get(position) or {**item, "look": len(looks[:upto])} for position, item in enumerate(evidence)]
+
+
+def sequential_level(looks: tuple) -> float:
+    """The one-sided level each look decides at: ``ALPHA`` spent evenly over the planned looks
+    (Bonferroni; the simplest alpha-spending rule, valid whatever the looks' correlation)."""
+    return ALPHA / max(len(looks), 1)
+
+
+def undecided_sides(study: Study, evidence: list[dict]) -> list[dict]:
+    """The partial points of the rules still ``inconclusive``: where a later look adds seeds."""
+    return [side for rule, item in zip(study.rules, evidence) if item["verdict"] == "inconclusive"
+            for side in budget.sides(rule)]
+
+
+def verdict(study: Study, trials: pd.DataFrame, looks: tuple = ()) -> dict:
+    """The study's verdict, one per clause of its claim, and the seed plan it was judged under."""
+    evidence = judge_looks(study, trials, tuple(looks))
+    result = {"claim": study.claim, "rule": rule_text(study.rules, tuple(looks)), "confidence": CONFIDENCE,
               "correction": "holm", "verdict": _combine(evidence), "evidence": evidence}
+    if len(looks) > 1:
+        result["plan"] = {"looks": list(looks), "level_per_look": sequential_level(tuple(looks)),
+                          "spending": "Bonferroni over the planned looks"}
     claims = list(study.clauses) or list(dict.fromkeys(rule.claim for rule in study.rules if rule.claim))
     if claims:
         result["claims"] = [{"claim": claim, "verdict": _combine(items), "evidence": items}

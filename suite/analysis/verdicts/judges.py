@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.power import TTestIndPower, TTestPower
-from statsmodels.stats.weightstats import ttost_ind
 
 from suite.training import outcomes
 from suite.analysis.frames import ALPHA, CONFIDENCE, counted, is_percent, select, t_on_scale
+from suite.analysis.verdicts import samples
 from suite.errors import UserError
 
 if TYPE_CHECKING:  # the study module imports this one (rule kinds): annotations only
@@ -61,13 +61,9 @@ def _level(metric: str, value: float) -> str:
 
 
 def _welch_p(a: np.ndarray, b: np.ndarray, shift: float, alternative: str) -> float:
-    """One-sided Welch p-value for mean(a) - mean(b) ``alternative`` ('greater'/'less') ``shift``."""
-    if np.std(a) == 0 and np.std(b) == 0:  # no spread: the difference is known exactly
-        diff = float(a.mean() - b.mean()) - shift
-        return float(diff <= 0) if alternative == "greater" else float(diff >= 0)
-    with warnings.catch_warnings():  # near-identical seeds make scipy warn; the p-value is still right
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return float(stats.ttest_ind(a, b + shift, equal_var=False, alternative=alternative).pvalue)
+    """One-sided p-value for mean(a) - mean(b) ``alternative`` ('greater'/'less') ``shift``, by
+    the test made for the sample at hand (``samples.shift_p``: Fisher, permutation or Welch)."""
+    return samples.shift_p(a, b, shift, alternative)
 
 
 def _welch_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
@@ -123,11 +119,14 @@ def difference(rule: Rule, trials: pd.DataFrame) -> dict:
     diff = float(a.mean() - b.mean())
     low, high = _welch_interval(a, b)
     margin = rule.margin
-    if equivalence:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            p_support = (float(abs(diff) >= margin) if np.std(a) == 0 and np.std(b) == 0
-                         else float(ttost_ind(a, b, -margin, margin, usevar="unequal")[0]))
+    test = samples.method(a, b)
+    evidence.update(test_used=test, observations_a=samples.observations(a), observations_b=samples.observations(b))
+    if samples.constant(a) and samples.constant(b) and not samples.is_binary(a, b):
+        return {**evidence, "difference": diff, "p_support": math.nan, "p_contradict": math.nan,
+                "why": f"both sides are identical across their seeds ({_level(rule.metric, a[0])} vs "
+                       f"{_level(rule.metric, b[0])}): one observation each, nothing to test"}
+    if equivalence:  # two one-sided tests (TOST), each by the sample's own test
+        p_support = max(_welch_p(a, b, -margin, "greater"), _welch_p(a, b, margin, "less"))
         p_contradict = min(_welch_p(a, b, margin, "greater"), _welch_p(a, b, -margin, "less"))
         if notes:  # a run that did not learn is evidence against "about equal": never supported
             p_support = math.nan
@@ -139,9 +138,12 @@ def difference(rule: Rule, trials: pd.DataFrame) -> dict:
     sd = math.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2)
     scale, unit = _scale(rule.metric)
     bound = f"within ±{scale * margin:.2f}" if equivalence else f"margin {scale * margin:.2f}"
+    counts = f"n = {len(a)} vs {len(b)}" + "".join(
+        f" ({side} is identical across its seeds: one observation)" for side, values in (("a", a), ("b", b))
+        if samples.observations(values) == 1 < len(values))
     detail = (f"difference {_number(rule.metric, diff)}{' ' + unit if unit else ''}, "
               f"{100 * CONFIDENCE:g}% interval [{_number(rule.metric, low)}, {_number(rule.metric, high)}], "
-              f"{bound}; n = {len(a)} vs {len(b)}" + (f"; {notes}" if notes else ""))
+              f"{bound}; {counts}; {test}" + (f"; {notes}" if notes else ""))
     return {**evidence, "difference": diff, "lower_bound": low, "upper_bound": high, "p_support": p_support,
             "p_contradict": p_contradict, "seeds_needed": _seeds_needed(distance, sd), "detail": detail}
 
@@ -210,11 +212,16 @@ def _contrast_p(groups: list[np.ndarray], weights: list[float]) -> tuple[float, 
     estimate = float(sum(w * g.mean() for w, g in zip(weights, groups)))
     parts = [w * w * g.var(ddof=1) / len(g) for w, g in zip(weights, groups)]
     variance = sum(parts)
-    if variance == 0:
-        return estimate, float(estimate < 0), float(estimate > 0)
+    if variance == 0:  # every group identical across its seeds: nothing to test, never p = 0
+        return estimate, math.nan, math.nan
     df = variance ** 2 / sum(part ** 2 / (len(g) - 1) for part, g in zip(parts, groups) if part > 0)
     t_value = estimate / math.sqrt(variance)
     return estimate, float(stats.t.cdf(t_value, df)), float(stats.t.sf(t_value, df))
+
+
+def _nan_or(pick, *values: float) -> float:
+    """``pick`` of the p-values, NaN (undecidable) when any is NaN."""
+    return math.nan if any(math.isnan(v) for v in values) else pick(values)
 
 
 def small_vs_gap(rule: Rule, trials: pd.DataFrame) -> dict:
@@ -244,7 +251,7 @@ def small_vs_gap(rule: Rule, trials: pd.DataFrame) -> dict:
         return f"{_number(rule.metric, value)} [{_number(rule.metric, low)}, {_number(rule.metric, high)}]"
 
     return {**evidence, "effect": effect, "effect_bounds": [e_low, e_high], "gap": gap, "gap_bounds": [g_low, g_high],
-            "p_support": max(up_less, down_less), "p_contradict": min(up_greater, down_greater),
+            "p_support": _nan_or(max, up_less, down_less), "p_contradict": _nan_or(min, up_greater, down_greater),
             "detail": f"effect {span(effect, e_low, e_high)} vs gap {span(gap, g_low, g_high)}"
                       f"{' ' + unit if unit else ''} ({100 * CONFIDENCE:g}% intervals); needs |effect| < "
                       f"{m:g} x gap" + (f"; {notes}" if notes else "")}

@@ -13,7 +13,7 @@ def add(subparsers) -> None:
     common.results_dir(parser)
     parser.add_argument("--out", type=directory, default=None, help="site directory (default: RESULTS_DIR/site)")
     parser.add_argument("--screenshot", action="store_true",
-                        help="also save index.png, the index page as headless Chromium shows it")
+                        help="also save screenshot.png, the index page as headless Chromium shows it")
 
 
 def main(args) -> int:
@@ -31,6 +31,6 @@ def main(args) -> int:
     if args.screenshot:
         if browser.find() is None:
             raise UserError("--screenshot needs chromium; apt-get install chromium (the site itself is written)")
-        path = browser.screenshot((out / "index.html").resolve().as_uri(), out / "index.png")
+        path = browser.screenshot((out / "index.html").resolve().as_uri(), out / "screenshot.png")
         print(f"wrote {path}")
     return 0

@@ -10,7 +10,7 @@ from suite.console import plural, say
 from suite.training.outcomes import STATUSES, classify_record
 from suite.store.files import writable
 from suite.store import artifacts
-from suite.execution import parallel
+from suite.execution import mlflow_tracking, parallel
 from suite import registry
 
 
@@ -114,6 +114,7 @@ def search_study(args, argv: list[str]) -> int:
     records = [r for r in map(store.get, sorted(p.stem for p in store.trials_dir.glob("*.json"))) if r]
     write_search_report(plan, args.tuner, args.objective, records, best,
                         runner.stored_records(best, best_store), out, figure_formats=args.figure_format)
+    mlflow_tracking.report(plan.study.name, out)
     print(f"[{plan.study.name}] wrote {out}/ ({len(records)} search trials)")
     return 0
 

@@ -1,0 +1,44 @@
+"""A learning-rate grid run on every seed, read as the tuning playbook's protocol: the rate is
+chosen on the dev split with a tuning seed alone, and the other seeds (disjoint from it) report at
+that rate; plus each seed's largest stable rate on the grid. Pure DataFrame work (a study's
+``derive``)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+TUNING_SEED = 0
+
+
+def derive(trials: pd.DataFrame, group: str, rate: str = "learning_rate", target: str = "epochs_to_target_dev",
+           tie: str = "best_dev_accuracy", epochs: int | None = None) -> pd.DataFrame:
+    """Columns added to a trials frame with one row per ``group`` value, ``rate`` and seed:
+
+    ``tuned_rate``: per group, the rate whose ``TUNING_SEED`` run reached the dev target in the
+    fewest epochs (a run that never reached it counts ``epochs`` + 1; ties: the higher ``tie``);
+    ``epochs_to_target_tuned`` and ``test_accuracy_tuned``: the other seeds' values at that rate (NaN
+    on every other row; a target never reached counts ``epochs`` + 1, stated on the page);
+    ``max_stable_log10_rate``: per group and seed, log10 of the largest rate at which the seed
+    learned (status done), on that rate's row only (one value per seed)."""
+    frame = trials.copy()
+    reached = frame[target].astype(float)
+    if epochs is not None:
+        reached = reached.fillna(float(epochs + 1))
+    frame["_reached"] = np.where(frame.status == "done", reached, math.nan)
+    for column in ("tuned_rate", "epochs_to_target_tuned", "test_accuracy_tuned", "max_stable_log10_rate"):
+        frame[column] = math.nan
+    for _, rows in frame.groupby(group, sort=False):
+        tuning = rows[(rows.seed == TUNING_SEED) & rows._reached.notna()]
+        if not tuning.empty:
+            best = tuning.sort_values(["_reached", tie], ascending=[True, False], kind="stable").iloc[0]
+            frame.loc[rows.index, "tuned_rate"] = best[rate]
+            chosen = rows[(rows[rate] == best[rate]) & (rows.seed != TUNING_SEED)]
+            frame.loc[chosen.index, "epochs_to_target_tuned"] = chosen._reached
+            frame.loc[chosen.index, "test_accuracy_tuned"] = np.where(chosen.status == "done",
+                                                                      chosen.test_accuracy, math.nan)
+        for _, seed_rows in rows[rows.status == "done"].groupby("seed"):
+            top = seed_rows[rate].astype(float).idxmax()
+            frame.loc[top, "max_stable_log10_rate"] = math.log10(float(seed_rows.loc[top, rate]))
+    return frame.drop(columns="_reached")
