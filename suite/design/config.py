@@ -38,6 +38,7 @@ def key(default, meaning: str, *, registry: str = "", kind: str = "", choices: t
 
 
 Size = Annotated[int, Field(ge=1, le=100_000)]
+Label = Annotated[int, Field(ge=0, le=100_000)]
 Shift = Annotated[int, Field(ge=1, le=1000)]  # pixels
 
 
@@ -73,6 +74,27 @@ class TrialConfig(BaseModel):
     conv_kernel: int = key(5, "cnn: convolution kernel size (pixels)", ge=1, le=1000)
     random_crop: int = key(0, "cnn: pad by this many pixels and crop back at a random offset; 0 = off",
                            ge=0, le=1000)
+    # recurrent networks (issue 35: the recurrent study; suite.training.sequence_models, suite.data.sequences)
+    cell: str = key("simple_rnn", "rnn: the recurrent layer (Keras SimpleRNN, LSTM or GRU) of width units",
+                    registry="sequence_models:CELLS", kind="recurrent cell")
+    sequence_length: int = key(50, "dataset 'adding': steps per sequence", ge=2, le=100_000)
+    # augmentation (issue 35: the augmentation study; suite.training.augmentation): Keras preprocessing layers
+    augment_shift: float = key(0.0, "random shift of each training image by up to this fraction of its height and "
+                                    "width (RandomTranslation, zero fill); 0 = off", ge=0, lt=1)
+    augment_rotation: float = key(0.0, "random rotation of each training image by up to this many degrees either "
+                                       "way (RandomRotation); 0 = off", ge=0, le=180)
+    augment_zoom: float = key(0.0, "random zoom in or out of each training image by up to this fraction "
+                                   "(RandomZoom); 0 = off", ge=0, lt=1)
+    tta_copies: int = key(0, "test-time augmentation: tta_test_accuracy from the mean softmax over the clean test "
+                             "image and tta_copies - 1 augmented copies; 0 = off", ge=0, le=1000)
+    # transfer learning (issue 35: the transfer study; suite.training.transfer)
+    class_subset: list[Label] = key([], "keep only these classes in every split, relabelled 0..k-1 in this order; "
+                                        "empty = all", max_length=1000)
+    pretrain_classes: list[Label] = key([], "pretrain the same network on these classes of the training split, "
+                                            "then start from its hidden layers (a new output layer); empty = off",
+                                        max_length=1000)
+    pretrain_epochs: int = key(10, "epochs of that pretraining (Adam at learning_rate, batches of 32)", ge=1, le=100_000)
+    freeze_features: bool = key(False, "with pretrain_classes: train only the new output layer (hidden layers frozen)")
     # normalization and residual blocks (issue 16: normalization, residual studies)
     normalization: str = key("none", "normalization layer in every hidden layer (Keras BatchNormalization / "
                                      "LayerNormalization); mlp and residual_mlp",

@@ -29,9 +29,13 @@ OPTIMUM_TARGET = ("steps_to_tolerance",)  # with target_relative_error, on such 
 TARGET = ("epochs_to_target_dev", "steps_to_target_dev")  # with target_dev_accuracy
 BOUND = ("mistakes_to_bound",)  # on data whose facts give Novikoff's mistake bound
 UNCERTAINTY = ("test_nll", "test_calibration_error", "test_entropy", "misclassified_auroc")  # mc_passes or ood_dataset
-MC = ("scaled_test_accuracy",)  # with mc_passes
+MC = ("scaled_test_accuracy",)
+TTA = ("tta_test_accuracy", "tta_gain")  # with tta_copies (suite.training.augmentation)  # with mc_passes
 OOD = ("ood_entropy", "ood_auroc")  # with ood_dataset
 PROBES = (*outcomes.INIT_METRICS, "dead_fraction", "grad_ratio_first_last_end")  # with probe_examples
+# with probe_examples on an rnn: dL/dh_t through time (suite.training.sequence_models.summary_metrics)
+STATE_PROBES = ("state_grad_factor_init", "state_grad_r2_init", "state_grad_ratio_init", "state_grad_factor_end",
+                "state_grad_r2_end", "state_grad_ratio_end")
 
 
 def logged(config: dict, facts: Iterable[str] = ()) -> set[str]:
@@ -51,6 +55,8 @@ def logged(config: dict, facts: Iterable[str] = ()) -> set[str]:
     mc, ood = config.get("mc_passes") or 0, config.get("ood_dataset", "none") not in (None, "none")
     if mc or ood:
         names.update((*UNCERTAINTY, *(MC if mc else ()), *(OOD if ood else ())))
+    if config.get("tta_copies") and not regression:
+        names.update(TTA)
     if config.get("input_statistics"):
         names.update(input_statistics.STATISTICS)
     if config.get("test_shifts") and not regression:
@@ -58,7 +64,7 @@ def logged(config: dict, facts: Iterable[str] = ()) -> set[str]:
     if config.get("collapse_check"):
         names.update(COLLAPSE)
     if config.get("probe_examples"):
-        names.update(PROBES)
+        names.update(STATE_PROBES if config.get("model") == "rnn" else PROBES)
     return names
 
 

@@ -16,8 +16,10 @@ from suite.training import collapse
 from suite.training import logged
 from suite.training import optimum
 from suite.training import outcomes
+from suite.training import augmentation
 from suite.training import probes
 from suite.training import saddle
+from suite.training import sequence_models
 from suite.training import tasks
 from suite.training import uncertainty
 
@@ -62,7 +64,9 @@ def finish(config: dict, model: keras.Model, splits: datasets.Splits, rows: list
             outcome["metrics"].update(measured["metrics"])
             outcome["uncertainty"] = measured["record"]
     if probe_rows is not None:  # a diverged run keeps what the probe measured before the blow-up
-        outcome["metrics"].update(probes.summary_metrics(probe_rows, at_end=outcome["status"] == "done"))
+        summarize = sequence_models.summary_metrics if probe_rows and "state_grad_norm" in probe_rows[0] \
+            else probes.summary_metrics
+        outcome["metrics"].update(summarize(probe_rows, at_end=outcome["status"] == "done"))
     outcome["status"] = outcomes.classify(outcome["status"], rows, outcome["metrics"],
                                           tasks.references(config, splits.num_classes, initial_loss, constant))
     outcome["wall_time_s"] = time.perf_counter() - started
@@ -122,6 +126,10 @@ def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: li
         "mean_dev_accuracy": sum(row["dev_accuracy"] for row in rows) / len(rows),
         "train_mistakes": mistakes, **splits.facts,
     })
+    if evaluate_test and config.get("tta_copies"):  # test-time augmentation (suite.training.augmentation)
+        probabilities = augmentation.tta_predict(model, splits.x_test, config["tta_copies"], eval_batch)
+        metrics["tta_test_accuracy"] = float((probabilities.argmax(axis=1) == splits.y_test).mean())
+        metrics["tta_gain"] = metrics["tta_test_accuracy"] - metrics["test_accuracy"]
     if evaluate_test and config["test_shifts"]:
         metrics.update(shifted_accuracies(model, splits, config["test_shifts"], eval_batch))
     if evaluate_test and config["collapse_check"]:  # a linear stack is one linear map (suite.training.collapse)

@@ -11,9 +11,9 @@ BASE = dict(depth=2, width=8, activation="relu",
             kernel_initializer="glorot_uniform", bias_initializer="zeros", l2=0.0, dropout=0.0)
 
 
-# The image/vector classifiers; the saddle model (a function of its two weights) has its own tests
-# (tests/training/test_saddle.py).
-CLASSIFIERS = sorted(set(models.MODELS) - {"saddle"})
+# The image/vector classifiers; the saddle model (a function of its two weights, tests/training/test_saddle.py)
+# and rnn (reads sequences: tests/training/test_sequence_models.py) have their own tests.
+CLASSIFIERS = sorted(set(models.MODELS) - {"saddle", "rnn"})
 
 
 def arguments(name, **config):
