@@ -26,6 +26,8 @@ def at(augmentation, data):
 
 def gain(trials):
     """Each augmented trial's test accuracy minus that of the unaugmented trial of the same size and seed."""
+    if "test_accuracy" not in trials:  # every trial diverged or failed: nothing to pair
+        return trials.assign(augmentation_gain=float("nan"))
     base = trials[trials.augmentation == "none"][["data", "seed", "test_accuracy"]]
     paired = trials.merge(base.rename(columns={"test_accuracy": "_base"}), on=["data", "seed"], how="left")
     paired["augmentation_gain"] = (paired["test_accuracy"] - paired["_base"]).where(
