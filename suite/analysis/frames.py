@@ -105,8 +105,14 @@ def t_on_scale(values, metric: str = "", null: float | None = None, budget: floa
     g, dg, inverse = _link(metric, budget)
     if std == 0 or not _interior(metric, mean, budget):  # every seed alike (or on the range's edge)
         result["low"] = result["high"] = mean
-        if null is not None:
-            result["p_less"], result["p_greater"] = float(mean >= null), float(mean <= null)
+        if null is not None and not _interior(metric, mean, budget):
+            # n seeds that each ended on the range's edge (100 % accuracy, every run converged) are n
+            # observations on one side of the null: the exact sign-flip test's p is 2^-n (the
+            # one-sample permutation test; Good, Permutation Tests, 2nd ed., sec. 3.1), never 0
+            result["p_greater"] = 0.5 ** n if mean > null else 1.0
+            result["p_less"] = 0.5 ** n if mean < null else 1.0
+        # identical values inside the range (a deterministic computation, a timing copied across
+        # seeds) are one observation: nothing to test, the p-values stay NaN
         return result
     se = dg(mean) * std / math.sqrt(n)
     centre = g(mean)

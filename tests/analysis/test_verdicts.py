@@ -240,3 +240,29 @@ def test_binary_outcomes_against_a_margin_use_the_score_test():
     assert samples.shift_p(all_, none, 0.5, "greater") < 0.001
     seven = np.r_[np.ones(7), np.zeros(5)]
     assert samples.shift_p(seven, none, 0.5, "greater") > 0.2  # 7/12 is barely above a 1/2 margin
+
+
+@pytest.mark.parametrize("n, decided", [(3, False), (5, False), (6, True)])
+def test_seeds_all_on_the_range_edge_get_the_sign_flip_p_never_zero(n, decided):
+    from suite.analysis.verdicts import judges
+
+    rule = Rule("within", {"arm": "a"}, metric="train_accuracy", bounds=(0.99, None), says="fits")
+    evidence = judges.within(rule, _two_sides([1.0] * n, [0.5, 0.6], "train_accuracy"))
+    assert evidence["p_support"] == pytest.approx(0.5 ** n) and evidence["p_contradict"] == 1.0
+    assert (evidence["p_support"] < 0.025) is decided
+
+
+def test_identical_values_inside_the_range_are_one_observation_and_not_tested():
+    from suite.analysis.verdicts import judges
+
+    rule = Rule("within", {"arm": "a"}, metric="test_accuracy", bounds=(None, 0.2), says="chance")
+    evidence = judges.within(rule, _two_sides([0.1125] * 6, [0.5, 0.6], "test_accuracy"))
+    assert np.isnan(evidence["p_support"]) and np.isnan(evidence["p_contradict"])
+    assert "one observation" in evidence["detail"]
+
+
+def test_a_bootstrap_p_is_never_zero():
+    from suite.analysis.verdicts import samples
+
+    assert samples.bootstrap_p(np.zeros(2000, dtype=bool)) == pytest.approx(1 / 2001)
+    assert samples.bootstrap_p(np.ones(9, dtype=bool)) == 1.0

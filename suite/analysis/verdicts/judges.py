@@ -164,6 +164,8 @@ def within(rule: Rule, trials: pd.DataFrame) -> dict:
             supports.append(test[holds])
             contradicts.append(test[fails])
     test = t_on_scale(a, rule.metric)
+    if test["std"] == 0 and all(math.isnan(p) for p in supports + contradicts):
+        notes = "; ".join(filter(None, ["identical across its seeds: one observation, nothing to test", notes]))
     required = (f"in [{_level(rule.metric, low)}, {_level(rule.metric, high)}]" if low is not None and high is not None
                 else f">= {_level(rule.metric, low)}" if low is not None else f"<= {_level(rule.metric, high)}")
     nearest = min(abs(test["mean"] - bound) for bound in (low, high) if bound is not None)
@@ -290,7 +292,7 @@ def less_spread(rule: Rule, trials: pd.DataFrame) -> dict:
     spread_a, spread_b = _spread(groups["a"]), _spread(groups["b"])
     ratio = spread_a / max(spread_b, 1e-12)
     return {**evidence, "spread_a": spread_a, "spread_b": spread_b, "ratio": ratio, "ratio_bounds": [low, high],
-            "p_support": float((ratios >= rule.margin).mean()), "p_contradict": float((ratios <= rule.margin).mean()),
+            "p_support": samples.bootstrap_p(ratios >= rule.margin), "p_contradict": samples.bootstrap_p(ratios <= rule.margin),
             "detail": f"spread (std of point means) {_level(rule.metric, spread_a)} over {len(groups['a'])} points vs "
                       f"{_level(rule.metric, spread_b)} over {len(groups['b'])}; ratio {ratio:.3f}, "
                       f"{100 * CONFIDENCE:g}% bootstrap interval [{low:.3f}, {high:.3f}], needs < {rule.margin:g}"}

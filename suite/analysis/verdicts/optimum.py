@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from suite.analysis.frames import ALPHA, CONFIDENCE, counted, select
+from suite.analysis.verdicts import samples
 from suite.analysis.verdicts.judges import BOOTSTRAP_RESAMPLES, MIN_SPREAD_SEEDS
 
 if TYPE_CHECKING:  # the study module imports this one (rule kinds): annotations only
@@ -88,8 +89,8 @@ def optimum_spread(rule: Rule, trials: pd.DataFrame) -> dict:
     return {**evidence, "spread_a": observed["a"], "spread_b": observed["b"], "difference": difference,
             "difference_bounds": [low, high], "best_a": {str(k): v for k, v in best["a"].items()},
             "best_b": {str(k): v for k, v in best["b"].items()},
-            "p_support": float((differences <= rule.margin).mean()),
-            "p_contradict": float((differences >= rule.margin).mean()),
+            "p_support": samples.bootstrap_p(differences <= rule.margin),
+            "p_contradict": samples.bootstrap_p(differences >= rule.margin),
             "detail": f"best {setting} per {group}: a {{{listed('a')}}}, b {{{listed('b')}}}; spread of the best "
                       f"{setting} (std of log10 across {group}) {observed['a']:.2f} vs {observed['b']:.2f} {unit}; "
                       f"b - a = {difference:.2f}, {100 * CONFIDENCE:g}% bootstrap interval [{low:.2f}, {high:.2f}], "

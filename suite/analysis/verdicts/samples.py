@@ -109,6 +109,14 @@ def shift_p(a: np.ndarray, b: np.ndarray, shift: float, alternative: str) -> flo
         return float(stats.ttest_ind(a, b + shift, equal_var=False, alternative=alternative).pvalue)
 
 
+def bootstrap_p(against: np.ndarray) -> float:
+    """The bootstrap p-value of a one-sided hypothesis from a boolean array over the resamples,
+    True where the resample falls on the null's side: (count + 1) / (resamples + 1), so a finite
+    number of resamples never gives p = 0 (Davison & Hinkley 1997, eq. 4.11)."""
+    against = np.asarray(against, dtype=bool)
+    return float((against.sum() + 1) / (len(against) + 1))
+
+
 def observations(values: np.ndarray) -> int:
     """How many independent observations ``values`` are: 1 for a side that did not vary with
     the seed (``constant``, unless binary), else its length."""
