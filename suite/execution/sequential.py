@@ -12,12 +12,14 @@ from dataclasses import replace
 from typing import Callable
 
 from suite.analysis import verdicts
+from suite.analysis.frames import trials_frame
 from suite.analysis.study_frames import study_trials
 from suite.design.study import Plan, Trial
 from suite.training.outcomes import FINISHED
 
 
 def _matches(trial: Trial, sides: list[dict]) -> bool:
+    """Whether ``trial`` sits at one of ``sides`` (partial points; ``{}`` matches every trial)."""
     return any(all(trial.point.get(axis) in (wanted if isinstance(wanted, (list, tuple)) else [wanted])
                    for axis, wanted in side.items()) for side in sides)
 
@@ -38,8 +40,12 @@ def planned(plan: Plan, load: Callable[[list[Trial]], list[dict]]) -> tuple[list
         records = load(trials)
         if sum(record["status"] in FINISHED for record in records) < len(trials):
             return trials, look
-        evidence = verdicts.judge_looks(plan.study, study_trials(plan, records), plan.looks, upto=look)
-        sides = verdicts.undecided_sides(plan.study, evidence)
+        frame = study_trials(plan, records)
+        evidence = verdicts.judge_looks(plan.study, frame, plan.looks, upto=look)
+        # a derived metric may read every point (a slope over sizes): its rules extend all of them
+        raw = trials_frame(records, plan.study.levels, tuple(plan.study.nuisance or ()))
+        derived = frozenset(frame.columns) - frozenset(raw.columns)
+        sides = verdicts.undecided_sides(plan.study, evidence, derived)
         if not sides:
             return trials, look
         trials = trials + [trial for trial in _at_look(plan, look) if _matches(trial, sides)]

@@ -1,6 +1,8 @@
 """The sequential seed design end to end: later looks add seeds only where a rule is still open."""
 import suite
 from suite import Rule, Study
+from suite.analysis import verdicts
+from suite.execution import sequential
 
 # Two rules on synthetic data after 1 epoch: 64 units beating 8 by 50 points stays open, and an
 # equivalence of a point with itself at a 50-point margin is decided at the first look (5 vs 5
@@ -31,3 +33,13 @@ def test_a_later_look_adds_seeds_only_at_the_open_rules_points(tmp_path):
     # a rerun asks for the same trials and trains nothing
     again = suite.run(STUDY, profile="smoke", runs_dir=tmp_path / "runs", results_dir=tmp_path / "res")
     assert sorted(r["key"] for r in again.records) == sorted(r["key"] for r in result.records)
+
+
+def test_an_open_rule_on_a_derived_metric_extends_every_point():
+    """A slope over sizes (a derived column) at one point reads every point: its new seeds go
+    everywhere (learning_curves' power-law R^2 stayed at 5 seeds when only its own point grew)."""
+    evidence = [{"verdict": "inconclusive"}, {"verdict": "supported"}]
+    assert verdicts.undecided_sides(STUDY, evidence) == [{"width": 64, "activation": "relu"},
+                                                         {"width": 8, "activation": "relu"}]
+    assert verdicts.undecided_sides(STUDY, evidence, frozenset({"test_accuracy"})) == [{}]
+    assert sequential._matches(type("T", (), {"point": {"width": 8, "activation": "tanh", "seed": 6}})(), [{}])

@@ -221,10 +221,12 @@ def sequential_level(looks: tuple) -> float:
     return ALPHA / max(len(looks), 1)
 
 
-def undecided_sides(study: Study, evidence: list[dict]) -> list[dict]:
-    """The partial points of the rules still ``inconclusive``: where a later look adds seeds."""
+def undecided_sides(study: Study, evidence: list[dict], derived: frozenset = frozenset()) -> list[dict]:
+    """The partial points of the rules still ``inconclusive``: where a later look adds seeds. A
+    rule on a metric in ``derived`` (a column the study's ``derive`` computes, possibly across
+    points, e.g. a slope over sizes) needs new seeds at every point, given as ``{}`` (all)."""
     return [side for rule, item in zip(study.rules, evidence) if item["verdict"] == "inconclusive"
-            for side in budget.sides(rule)]
+            for side in ([{}] if rule.metric in derived else budget.sides(rule))]
 
 
 def verdict(study: Study, trials: pd.DataFrame, looks: tuple = ()) -> dict:
