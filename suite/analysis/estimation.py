@@ -19,6 +19,10 @@ def derive(trials: pd.DataFrame, estimator: str, configuration: str, truth: str,
     - ``true_accuracy``: the test accuracy of the ``truth`` protocol's model (trained on the whole
       pool) of the same ``configuration`` value and seed; ``estimate_bias`` = estimate - true
       (paired by seed, so the truth's own noise is in the spread);
+    - ``estimate_bias_same_size``: estimate minus the test accuracy of the very models the estimate
+      came from (a k-fold row: the mean over its folds of models trained on (k-1)/k of the pool; a
+      hold-out row: its model trained on the rest of the pool), so the estimator is judged against
+      models trained on as much data as its own and the training size's effect is left out;
     - ``estimate_abs_deviation``: |estimate - median estimate of its point| (Brown & Forsythe 1974:
       a t-test on these compares two spreads, robust to non-normal estimates);
     - ``picks_test_best_fraction``: 1 when the configuration with this row's protocol and seed's
@@ -37,6 +41,7 @@ def derive(trials: pd.DataFrame, estimator: str, configuration: str, truth: str,
     truth_of = full.set_index([configuration, "seed"]).test_accuracy
     out["true_accuracy"] = [truth_of.get((c, s), math.nan) for c, s in zip(out[configuration], out.seed)]
     out["estimate_bias"] = out.estimate_accuracy - out.true_accuracy
+    out["estimate_bias_same_size"] = out.estimate_accuracy - out.test_accuracy.where(done)
     median = out.groupby([estimator, configuration], sort=False).estimate_accuracy.transform("median")
     out["estimate_abs_deviation"] = (out.estimate_accuracy - median).abs()
     means = full.groupby(configuration).test_accuracy.mean()

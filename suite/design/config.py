@@ -148,6 +148,9 @@ class TrialConfig(BaseModel):
                             registry="train:KEEP_WEIGHTS", kind="keep_weights")
     stop_at_train_accuracy: float = key(0.0, "end training at the first epoch whose train accuracy "
                                              "reaches it; 0 = never", ge=0, le=1)
+    train_alone: bool = key(False, "train this trial on its own, never in a population: its epoch wall times are "
+                                   "then its own measurement (in a population they are the population's epoch "
+                                   "time split evenly among its members, the same number for every seed)")
     # dev evaluation frequency (issue 20, the slow studies: redundant evaluations)
     validation_freq: int = key(1, "evaluate the dev split every this many epochs (Keras fit's validation_freq: "
                                   "after epochs N, 2N, ...) and always after the last epoch trained, early "

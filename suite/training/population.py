@@ -61,6 +61,8 @@ def unsupported(config: dict, fast: bool = True, keep_model: bool = False) -> st
         return "pretrained starts run per trial"
     if config["lr_callback"] != "none":
         return f"the metric-driven learning-rate callback '{config['lr_callback']}' runs per trial"
+    if config.get("train_alone"):
+        return "the study times each trial on its own (train_alone)"
     if keep_model:
         return "trials whose models are saved run per trial"
     return None

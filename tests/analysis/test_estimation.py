@@ -22,6 +22,7 @@ def test_bias_spread_and_selection_against_hand_computed_values():
     ho = out[out.protocol == "ho"].set_index(["width", "seed"])
     assert ho.estimate_bias[(8, 0)] == pytest.approx(0.70 - 0.80)
     assert ho.estimate_bias[(64, 1)] == pytest.approx(0.75 - 0.88)
+    assert ho.estimate_bias_same_size[(64, 1)] == pytest.approx(0.75 - 0.5)  # against its own models' test accuracy
     assert ho.estimate_abs_deviation[(8, 0)] == pytest.approx(abs(0.70 - 0.825))  # median of 0.70 and 0.95
     assert ho.picks_test_best_fraction.tolist() == [1.0, 0.0, 1.0, 0.0]
     full = out[out.protocol == "full"]
@@ -34,3 +35,4 @@ def test_rows_that_did_not_finish_get_no_estimate():
                                test_accuracy=math.nan)])
     out = estimation.derive(frame, estimator="p", configuration="w", truth="full")
     assert math.isnan(out.estimate_bias[1]) and out.estimate_bias[0] == pytest.approx(0.1)
+    assert math.isnan(out.estimate_bias_same_size[1]) and out.estimate_bias_same_size[0] == pytest.approx(0.1)

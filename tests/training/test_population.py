@@ -168,6 +168,7 @@ def test_which_keys_a_population_may_vary(tiny_config):
     assert population.unsupported({**tiny_config, "lr_callback": "reduce_on_plateau"}) is not None
     assert population.unsupported({**tiny_config, "probe_examples": 10}) is None  # the probe is vmapped too
     assert population.unsupported(tiny_config) is None
+    assert population.unsupported({**tiny_config, "train_alone": True}) is not None  # its epoch times are its own
     cnn = population.unsupported({**tiny_config, "model": "cnn"})
     assert (cnn is None) == train.on_gpu()  # convolutions train per trial on a CPU
     with pytest.raises(ValueError, match="differ only in"):
