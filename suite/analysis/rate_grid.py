@@ -42,3 +42,30 @@ def derive(trials: pd.DataFrame, group: str, rate: str = "learning_rate", target
             top = seed_rows[rate].astype(float).idxmax()
             frame.loc[top, "max_stable_log10_rate"] = math.log10(float(seed_rows.loc[top, rate]))
     return frame.drop(columns="_reached")
+
+
+def tuned_at_best(trials: pd.DataFrame, group: str, report: tuple, select: str = "best_dev_accuracy",
+                  rate: str = "learning_rate", where: dict | None = None) -> pd.DataFrame:
+    """Columns added to a trials frame with one row per ``group`` value, ``rate`` and seed (rows
+    outside ``where``, {column: value}, are left out of the choice and get NaN):
+
+    ``tuned_rate``: per group, the rate whose ``TUNING_SEED`` run that learned (status done) has the
+    highest dev-split ``select`` (ties: the smaller rate); ``<m>_tuned`` for each ``m`` of ``report``:
+    the other seeds' values at that rate (NaN on every other row, and where a seed did not learn)."""
+    frame = trials.copy()
+    columns = ["tuned_rate", *(f"{m}_tuned" for m in report)]
+    for column in columns:
+        frame[column] = math.nan
+    inside = pd.Series(True, index=frame.index)
+    for column, value in (where or {}).items():
+        inside &= frame[column] == value
+    for _, rows in frame[inside].groupby(group, sort=False):
+        tuning = rows[(rows.seed == TUNING_SEED) & (rows.status == "done") & rows[select].notna()]
+        if tuning.empty:
+            continue
+        best = tuning.sort_values([select, rate], ascending=[False, True], kind="stable").iloc[0]
+        frame.loc[rows.index, "tuned_rate"] = best[rate]
+        chosen = rows[(rows[rate] == best[rate]) & (rows.seed != TUNING_SEED) & (rows.status == "done")]
+        for m in report:
+            frame.loc[chosen.index, f"{m}_tuned"] = chosen[m]
+    return frame

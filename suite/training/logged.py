@@ -32,7 +32,7 @@ UNCERTAINTY = ("test_nll", "test_calibration_error", "test_entropy", "misclassif
 MC = ("scaled_test_accuracy",)
 TTA = ("tta_test_accuracy", "tta_gain")  # with tta_copies (suite.training.augmentation)  # with mc_passes
 OOD = ("ood_entropy", "ood_auroc")  # with ood_dataset
-PROBES = (*outcomes.INIT_METRICS, "dead_fraction", "grad_ratio_first_last_end")  # with probe_examples
+PROBES = (*outcomes.INIT_METRICS, "dead_fraction", "grad_ratio_first_last_end", "act_input_drift")  # with probe_examples
 # with probe_examples on an rnn: dL/dh_t through time (suite.training.sequence_models.summary_metrics)
 STATE_PROBES = ("state_grad_factor_init", "state_grad_r2_init", "state_grad_ratio_init", "state_grad_factor_end",
                 "state_grad_r2_end", "state_grad_ratio_end")

@@ -230,7 +230,8 @@ def summary_metrics(rows: list[dict], at_end: bool = True) -> dict:
     ``activation_std_drift``: |ln activation_std_ratio|, how far the scale moves either way (0: kept;
     ln 2 = 0.69: halved or doubled), so initializations can be ranked by how well they keep it;
     ``bias_grad_norm_<l>``: each layer's bias-gradient norm at initialization. ``at_end`` adds
-    the end-of-training numbers (dead units, the ratio after training).
+    the end-of-training numbers (dead units, the ratio after training, ``act_input_drift`` of the
+    last hidden layer's probed unit from initialization to the end).
     """
     hidden = [row for row in rows if not row["output_layer"]]
     if not hidden:
@@ -253,5 +254,22 @@ def summary_metrics(rows: list[dict], at_end: bool = True) -> dict:
     }
     if at_end:  # after a blow-up the last probe saw NaN weights: nothing to report
         metrics.update({"dead_fraction": float(np.mean([row["dead_fraction"] for row in end])),
-                        "grad_ratio_first_last_end": ratio(end[0]["bias_grad_norm"], end[-1]["bias_grad_norm"])})
+                        "grad_ratio_first_last_end": ratio(end[0]["bias_grad_norm"], end[-1]["bias_grad_norm"]),
+                        "act_input_drift": act_input_drift(start[-1], end[-1])})
     return metrics
+
+
+def act_input_drift(start: dict, end: dict) -> float:
+    """How far the input of one activation (the probed unit of a layer) moved between two probes
+    (Ioffe & Szegedy 2015, Fig. 1(b, c)): the largest change of its 15th, 50th and 85th percentiles,
+    in units of its 15-85 spread at ``start`` (0: the same distribution; 1: a percentile moved by
+    the whole initial spread, about two standard deviations of a normal input). Scale-free, so a
+    normalized and an unnormalized input compare. NaN where the layer has no such input or the
+    spread at ``start`` is not positive."""
+    keys = [f"act_input_p{q}" for q in PERCENTILES]
+    if any(key not in start or key not in end for key in keys):
+        return math.nan
+    spread = start["act_input_p85"] - start["act_input_p15"]
+    if not spread > 0:
+        return math.nan
+    return float(max(abs(end[key] - start[key]) for key in keys) / spread)

@@ -18,3 +18,27 @@ def test_rate_grid_tunes_on_seed_zero_and_reports_the_others():
     assert sorted(tuned.seed) == [1, 2] and (tuned.epochs_to_target_tuned == 2.0).all()
     stable = frame.dropna(subset=["max_stable_log10_rate"])
     assert len(stable) == 3 and stable.max_stable_log10_rate.to_numpy() == pytest.approx(-1.0)
+
+
+def test_tuned_at_best_picks_each_groups_best_dev_rate_on_seed_zero_within_where():
+    rows = []
+    for norm, best in (("none", 1.0), ("batch", 0.1)):
+        for seed in (0, 1, 2):
+            for rate in (0.1, 1.0, 10.0):
+                dev = 0.9 if rate == best else 0.5
+                status = "diverged" if rate == 10.0 and norm == "none" else "done"
+                rows.append({"normalization": norm, "batch_size": 60, "learning_rate": rate, "seed": seed,
+                             "status": status, "best_dev_accuracy": 0.99 if status == "diverged" else dev,
+                             "test_accuracy": dev + seed / 100})
+        # a row outside ``where`` with a better dev score: not a candidate, no tuned value
+        rows.append({"normalization": norm, "batch_size": 2, "learning_rate": 3.0, "seed": 0, "status": "done",
+                     "best_dev_accuracy": 1.0, "test_accuracy": 1.0})
+    frame = rate_grid.tuned_at_best(pd.DataFrame(rows), "normalization", ("test_accuracy",),
+                                    where={"batch_size": 60})
+    inside = frame[frame.batch_size == 60]
+    assert (inside[inside.normalization == "none"].tuned_rate == 1.0).all()
+    assert (inside[inside.normalization == "batch"].tuned_rate == 0.1).all()
+    assert frame[frame.batch_size == 2].tuned_rate.isna().all()
+    tuned = frame.dropna(subset=["test_accuracy_tuned"])
+    assert sorted(zip(tuned.normalization, tuned.seed)) == [("batch", 1), ("batch", 2), ("none", 1), ("none", 2)]
+    assert tuned.test_accuracy_tuned.to_list() == pytest.approx([0.91, 0.92, 0.91, 0.92])

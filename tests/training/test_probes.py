@@ -146,3 +146,16 @@ def test_probing_a_batch_normalized_net_does_not_change_training(tiny_config):
     plain = train.train(config)
     assert [row["loss"] for row in probed["history"]] == [row["loss"] for row in plain["history"]]
     assert {"act_input_p15", "act_input_p50", "act_input_p85"} <= set(probed["probes"][0])
+
+
+@pytest.mark.parametrize("end, drift", [((-1.0, 0.0, 1.0), 0.0), ((0.0, 1.0, 2.0), 0.5), ((-2.0, 0.0, 2.0), 0.5),
+                                        ((-1.0, 0.0, 5.0), 2.0)])
+def test_act_input_drift_is_the_largest_percentile_move_in_initial_spreads(end, drift):
+    def row(epoch, layer, percentiles):
+        return {"epoch": epoch, "layer": layer, "output_layer": False, "bias_grad_norm": 1.0, "activation_std": 1.0,
+                "backprop_grad_std": 1.0, "dead_fraction": 0.0, "saturated_fraction": 0.0,
+                **{f"act_input_p{q}": p for q, p in zip((15, 50, 85), percentiles)}}
+
+    rows = [row(0, 1, (0.0, 0.0, 0.0)), row(0, 2, (-1.0, 0.0, 1.0)), row(3, 1, (9.0, 9.0, 9.0)), row(3, 2, end)]
+    assert probes.summary_metrics(rows)["act_input_drift"] == pytest.approx(drift)
+    assert "act_input_drift" not in probes.summary_metrics(rows, at_end=False)
