@@ -146,3 +146,11 @@ def test_probing_a_batch_normalized_net_does_not_change_training(tiny_config):
     plain = train.train(config)
     assert [row["loss"] for row in probed["history"]] == [row["loss"] for row in plain["history"]]
     assert {"act_input_p15", "act_input_p50", "act_input_p85"} <= set(probed["probes"][0])
+
+
+@pytest.mark.parametrize("last_grad, drift", [(1.0, 0.0), (4.0, math.log(4)), (0.25, math.log(4)), (0.0, math.nan)])
+def test_backprop_std_drift_is_the_gradient_scale_change_either_way(last_grad, drift):
+    rows = [{"epoch": 0, "layer": layer, "output_layer": False, "bias_grad_norm": 1.0, "activation_std": 1.0,
+             "backprop_grad_std": grad, "dead_fraction": 0.0, "saturated_fraction": 0.0}
+            for layer, grad in ((1, 1.0), (2, last_grad))]
+    assert probes.summary_metrics(rows)["backprop_std_drift"] == pytest.approx(drift, nan_ok=True)
