@@ -88,7 +88,7 @@ STUDY = Study(
                     "saturated_fraction_init", (0.5, None),
                     why="pre-activations of std about sqrt(100) x rms(a) = 9 in layers 2-5: P(|z| > atanh 0.99 = 2.65) "
                         "= 0.77, and the activation std then reads about 1 in every layer: saturation, not a kept scale"),
-        *(ratio_check(f"{init}, relu: {what} ratio layer 5 / layer 1 within 3x of {'1' if init == 'he_normal' else '0.25'}",
+        *(ratio_check(f"{init}, relu: {what} std ratio of layers 1 and 5 within 3x of {'1' if init == 'he_normal' else '0.25'}",
                       init, "relu", metric, (1 / 3, 3.0) if init == "he_normal" else (0.25 / 3, 0.75),
                       why="He et al. 2015 eqs. 10, 14: Var[w] = 2/n keeps the variance through ReLU (ratio 1); Glorot's "
                           "1/n at 100 -> 100 halves it per layer ((1/sqrt 2)^4 = 0.25); 3x: finite-width spread")
