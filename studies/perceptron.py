@@ -1,5 +1,6 @@
-"""Rosenblatt's perceptron: AND and OR yes, XOR no; backprop with 2 hidden units learns XOR; Novikoff's bound."""
-from suite import Figure, Rule, Study
+"""Rosenblatt's perceptron: AND and OR yes, XOR no, Novikoff's bound (checks: theorems); backprop with 2 hidden
+units learns XOR in most seeds, mistakes grow as the margin shrinks (verdicts)."""
+from suite import Check, Figure, Rule, Study
 
 LOGIC = {f"perceptron_{name.upper()}": {"dataset": f"logic_{name}"} for name in ("and", "or", "xor")}
 # a 2-2-2 network (2 hidden sigmoid units, softmax output: one logistic unit's decision) trained by backprop
@@ -8,21 +9,16 @@ BACKPROP = {"backprop_XOR": {"dataset": "logic_xor", "loss": "cross_entropy", "d
 MARGINS = (0.2, 0.1, 0.05, 0.02)
 SEPARABLE = {f"margin_{m:g}": {"dataset": "separable", "separable_margin": m, "epochs": 200,
                                "stop_at_train_accuracy": 1.0} for m in MARGINS}
-NOVIKOFF = "Novikoff (1962): on separable data the perceptron makes at most (R / gamma)^2 mistakes"
 XOR = "a network with one hidden layer of 2 units trained by backpropagation learns XOR in most seeds"
+TREND = "the perceptron makes more mistakes as the margin shrinks"
 
 STUDY = Study(
     name="perceptron",
-    claim="Rosenblatt's perceptron rule learns AND and OR but not XOR (accuracy at most 75%); a network with "
-          "2 hidden units trained by backpropagation learns XOR in most seeds; on linearly separable data the "
-          "perceptron makes at most (R / gamma)^2 mistakes (Novikoff 1962), more as the margin shrinks.",
-    clauses=(
-        'the perceptron rule learns AND and OR',
-        'the perceptron rule cannot learn XOR (accuracy at most 75%)',
-        'a network with one hidden layer of 2 units trained by backpropagation learns XOR in most seeds',
-        'Novikoff (1962): on separable data the perceptron makes at most (R / gamma)^2 mistakes',
-        'the perceptron makes more mistakes as the margin shrinks',
-    ),
+    claim="A network with 2 hidden units trained by backpropagation learns XOR in most seeds; on linearly separable "
+          "data the perceptron makes more mistakes as the margin shrinks. (That Rosenblatt's rule learns AND and OR, "
+          "never classifies more than 3 of XOR's 4 cases, and makes at most (R / gamma)^2 mistakes (Novikoff 1962) "
+          "are theorems: checks of the implementation, not verdicts.)",
+    clauses=(XOR, TREND),
     source="Lecture decks 000 ('Perceptron learning', 'what binary threshold neurons cannot do'), 002 "
            "('Perceptron for binary classification', 'Multi-layer perceptron') and 004; Rosenblatt 1958; "
            "Novikoff, 'On convergence proofs on perceptrons' (1962); Minsky & Papert, Perceptrons (1969)",
@@ -39,23 +35,28 @@ STUDY = Study(
     metrics=("test_accuracy", "best_dev_accuracy", "fitted_fraction", "train_mistakes", "mistake_bound",
              "mistakes_to_bound", "epochs_to_100"),
     rules=(
-        *(Rule("within", {"setup": f"perceptron_{name}"}, metric="test_accuracy", bounds=(0.99, None),
-               claim="the perceptron rule learns AND and OR", says=f"perceptron, {name}: every case right (>= 99%)")
-          for name in ("AND", "OR")),
-        Rule("within", {"setup": "perceptron_XOR"}, metric="best_dev_accuracy", bounds=(None, 0.8), runs="finished",
-             claim="the perceptron rule cannot learn XOR (accuracy at most 75%)",
-             says="perceptron, XOR: the best epoch's accuracy on the 4 cases below 80%, i.e. at most 3 of 4 "
-                  "(mean over seeds)"),
         Rule("within", {"setup": "backprop_XOR"}, metric="fitted_fraction", bounds=(0.5, None), runs="finished",
              claim=XOR, says="backprop 2-2-2, XOR: the fraction of seeds that classify all 4 cases is above 1/2"),
-        *(Rule("within", {"setup": f"margin_{m:g}"}, metric="mistakes_to_bound", bounds=(None, 1.0), runs="finished",
-               claim=NOVIKOFF, says=f"margin {m:g}: mistakes / (R / gamma)^2 below 1") for m in MARGINS),
-        Rule("within", {"setup": [f"margin_{m:g}" for m in MARGINS]}, metric="fitted_fraction", bounds=(0.99, None),
-             claim=NOVIKOFF, says="every separable set is fitted (a mistake-free epoch) within 200 epochs"),
+        # Novikoff's bound grows as 1 / gamma^2 but bounds the mistakes only from above: that the count itself
+        # rises is empirical. rho > 0.3 as before (a moderate rank correlation, fixed before the data).
         Rule("increasing", {}, metric="train_mistakes", margin=0.3,
-             along=("setup", [f"margin_{m:g}" for m in MARGINS]),
-             claim="the perceptron makes more mistakes as the margin shrinks",
+             along=("setup", [f"margin_{m:g}" for m in MARGINS]), claim=TREND,
              says="mistakes rise as the margin falls from 0.2 to 0.02"),
+    ),
+    checks=(
+        *(Check(f"perceptron, {name}: all 4 cases right", {"setup": f"perceptron_{name}"}, "test_accuracy", (1.0, None),
+                why=f"{name} is linearly separable, (R / gamma)^2 = {bound} with the bias input (Novikoff 1962): "
+                    f"at most {bound} mistakes, each a few updates after the last, long before the end of the "
+                    f"first epoch's 400 updates")
+          for name, bound in (("AND", 51), ("OR", 27))),
+        Check("perceptron, XOR: never more than 3 of the 4 cases right", {"setup": "perceptron_XOR"},
+              "best_dev_accuracy", (None, 0.75),
+              why="no line separates XOR's classes (Minsky & Papert 1969): every weight vector errs on a case, at "
+                  "every epoch"),
+        Check("Novikoff: mistakes at most (R / gamma)^2", {"setup": [f"margin_{m:g}" for m in MARGINS]},
+              "mistakes_to_bound", (None, 1.0),
+              why="Novikoff (1962): from zero weights, any order of updates on data of radius R separable with "
+                  "margin gamma makes at most (R / gamma)^2 mistakes"),
     ),
     figures=(
         Figure("mistakes_vs_bound", "metric_vs", "mistakes_to_bound", x="separable_margin",
@@ -79,7 +80,10 @@ STUDY = Study(
           "the first epoch without a mistake. Mistakes are counted from Keras's running training accuracy (each "
           "example's prediction before its own update). Backprop XOR: 2 sigmoid hidden units, softmax over 2 "
           "classes, Glorot-uniform weights, SGD rate 0.5, 25 epochs of 400 online updates; a seed learns XOR when "
-          "its last weights classify all 4 cases (fitted_fraction), the others are stuck. The XOR rules are "
-          "t-tests on the seed mean on the logit scale (an indicator's mean is the fraction of seeds), not a "
-          "binomial test.",
+          "its last weights classify all 4 cases (fitted_fraction), the others are stuck. The XOR rule is a "
+          "t-test on the seed mean on the logit scale (an indicator's mean is the fraction of seeds), not a "
+          "binomial test. Changes in this version (issue 31): that the perceptron rule learns AND and OR, cannot "
+          "learn XOR and keeps within Novikoff's bound are theorems, so they are checks of the implementation (every "
+          "seed must satisfy them), no longer clauses with verdicts; fitting every separable set within 200 epochs "
+          "is neither a theorem (the bound allows more epochs) nor the claim, and is shown in the table only.",
 )

@@ -14,9 +14,9 @@ import importlib
 from suite import backend
 from suite.errors import UserError
 
-__all__ = ["Catalog", "Figure", "Option", "Reference", "Related", "Result", "Rule", "Study", "Table", "UserError", "declare_keys", "load",
+__all__ = ["Catalog", "Check", "Figure", "Option", "Reference", "Related", "Result", "Rule", "Study", "Table", "UserError", "declare_keys", "load",
            "load_all", "plan", "report", "run", "studies"]
-_WHERE = {**dict.fromkeys(("Figure", "Reference", "Related", "Rule", "Study", "Table"), "suite.design.study"),
+_WHERE = {**dict.fromkeys(("Check", "Figure", "Reference", "Related", "Rule", "Study", "Table"), "suite.design.study"),
           "Option": "suite.design.options", "declare_keys": "suite.design.plugin_keys",
           **dict.fromkeys(("Catalog", "Result", "load", "load_all", "plan", "report", "run", "studies"), "suite.api")}
 

@@ -28,6 +28,7 @@ import pandas as pd
 
 from suite import backend as backends
 from suite.analysis import catalog, frames, verdicts
+from suite.analysis import checks as implementation_checks
 from suite.design import plugins
 from suite.design.selection import results_path
 from suite.design.study import DEFAULT_PROFILE, Plan, Study, expand
@@ -67,6 +68,11 @@ class Result:
     @cached_property
     def verdict(self) -> dict:
         return verdicts.verdict(self.study, self.trials, self.plan.looks)
+
+    @cached_property
+    def checks(self) -> list[dict]:
+        """The study's checks of the implementation (``suite.analysis.checks``), apart from the verdict."""
+        return implementation_checks.evaluate(self.study, self.trials, self.plan.profile)
 
     @cached_property
     def figures(self) -> dict:

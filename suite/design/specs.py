@@ -65,3 +65,21 @@ class Table:
     where: dict = field(default_factory=dict)
     as_error: bool = False
     caption: str = ""
+
+
+@dataclass(frozen=True)
+class Check:
+    """A check of the implementation: a result that holds by arithmetic or by a theorem whatever the
+    data (zero weights give zero hidden gradients; Novikoff's mistake bound), so it is no verdict and
+    no clause of the claim (a verdict must be able to fail). Every trial matching ``where`` (partial
+    points, as a rule's ``a``; every status, diverged and collapsed runs too) must have measured
+    ``metric`` inside ``bounds`` = (low, high), None for an open end, both inclusive: one seed
+    outside, or one that did not measure it, fails the check, loudly (``suite.analysis.checks``).
+    ``why``: the arithmetic or the theorem; ``profiles``: the profiles whose setting it describes
+    (empty: all), for arithmetic that depends on a width or a depth."""
+    says: str
+    where: dict
+    metric: str
+    bounds: tuple
+    why: str = ""
+    profiles: tuple = ()

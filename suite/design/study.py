@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from suite.design import config as config_schema
 from suite.design import study_fields
-from suite.design.specs import Figure, Reference, Related, Table  # noqa: F401 (the study's spec types)
+from suite.design.specs import Check, Figure, Reference, Related, Table  # noqa: F401 (the study's spec types)
 from suite.data import folds
 from suite.errors import UserError, did_you_mean
 
@@ -93,6 +93,9 @@ class Study:
     # The claim as clauses: each a sentence that one or more rules test (a rule's ``claim`` names
     # its clause), judged and printed on its own; a clause no rule tests is refused.
     clauses: tuple = ()
+    # Checks of the implementation (``Check`` specs): results that hold by arithmetic or by a theorem,
+    # printed in their own section, pass or fail, never counted among the claim's verdicts.
+    checks: tuple = ()
 
     @property
     def levels(self) -> dict:
@@ -139,7 +142,7 @@ def parse_overrides(pairs: list[str]) -> dict:
 def check_fields(study) -> None:
     """UserError naming the first field of ``study`` (or of its rules, tables ...) of the wrong type."""
     study_fields.check_study(study, {"rules": Rule, "tables": Table, "figures": Figure, "references": Reference,
-                                     "related": Related})
+                                     "related": Related, "checks": Check})
 
 
 def _check_study(study: Study, config: dict) -> None:
@@ -165,6 +168,11 @@ def _check_study(study: Study, config: dict) -> None:
             raise UserError(f"{where}: axis '{name}' needs a non-empty list of values")
     for rule in study.rules:
         _check_rule_points(where, rule, study)
+    for check in study.checks:
+        _check_points(where, f"check {check.says!r}", [check.where], study)
+        if len(check.bounds) != 2 or check.bounds == (None, None) or not set(check.profiles) <= set(study.profiles):
+            raise UserError(f"{where}: check {check.says!r} needs bounds = (low, high) with at least one number, "
+                            f"and profiles among {list(study.profiles)}")
     _check_clauses(where, study)
 
 
@@ -187,12 +195,18 @@ def _check_clauses(where: str, study: Study) -> None:
 def _check_rule_points(where: str, rule: Rule, study: Study) -> None:
     """Every value a rule names (in a, b and the gap's sides) is a point on its axis: a rule on a
     point that is never run could only ever say "inconclusive"."""
-    for side in (rule.a, rule.b, *(part for part in rule.gap if isinstance(part, dict))):
+    _check_points(where, f"rule {rule.says!r}", [rule.a, rule.b, *(part for part in rule.gap if isinstance(part, dict))],
+                  study)
+
+
+def _check_points(where: str, label: str, sides: list, study: Study) -> None:
+    """Every axis and value that ``sides`` (partial points) name is on the study's axes."""
+    for side in sides:
         for axis, wanted in side.items():
             levels = study.levels.get(axis, [])
             for value in wanted if isinstance(wanted, (list, tuple)) else [wanted]:
                 if value not in levels:
-                    raise UserError(f"{where}: rule {rule.says!r} names {axis}={value!r}, which is not on axis "
+                    raise UserError(f"{where}: {label} names {axis}={value!r}, which is not on axis "
                                     f"'{axis}' {levels}; name one of its values")
 
 

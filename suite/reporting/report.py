@@ -15,7 +15,9 @@ from suite.analysis import frames as analysis
 from suite.reporting import related
 from suite.reporting import search_plots
 from suite.reporting import tables
+from suite.analysis import checks as implementation_checks
 from suite.analysis import verdicts
+from suite.reporting import check_lines
 from suite.analysis.study_frames import study_trials
 from suite.console import plural
 from suite.reporting.figures import build as build_figures
@@ -149,6 +151,9 @@ def _write_report_files(plan: Plan, records: list[dict], out_dir: Path, searches
     history = analysis.history_frame(records, plan.axes)
     verdict = verdicts.verdict(study, trials, plan.looks)
     verdict.update(plan_hash=plan_hash(plan), rules_changed_at=_changed_at(study))
+    checks = implementation_checks.evaluate(study, trials, plan.profile)
+    if checks:  # beside the verdict, never part of it
+        verdict["checks"] = checks
 
     atomic_write_text(out_dir / "trials.csv", trials.to_csv(index=False))
     atomic_write_text(out_dir / "summary.csv", summary.to_csv(index=False))
@@ -174,11 +179,12 @@ def _write_report_files(plan: Plan, records: list[dict], out_dir: Path, searches
                  if len(plan.axes) == 1 and not isinstance(study.axes[plan.axes[0]], dict) else "")
     lines = [
         f"# Study `{study.name}`", "", f"**Claim.** {study.claim}", "", f"**Source.** {study.source}",
-        "", *tables.verdict_lines(verdict), "",
+        "", *check_lines.banner(checks), *tables.verdict_lines(verdict), "",
         *tables.plan_lines(verdict, seeds_spent(plan, records), verdict["plan_hash"], verdict["rules_changed_at"] or ""),
         "",
         *related.related_lines(study, plan.profile, verdict, trials,
                                related.load_others(study, plan.profile, final_dir), final_dir),
+        *check_lines.section(checks),
         "## Setup", "",
         f"- profile `{plan.profile}`; {_datasets_text(config, records, splits)}; "
         f"{plural(len({r['seed'] for r in records}), 'seed')}{axes_text}",

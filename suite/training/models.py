@@ -18,6 +18,9 @@ INITIALIZERS = {
     "nielsen": lambda: keras.initializers.VarianceScaling(1.0, "fan_in", "untruncated_normal"),
     # Nielsen's biases (and his "large_weight_initializer"): N(0, 1).
     "unit_normal": lambda: keras.initializers.RandomNormal(stddev=1.0),
+    # Glorot & Bengio (2010) eq. (1), the "standard" heuristic their normalized one is compared with:
+    # U[-1/sqrt(n), 1/sqrt(n)], n = fan-in (variance 1 / (3n)).
+    "standard_uniform": lambda: keras.initializers.VarianceScaling(1 / 3, "fan_in", "uniform"),
     "glorot_uniform": lambda: keras.initializers.GlorotUniform(),
     "glorot_normal": lambda: keras.initializers.GlorotNormal(),
     "he_uniform": lambda: keras.initializers.HeUniform(),

@@ -221,6 +221,11 @@ class LayerProbe(keras.callbacks.Callback):
         self._record(epoch + 1)
 
 
+def _drift(first: float, last: float) -> float:
+    """|ln(first / last)|: 0 when a scale is kept, NaN when either is zero (or not finite)."""
+    return abs(math.log(first / last)) if first > 0 and last > 0 and math.isfinite(first / last) else math.nan
+
+
 def summary_metrics(rows: list[dict], at_end: bool = True) -> dict:
     """Per-trial numbers from the probe rows: at initialization (epoch 0) and at the end.
 
@@ -229,7 +234,9 @@ def summary_metrics(rows: list[dict], at_end: bool = True) -> dict:
     layer's activation std over the first's (1: the scale is preserved through depth);
     ``activation_std_drift``: |ln activation_std_ratio|, how far the scale moves either way (0: kept;
     ln 2 = 0.69: halved or doubled), so initializations can be ranked by how well they keep it;
-    ``bias_grad_norm_<l>``: each layer's bias-gradient norm at initialization. ``at_end`` adds
+    ``backprop_std_drift``: |ln backprop_std_ratio|, the same for the back-propagated gradient dC/dz
+    (Glorot & Bengio 2010, Fig. 7), which saturated units shrink where their activation std cannot
+    show it; ``bias_grad_norm_<l>``: each layer's bias-gradient norm at initialization. ``at_end`` adds
     the end-of-training numbers (dead units, the ratio after training, ``act_input_drift`` of the
     last hidden layer's probed unit from initialization to the end).
     """
@@ -249,6 +256,7 @@ def summary_metrics(rows: list[dict], at_end: bool = True) -> dict:
         "activation_std_drift": abs(math.log(ratio(start[-1]["activation_std"], start[0]["activation_std"])))
         if start[-1]["activation_std"] > 0 and start[0]["activation_std"] > 0 else math.nan,
         "backprop_std_ratio": ratio(start[0]["backprop_grad_std"], start[-1]["backprop_grad_std"]),
+        "backprop_std_drift": _drift(start[0]["backprop_grad_std"], start[-1]["backprop_grad_std"]),
         "saturated_fraction_init": float(np.mean([row["saturated_fraction"] for row in start])),
         **{f"bias_grad_norm_{row['layer']}": row["bias_grad_norm"] for row in start},
     }

@@ -2,7 +2,7 @@ import pytest
 
 from suite.design.plugins import all_studies
 from suite.errors import UserError
-from suite.design.study import DEFAULTS, Rule, Study, expand, parse_overrides
+from suite.design.study import DEFAULTS, Check, Rule, Study, expand, parse_overrides
 
 STUDIES = all_studies()
 
@@ -126,6 +126,10 @@ def test_only_selects_points_and_a_profile_may_replace_it():
 
 @pytest.mark.parametrize("change, message", [
     ({"axes": {"net": {"small": {"widht": 8}}}}, "axis 'net' sets unknown config key 'widht'"),
+    ({"checks": (Check("c", {"net": "huge"}, "test_accuracy", (0.0, None)),)}, "check 'c' names net='huge'"),
+    ({"checks": (Check("c", {"net": "small"}, "test_accuracy", (None, None)),)}, "needs bounds"),
+    ({"checks": (Check("c", {"net": "small"}, "test_accuracy", (0.0, 1.0), profiles=("paper",)),)}, "profiles among"),
+    ({"checks": ("not a check",)}, r"checks\[0\] must be a Check"),
     ({"only": ({"size": "small"},)}, "'only' names.*not axes"),
     ({"only": ({"net": "huge"},)}, "matches no point"),
 ])

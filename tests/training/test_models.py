@@ -51,6 +51,11 @@ def test_nielsen_initializer_has_std_one_over_sqrt_fan_in():
     assert abs(values.std() - 1 / np.sqrt(400)) < 0.002
 
 
+def test_standard_uniform_is_glorot_and_bengios_eq_1():
+    values = keras.ops.convert_to_numpy(models.initializer("standard_uniform")((400, 300)))
+    assert np.abs(values).max() <= 1 / np.sqrt(400) and abs(values.std() - 1 / np.sqrt(3 * 400)) < 0.001
+
+
 def test_l2_adds_a_loss_per_dense_kernel():
     model = models.build_mlp((4,), 3, **{**BASE, "l2": 0.01})
     assert len(model.losses) == 3

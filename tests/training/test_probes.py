@@ -159,3 +159,11 @@ def test_act_input_drift_is_the_largest_percentile_move_in_initial_spreads(end, 
     rows = [row(0, 1, (0.0, 0.0, 0.0)), row(0, 2, (-1.0, 0.0, 1.0)), row(3, 1, (9.0, 9.0, 9.0)), row(3, 2, end)]
     assert probes.summary_metrics(rows)["act_input_drift"] == pytest.approx(drift)
     assert "act_input_drift" not in probes.summary_metrics(rows, at_end=False)
+
+
+@pytest.mark.parametrize("last_grad, drift", [(1.0, 0.0), (4.0, math.log(4)), (0.25, math.log(4)), (0.0, math.nan)])
+def test_backprop_std_drift_is_the_gradient_scale_change_either_way(last_grad, drift):
+    rows = [{"epoch": 0, "layer": layer, "output_layer": False, "bias_grad_norm": 1.0, "activation_std": 1.0,
+             "backprop_grad_std": grad, "dead_fraction": 0.0, "saturated_fraction": 0.0}
+            for layer, grad in ((1, 1.0), (2, last_grad))]
+    assert probes.summary_metrics(rows)["backprop_std_drift"] == pytest.approx(drift, nan_ok=True)

@@ -152,9 +152,25 @@ def _run_started(args, argv: list[str], train: bool, started) -> int:
     missing = len(result.plan.trials) - len(records)
     print(f"[{plan.study.name}] wrote {out}/ ({', '.join(f'{n} {status}' for status, n in counts.items())}, "
           f"{missing} missing)")
+    bad_checks = _report_checks(plan.study.name, result.checks) if records else 0
     if counts["failed"]:
         failed = [r for r in records if r["status"] == "failed"]
         print(f"[{plan.study.name}] {plural(len(failed), 'trial')} failed, first: {failed[0]['key']}: "
               f"{failed[0]['error']}; rerun to retry them", file=sys.stderr)
         return 1
-    return 0
+    return 1 if bad_checks else 0
+
+
+def _report_checks(name: str, checks: list[dict]) -> int:
+    """Print the checks of the implementation (a failed one loudly, on stderr); the number failed."""
+    from suite.reporting.check_lines import result_text  # deferred: loads pandas
+
+    bad = [item for item in checks if item["result"] == "fail"]
+    passed = sum(item["result"] == "pass" for item in checks)
+    if checks and not bad:
+        print(f"[{name}] checks of the implementation: {passed} of {len(checks)} passed"
+              + (f", {len(checks) - passed} not run" if passed < len(checks) else ""))
+    for item in bad:
+        print(f"[{name}] CHECK OF THE IMPLEMENTATION FAILED: {item['check']}: `{item['metric']}` "
+              f"{result_text(item).replace('**', '')}", file=sys.stderr)
+    return len(bad)
