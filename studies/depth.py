@@ -26,7 +26,8 @@ STUDY = Study(
         "long": {"dataset": "mnist_10k", "epochs": LONG_EPOCHS, "seeds": (6, 12)},
         "paper": {"dataset": "mnist", "epochs": 30, "seeds": 3},
     },
-    metrics=("test_accuracy", "best_dev_accuracy", "final_train_accuracy"),
+    # late_dev_gain (display only, no rule): the end-of-budget trend the budget-limited check reads
+    metrics=("test_accuracy", "best_dev_accuracy", "final_train_accuracy", "late_dev_gain"),
     references=(
         # the deck's own number (deck 001 l.350, "Without hidden layer: ≈ 88% accuracy"): Nielsen's ch.5 has no
         # network without a hidden layer, so it is cited as the deck's, at the deck's precision
@@ -58,5 +59,7 @@ STUDY = Study(
           "the deck's (l.350); Nielsen's chapter has none. (4) The quick profile trains on 7,000 of the 10,000 "
           "embedded digits for 30 epochs (21,000 updates; the book: 50,000 images, 150,000 updates), so absolute "
           "accuracies sit below the book's; profile long runs 90 epochs (63,000 updates) and this page reports "
-          "its evidence when it has been run.",
+          "its evidence when it has been run. late_dev_gain is each seed's least-squares rise in dev accuracy over "
+          "the last quarter of its epochs, as a fraction (0.01 = 1 point): whether a depth was still improving "
+          "when its budget ended, the trend the budget-limited verdict reads.",
 )
