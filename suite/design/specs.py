@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Reference:
-    """Published numbers, keyed by the tuple of a point's axis values (the bare value for one axis)."""
+    """Published numbers, keyed by the tuple of a point's axis values (the bare value for one axis).
+    ``digits``: the decimals the source prints them with, in the table's unit (percent for an
+    accuracy), so a page shows each number to the source's precision (None: the default format)."""
     citation: str
     metric: str
     values: dict
+    digits: int | None = None
 
 
 @dataclass(frozen=True)

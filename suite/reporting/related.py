@@ -1,5 +1,6 @@
 """Cross-profile notes: a page reports what a related profile of the same study (a bigger
-budget, say) concluded, with a link, and the sentence that follows from that conclusion."""
+budget, say) concluded, with a link and that profile's evidence (its rules' numbers and, for a
+budget-limited rule, the end-of-budget trend it measured)."""
 from __future__ import annotations
 
 import io
@@ -78,7 +79,8 @@ def related_lines(study: Study, profile: str, own: dict, own_trials: pd.DataFram
             text += (f"On the claim '{related.claim}' it finds: **{verdict.replace('_', ' ')}** (here: "
                      f"{(here or 'not judged').replace('_', ' ')}). Its evidence: "
                      + "; ".join(f"{item.get('rule')}: {item.get('verdict', '').replace('_', ' ')} "
-                                 f"({item.get('detail') or item.get('why')})"
+                                 f"({item.get('detail') or item.get('why')}"
+                                 + (f"; {item['budget_note']}" if item.get("budget_note") else "") + ")"
                                  for item in _claim_evidence(other.get("verdict"), related.claim)) + ".")
             mine, theirs = _unlearned(own_trials, axes), _unlearned(other.get("trials"), axes)
             if mine or theirs:

@@ -132,9 +132,21 @@ def _results_table(plan: Plan, summary: pd.DataFrame, trials: pd.DataFrame | Non
         reference = f"reference_{metric}"
         if reference in summary:
             table[f"published {_header(plan.study, metric)}"] = [
-                "" if math.isnan(v) else f"{100 * v:.2f}" if is_percent(metric) else f"{v:g}"
-                for v in summary[reference]]
-    return table.to_markdown(index=False)
+                _published(plan.study, metric, v) for v in summary[reference]]
+    # a published column whose reference declares its digits stays as written (read as a number,
+    # "96.90" would print as 96.9)
+    declared = {f"published {_header(plan.study, r.metric)}" for r in plan.study.references if r.digits is not None}
+    verbatim = [i for i, name in enumerate(table.columns) if name in declared]
+    return table.to_markdown(index=False, disable_numparse=verbatim or False)
+
+
+def _published(study: Study, metric: str, value: float) -> str:
+    """A published number in the table's unit, with the decimals its reference declares (``digits``)."""
+    if math.isnan(value):
+        return ""
+    digits = next((r.digits for r in study.references if r.metric == metric and r.digits is not None), None)
+    scaled = 100 * value if is_percent(metric) else value
+    return f"{scaled:.{digits}f}" if digits is not None else f"{scaled:.2f}" if is_percent(metric) else f"{value:g}"
 
 
 def _evidence_lines(evidence: list[dict]) -> list[str]:

@@ -42,7 +42,8 @@ RESERVED = ("seed", "status", "learned_fraction", "diverged_epoch", "epochs_run"
 # drifts and times >= 0. A stored value outside it damages the record; the analysis computes
 # its intervals on a scale that respects it (``suite.analysis.frames.t_on_scale``).
 METRIC_RANGES = (
-    (("generalization_gap",), (-1.0, 1.0)),  # train minus test accuracy
+    # train minus test accuracy; a training error's rise from one point to another (residual)
+    (("generalization_gap", "error_rise"), (-1.0, 1.0)),
     (("accuracy", "error", "fraction", "auroc"), (0.0, 1.0)),
     (("loss", "norm", "epoch", "ratio", "std", "drift", "time", "n_params", "nll", "entropy"), (0.0, math.inf)),
     # regression errors (target units), counts of steps and mistakes, the Novikoff quantities

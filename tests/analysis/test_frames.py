@@ -24,7 +24,9 @@ def test_summary_counts_statuses_and_joins_references():
     row = summary.set_index("depth").loc[2]
     assert (row.n, row.n_diverged, row.n_failed) == (4, 1, 0)
     assert row.test_accuracy_mean == pytest.approx(0.9545)
-    assert row.reference_test_accuracy == 0.969
+    # depth's references: Nielsen's validation accuracies beside our best dev accuracy, the deck's 0-layer number
+    assert row.reference_best_dev_accuracy == 0.969 and math.isnan(row.reference_test_accuracy)
+    assert summary.set_index("depth").loc[0].reference_test_accuracy == 0.88
 
 
 def test_sort_points_follows_the_declared_levels():
@@ -81,6 +83,8 @@ def test_metric_ranges_by_name():
     assert analysis.metric_range("bias_grad_norm_2") == (0.0, math.inf)
     assert analysis.metric_range("epochs_to_target_dev") == (0.0, math.inf)
     assert analysis.metric_range("something_else") == (-math.inf, math.inf)
+    # a rise in training error is a difference of two fractions: it may be negative
+    assert analysis.metric_range("train_error_rise") == (-1.0, 1.0)
 
 
 def test_summary_counts_collapsed_seeds_apart_and_lists_every_seed():

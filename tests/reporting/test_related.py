@@ -47,3 +47,18 @@ def test_the_note_counts_the_seeds_that_did_not_learn_on_each_profile(tmp_path):
     lines = related_lines(study, "quick", verdict, own, {"long": {"verdict": verdict, "trials": other}},
                           tmp_path / "depth")
     assert "here depth=4: 1 of 2; on `long` none." in lines[0]
+
+
+def test_a_budget_limited_rule_of_the_other_profile_shows_its_end_of_budget_trend(tmp_path):
+    """The trend that made the other profile's rule budget-limited is printed from its verdict.json
+    (issue 31: the depth-4 nets still improving at the long profile's last epoch)."""
+    from suite.reporting.related import related_lines
+
+    study = STUDIES["depth"]
+    claim = study.related[0].claim
+    other = {"claims": [{"claim": claim, "verdict": "budget_limited", "evidence": [
+        {"rule": "4 hidden layers test within ±1 point of 1", "verdict": "budget_limited", "detail": "difference -9.00",
+         "budget_note": "still moving at the end of the budget: side a's dev curve is still gaining"}]}]}
+    lines = related_lines(study, "quick", {"claims": []}, None, {"long": {"verdict": other, "trials": None}},
+                          tmp_path / "depth")
+    assert "(difference -9.00; still moving at the end of the budget: side a's dev curve is still gaining)" in lines[0]

@@ -7,7 +7,7 @@ import pytest
 
 from suite.design.plugins import all_studies
 from suite.reporting.report import write_report
-from suite.design.study import Rule, Study, expand
+from suite.design.study import Reference, Rule, Study, expand
 
 STUDIES = all_studies()
 
@@ -71,6 +71,18 @@ def test_every_study_names_existing_axis_values_in_its_references(name):
         for key in reference.values:
             values = key if isinstance(key, tuple) else (key,)
             assert all(value in study.levels[axis] for axis, value in zip(study.axes, values))
+
+
+def test_published_numbers_keep_the_decimals_their_source_prints(tmp_path):
+    """A reference's ``digits``: 96.90 stays 96.90 and 88 stays 88 (the source's precision, not 96.9 or 88.00)."""
+    study = Study("pub", "c", "s", {"dataset": "synthetic"}, {"depth": [0, 1]}, {"quick": {"seeds": 2}},
+                  metrics=("test_accuracy", "best_dev_accuracy"),
+                  references=(Reference("deck", "test_accuracy", {0: 0.88}, digits=0),
+                              Reference("book", "best_dev_accuracy", {1: 0.969}, digits=2)))
+    plan = expand(study, "quick")
+    write_report(plan, fake_records(plan, lambda t: 0.9), tmp_path)
+    rows = [line for line in (tmp_path / "README.md").read_text().splitlines() if line.startswith("| ")]
+    assert "| 88 " in rows[1] and "| 96.90 " in rows[2] and "88.00" not in rows[1]
 
 
 def test_paper_tables_show_ours_beside_published_and_diverged_cells(tmp_path):

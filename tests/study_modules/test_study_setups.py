@@ -107,6 +107,30 @@ def test_residual_study_pairs_each_plain_net_with_a_residual_twin_of_the_same_pa
         assert sum(isinstance(layer, keras.layers.Add) for layer in residual.layers) == (depth - 1) // 2
 
 
+def test_residual_error_rise_pairs_each_trial_with_the_five_layer_net_of_its_model_and_seed():
+    import pandas as pd
+
+    frame = pd.DataFrame({"model": ["plain", "plain", "plain", "residual", "residual"], "depth": [5, 33, 33, 5, 33],
+                          "seed": [0, 0, 1, 0, 0], "train_accuracy": [0.99, 0.60, 0.55, 0.995, 0.97]})
+    rise = STUDIES["residual"].derive(frame).train_error_rise.tolist()
+    assert np.isnan(rise[0]) and np.isnan(rise[2]) and np.isnan(rise[3])  # the baseline itself; seed 1 has none
+    assert rise[1] == pytest.approx(0.39) and rise[4] == pytest.approx(0.025)
+
+
+def test_gradient_norms_judges_the_gap_after_training_on_every_finished_run():
+    """A claim about gradients: runs that collapsed count (issue 31); the clause is judged at all."""
+    import pandas as pd
+
+    from suite.analysis.verdicts import judges
+
+    persist = [r for r in STUDIES["gradient_norms"].rules if r.claim == "the gap persists during training"]
+    assert persist and all(r.runs == "finished" and r.metric == "grad_ratio_first_last_end" for r in persist)
+    frame = pd.DataFrame({"depth": 4, "output": "sigmoid", "seed": range(7), "status": ["collapsed"] * 6 + ["diverged"],
+                          "grad_ratio_first_last_end": [0.006, 0.007, 0.011, 0.007, 0.005, 0.008, np.nan]})
+    evidence = judges.within(persist[0], frame)
+    assert evidence["n_a"] == 6 and evidence["p_support"] < 0.001  # six collapsed runs judged, the NaN one not
+
+
 @pytest.mark.parametrize("clipping, argument, value", [("value_0.1", "clipvalue", 0.1),
                                                          ("global_norm_5", "global_clipnorm", 5.0),
                                                          ("global_norm_1", "global_clipnorm", 1.0)])
