@@ -30,6 +30,20 @@ FULL = {"batch_size": 128, "epochs": 120, "lr_schedule_options": {"decay_rate": 
         "only": (*TABLE_1, {"regularizer": "none"})}  # every data condition for every model
 
 
+# Margins from Zhang's own effect sizes (Table 1, CIFAR-10 test accuracy, the ZHANG rows above), fixed before
+# the rerun of issue 31. STEP: the smallest step between two architectures that Table 1 ranks, MLP 3x512 vs
+# 1x512 without regularization, 52.39 - 50.51 = 1.88 points; a step of our ranking counts when it is larger.
+# REG_EFFECT: the largest change of test accuracy by an explicit regularizer in Table 1, small AlexNet with
+# random crop + weight decay vs neither, 81.22 - 76.07 = 5.15 points (weight decay alone moves it 1.29, and
+# the MLPs' by -0.12 and +0.96); a regularizer that moves ours by more does more than the paper says it does.
+STEP = round(ZHANG[("mlp_3x512", "none", "true")][1] - ZHANG[("mlp_1x512", "none", "true")][1], 4)
+REG_EFFECT = round(ZHANG[("cnn", "crop_wd", "true")][1] - ZHANG[("cnn", "none", "true")][1], 4)
+RANK = ("on true labels the models rank as in Zhang's Table 1 (1x512 < 3x512 < small AlexNet), each step larger "
+        "than Table 1's smallest (1.88 points)")
+REGULARIZE = ("regularizers change test accuracy by at most Table 1's largest regularizer effect (5.15 points: "
+              "small AlexNet, random crop + weight decay)")
+
+
 def plain(model, data="true"):
     return {"model": model, "regularizer": "none", "data": data}
 
@@ -37,13 +51,14 @@ def plain(model, data="true"):
 STUDY = Study(
     name="memorization",
     claim="Networks with more parameters than training examples fit random labels perfectly while "
-          "test accuracy falls to chance; fitting slows as label corruption grows; explicit "
-          "regularizers change test accuracy far less than the true/random-label gap.",
+          "test accuracy falls to chance; fitting slows as label corruption grows; on true labels the "
+          "models rank as in Zhang's Table 1, by steps as large as its smallest; explicit regularizers change "
+          "test accuracy by no more than Table 1's largest regularizer effect.",
     clauses=(
         'random labels are fitted (train accuracy >= 99%) while test accuracy is chance (10 ± 2%)',
         'time to fit grows with the label corruption level',
-        "on true labels the models rank as in Zhang's Table 1 (1x512 < 3x512 < small AlexNet)",
-        'regularizers change test accuracy by under 1/10 of the true/random-label gap',
+        RANK,
+        REGULARIZE,
     ),
     source="Zhang, Bengio, Hardt, Recht, Vinyals, 'Understanding deep learning requires rethinking "
            "generalization', ICLR 2017, Table 1 and Figure 1 (lecture decks 001 and 002, 'Learning "
@@ -76,13 +91,11 @@ STUDY = Study(
         *(Rule("increasing", {"model": m, "regularizer": "none"}, metric="epochs_to_100", margin=0.5, runs="finished",
                along=("data", LEVELS), claim="time to fit grows with the label corruption level",
                says=f"{m}: epochs to 100% train accuracy rise with the corruption level") for m in MODELS),
-        Rule("increasing", {"regularizer": "none", "data": "true"}, margin=0.5,
-             along=("model", ["mlp_1x512", "mlp_3x512", "cnn"]),
-             claim="on true labels the models rank as in Zhang's Table 1 (1x512 < 3x512 < small AlexNet)",
-             says="true labels, no regularizer: test accuracy rises from mlp_1x512 to mlp_3x512 to cnn"),
-        *(Rule("small_vs_gap", {"model": m, "regularizer": r, "data": "true"}, plain(m), margin=0.1,
-               gap=(plain(m), plain(m, "random")), says=f"{m}: {r} vs none, true labels",
-               claim="regularizers change test accuracy by under 1/10 of the true/random-label gap")
+        *(Rule("better", plain(upper), plain(lower), margin=STEP, claim=RANK,
+               says=f"true labels, no regularizer: {upper} beats {lower} by more than {100 * STEP:.2f} points")
+          for lower, upper in (("mlp_1x512", "mlp_3x512"), ("mlp_3x512", "cnn"))),
+        *(Rule("equivalent", {"model": m, "regularizer": r, "data": "true"}, plain(m), margin=REG_EFFECT,
+               says=f"{m}: {r} vs none, true labels, within ±{100 * REG_EFFECT:.2f} points", claim=REGULARIZE)
           for m in MODELS for r in REGULARIZERS if r != "none" and (m == "cnn" or r == "wd")),
     ),
     figures=(
@@ -110,5 +123,17 @@ STUDY = Study(
            "CIFAR-10's and are not comparable with digits; what carries over is the ranking (of the models on "
            "true labels, of the label-corruption levels in time to fit), which the rules judge. epochs_to_100 averages the seeds that reached 100% train accuracy "
            "and the cell says how many never did within the budget; the time-to-fit rule ranks a seed "
-           "that never got there above every one that did."),
+           "that never got there above every one that did. The margins are Zhang's own effect sizes on Table 1's "
+           "CIFAR-10 test accuracies (issue 31; before, a Spearman rank test whose cnn step carried the MLPs' "
+           "0.22-point one, and 1/10 of an 80-point gap, 8 points): each model step must exceed Table 1's smallest "
+           "architecture step (MLP 3x512 vs 1x512, 52.39 vs 50.51: 1.88 points) and each regularizer must move "
+           "test accuracy by less than Table 1's largest regularizer effect (small AlexNet, crop + weight decay "
+           "vs neither, 81.22 vs 76.07: 5.15 points). Points on digits are not points on CIFAR-10: our 1,000-digit "
+           "MLPs test near 90%, closer to their ceiling than Zhang's near 50%, which makes a step of 1.88 points "
+           "harder to show here; the margins are the paper's and stay as they are. Zhang's Table 2 (ImageNet) "
+           "could not be read here and is not used. With 5 seeds a side the engine's exact permutation test "
+           "(issue 30) cannot give a one-sided p below 1/252 = 0.004, which Holm's correction over the 15 rules lifts above "
+           "0.025: the pairwise rules (the ranking steps, the regularizer effects) stay inconclusive at this seed count "
+           "whatever the data; from 8 seeds a side the engine uses Welch's t-test. The seed count is left as it was "
+           "(the quick profile must not grow)."),
 )

@@ -188,14 +188,18 @@ def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True, f
                           []).append(trial)
     tuned = Plan(study, plan.profile, plan.overrides)
     for values, trials in groups.items():
+        space = nuisance_space(study.nuisance, dict(values))
+        if not space:  # nothing tuned at this point: its seeds run with the base values
+            tuned.trials.extend(trials)
+            continue
         label, store = nuisance_store(plan, values, runs_dir)
         if train and fresh:  # --fresh retunes too, not only the seeds
             for path in store.trials_dir.glob("*.json"):
                 path.unlink()
         if train:
-            sub = Plan(dataclasses.replace(study, search=study.nuisance), plan.profile, plan.overrides,
+            sub = Plan(dataclasses.replace(study, search=space), plan.profile, plan.overrides,
                        [trials[0]])
-            console.say(f"[{study.name}] tuning {', '.join(study.nuisance)} for {label} "
+            console.say(f"[{study.name}] tuning {', '.join(space)} for {label} "
                         f"({budget['tuner']}, {console.plural(budget['max_trials'], 'trial')})")
             run_search(sub, store, budget["tuner"], budget["max_trials"], objective, fast)
         best = _best_stored(store, metric, direction)
@@ -204,12 +208,20 @@ def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True, f
                             f"run `suite run {study.name}` first")
         # No search trial finished (all diverged or failed): the seeds run with the base values,
         # and the report shows what became of them.
-        chosen = {key: (best or {"config": trials[0].config})["config"][key] for key in study.nuisance}
+        chosen = {key: (best or {"config": trials[0].config})["config"][key] for key in space}
         tuning.confirmation_seeds(len({t.config["seed"] for t in trials}))  # never the tuning seed
         for trial in trials:
             config = {**trial.config, **chosen}
             tuned.trials.append(Trial(trial_key(trial.point, config), trial.point, config))
     return tuned
+
+
+def nuisance_space(nuisance: dict, point: dict) -> dict:
+    """The part of a nuisance space tuned at ``point`` (axis -> value): a spec with ``"for": {axis:
+    [values]}`` is tuned only at the points with one of those values (e.g. a regularizer's strength
+    only in its own arms), every other spec everywhere; ``"for"`` itself is dropped."""
+    return {key: {k: v for k, v in spec.items() if k != "for"} for key, spec in nuisance.items()
+            if all(point.get(axis) in wanted for axis, wanted in spec.get("for", {}).items())}
 
 
 def nuisance_store(plan: Plan, values: tuple, runs_dir) -> tuple[str, TrialStore]:
