@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from suite import Figure, Reference, Rule, Study, Table
+from suite import Check, Figure, Reference, Rule, Study, Table
 
 RATE, STEPS_PER_EPOCH, EPOCHS = 0.1, 20, 10  # eta for every method; 20 rows at batch 1 x 10 epochs = 200 updates
 DELTAS = {"delta_1e-02": 1e-2, "delta_1e-04": 1e-4, "delta_1e-06": 1e-6}  # the brief's offsets off y = 0
@@ -25,12 +25,8 @@ STARTS = {"manifold": {"saddle_y0": 0.0}, **{name: {"saddle_y0": d} for name, d 
 RATIO = (0.95, 1.10)  # measured / predicted: an integer count is the prediction rounded up (<= +4% at 25 updates)
 TOLERANCE = 1e-6  # Newton's final distance to the saddle (see above)
 
-ESCAPE = ("gradient descent started delta = 1e-2, 1e-4, 1e-6 off the stable manifold y = 0 leaves the saddle (|y| > 1) "
-          f"after ln(1/delta) / ln(1 + 2 eta) updates (measured / predicted in [{RATIO[0]}, {RATIO[1]}])")
 NOISY = ("from a start exactly on the stable manifold, where gradient descent converges to the saddle, mini-batch SGD "
          "noise escapes it (|y| > 1 within 200 updates, every seed)")
-NEWTON = (f"Newton's method (step -eta H^-1 grad f) from a generic start converges to the saddle (distance < "
-          f"{TOLERANCE:g} after 200 updates) while gradient descent from the same start escapes")
 
 
 def derive(trials: pd.DataFrame) -> pd.DataFrame:
@@ -48,11 +44,11 @@ def at(method, start):
 
 STUDY = Study(
     name="saddle_points",
-    claim="On f(x, y) = x^2 - y^2, gradient descent started on the stable manifold y = 0 converges to the saddle, but "
-          "a perturbation delta off it escapes after ln(1/delta) / ln(1 + 2 eta) steps and SGD's noise escapes too; "
-          "Newton's method, which rescales the gradient by the inverse Hessian, is attracted to the saddle from a "
-          "generic start where gradient descent escapes.",
-    clauses=(ESCAPE, NOISY, NEWTON),
+    claim="On f(x, y) = x^2 - y^2, from a start exactly on the stable manifold y = 0, where gradient descent "
+          "converges to the saddle, SGD's noise escapes it; gradient descent's escape after ln(1/delta) / "
+          "ln(1 + 2 eta) steps from delta off the manifold and Newton's attraction to the saddle from a generic "
+          "start, which hold by arithmetic for this f, are checks of the implementation.",
+    clauses=(NOISY,),
     source="Lecture deck 000, 'Saddle point and local minima' (lines 939-948: f(x, y) = x^2 - y^2, zero gradient, "
            "gradient descent gets stuck); deck 003 lines 147 (saddle points), 214-218 (Newton's method X <- X - eta "
            "A^-1 grad f), 479 and 489-492 (noise can help escape a saddle; saddle: zero gradient, Hessian with both "
@@ -74,19 +70,22 @@ STUDY = Study(
     references=(Reference("analytic: ln(1/delta) / ln(1 + 2 eta), eta = 0.1 (continuous; the first integer step "
                           "past it is ours)", "escape_step",
                           {("gd", name): predicted_escape(d) for name, d in DELTAS.items()}),),
+    # The exact-gradient runs are deterministic maps of a known f (y <- 1.2 y, Newton (x, y) <- 0.9 (x, y)):
+    # what they show holds by arithmetic, so they are checks of the implementation, not verdicts (issue 31).
+    checks=(
+        *(Check(f"delta {d:g}: escape step / {predicted_escape(d):.1f} in [{RATIO[0]}, {RATIO[1]}]", at("gd", name),
+                "escape_ratio", RATIO, why="y <- (1 + 2 eta) y: |y| passes 1 after ln(1/delta) / ln(1 + 2 eta) "
+                "updates; an integer count rounds it up") for name, d in DELTAS.items()),
+        Check(f"Newton from the generic start: final distance to the saddle <= {TOLERANCE:g}", at("newton", "generic"),
+              "final_distance", (None, TOLERANCE), why="-eta H^-1 grad f = -eta (x, y): a contraction by 0.9 per "
+              "update, 0.9^200 ~ 7e-10 of the start's distance", profiles=("quick", "paper")),
+        Check("gradient descent from the same starts reaches |y| > 1", at("gd", "generic"), "escaped", (1.0, None),
+              why="y <- 1.2 y: any start with |y| > 1.2^-200 (~6e-17) passes 1 within the 200 updates; "
+              "the generic start's y is N(0.5, 0.25^2)", profiles=("quick", "paper")),
+    ),
     rules=(
-        *(Rule("within", at("gd", name), metric="escape_ratio", bounds=RATIO, runs="finished", claim=ESCAPE,
-               says=f"delta {d:g}: escape step / {predicted_escape(d):.1f} in [{RATIO[0]}, {RATIO[1]}]")
-          for name, d in DELTAS.items()),
         Rule("within", at("sgd_noise", "manifold"), metric="escaped", bounds=(0.99, None), runs="finished",
              claim=NOISY, says=f"SGD (batch 1, gradient noise std {NOISE}) from (1, 0): every seed reaches |y| > 1"),
-        Rule("within", at("newton", "generic"), metric="final_distance", bounds=(None, TOLERANCE), runs="finished",
-             claim=NEWTON, says=f"Newton from the generic start: final distance to the saddle <= {TOLERANCE:g}"),
-        Rule("within", at("gd", "generic"), metric="escaped", bounds=(0.99, None), runs="finished", claim=NEWTON,
-             says="gradient descent from the same starts: every seed reaches |y| > 1"),
-        Rule("better", at("gd", "generic"), at("newton", "generic"), metric="final_distance", margin=1.0,
-             runs="finished", claim=NEWTON,
-             says="final distance to the saddle: gradient descent's exceeds Newton's by > 1"),
     ),
     tables=(
         Table("Escape step (updates until |y| > 1; analytic prediction in parentheses)", "escape_step", "start",
@@ -114,8 +113,8 @@ STUDY = Study(
           "H^-1 grad f with the constant Hessian H = diag(2, -2), i.e. (x, y) <- 0.9 (x, y), at the same eta = 0.1 "
           "(eta = 1 would land on the saddle in one step); generic start (1, 0.5) + N(0, 0.25^2) per coordinate, "
           "drawn from the seed, the same for gradient descent and Newton. Seeds change only the noise and the "
-          "generic start: the exact-gradient runs from fixed starts are identical across seeds (the verdict "
-          "engine counts them as one observation). What differs from the sources: the decks state the facts "
+          "generic start: the exact-gradient runs from fixed starts are identical across seeds; being "
+          "arithmetic, they are shown as checks of the implementation, and only the noisy run is judged. What differs from the sources: the decks state the facts "
           "qualitatively and Dauphin et al. show trajectories on 5x^2 - y^2 (their Fig. 2a), without step counts; "
           "the escape-time prediction is our own arithmetic for this f and eta; the start's coordinates are "
           "float32 (1e-6 and 1e-4 are not exact in float32; the prediction uses the stored start).",

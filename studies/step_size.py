@@ -3,7 +3,7 @@ from math import ceil
 
 import pandas as pd
 
-from suite import Figure, Reference, Rule, Study, Table
+from suite import Check, Figure, Reference, Rule, Study, Table
 from suite.analysis import rates
 from suite.data import quadratic
 
@@ -32,11 +32,11 @@ RUNS = {**{f"ratio_{r}": {"learning_rate": r * CRITICAL, "quadratic_repeats": 50
         **{f"sgd_eta_{eta}": {**SGD, "learning_rate": eta} for eta in FLOOR_RATES},
         "sgd_decay": {**SGD, "learning_rate": FLOOR_RATES[-1], "lr_schedule": "inverse_time",
                       "lr_schedule_options": {"decay_rate": 1.0, "decay_epochs": 1.0}}}
-THRESHOLD = "for every kappa the loss converges at eta = 0.99 (2/L) and diverges at 1.01 (2/L), L from the Hessian"
-GD = "iterations of gradient descent at eta = 1/L grow like kappa (log-log slope in [0.9, 1.1])"
-MOMENTUM = ("iterations of heavy ball and Nesterov at their tuned parameters grow like sqrt(kappa) (slope in "
-            "[0.4, 0.65]), each slope at least 0.3 below gradient descent's")
 FLOOR = "constant-step mini-batch SGD stalls at a noise floor proportional to eta (log-log slope in [0.7, 1.3])"
+THEORY = {"gd": "the slowest mode contracts by 1 - 1/kappa per step: ~kappa ln(1/eps) steps (exact recursion: 1.00)",
+          "heavy_ball": "Polyak 1964: rate (sqrt kappa - 1)/(sqrt kappa + 1) at the tuned parameters (exact recursion: "
+                        "0.56 over this range)",
+          "nesterov": "Nesterov 2004, Thm 2.2.3: ~sqrt(kappa) ln(1/eps) steps (exact recursion: 0.53 over this range)"}
 DECAY = "a 1/t decaying step (Robbins-Monro) ends below the constant step's floor from the same start"
 
 
@@ -58,11 +58,11 @@ def rate_point(method, kappa=KAPPAS[-1]):
 
 STUDY = Study(
     name="step_size",
-    claim="On a quadratic with a known Hessian, gradient descent converges for eta < 2/L and diverges above it; "
-          "its iterations to a given accuracy grow like the condition number kappa at eta = 1/L and like "
-          "sqrt(kappa) with heavy-ball or Nesterov momentum at their tuned parameters; constant-step mini-batch "
-          "SGD stalls at a noise floor proportional to eta while a decaying step keeps going.",
-    clauses=(THRESHOLD, GD, MOMENTUM, FLOOR, DECAY),
+    claim="On a quadratic with a known Hessian, constant-step mini-batch SGD stalls at a noise floor proportional "
+          "to eta while a decaying step keeps going; gradient descent's 2/L threshold and its kappa (GD) and "
+          "sqrt(kappa) (heavy ball, Nesterov) iteration counts, which hold by arithmetic on this problem, are "
+          "checks of the implementation.",
+    clauses=(FLOOR, DECAY),
     source="Lecture deck 003 (step size vs 2/L, condition number, momentum, Nesterov, SGD noise and step decay) and "
            "deck 000 pp.56-58; Nesterov, Introductory Lectures on Convex Optimization (2004), Thm 2.1.15 (GD) and "
            "2.2.3 (accelerated); Polyak 1964 (heavy ball); Robbins & Monro 1951; Bottou, Curtis & Nocedal 2018, "
@@ -89,19 +89,21 @@ STUDY = Study(
                           {(k, f"{m}_k{k:g}"): PREDICTED[k, m] for k, m in PREDICTED}),
                 Reference("analytic: 2/L from the Hessian 2 [[X^T X / n, 0], [0, 1]] of Keras's MSE",
                           "threshold_ratio", {(k, f"ratio_{r}"): 1.0 for k in KAPPAS for r in RATIOS})),
+    # Deterministic full-batch runs on a known quadratic: what they show holds by arithmetic (the exact
+    # recursion is the reference), so they are checks of Keras's SGD, not verdicts that could fail (issue 31).
+    checks=(
+        *(Check(f"kappa {k:g}: every seed converges at 0.99 (2/L)", {"condition_number": k, "run": "ratio_0.99"},
+                "learned_fraction", (1.0, None), why="gradient descent on a quadratic contracts every mode iff "
+                "eta < 2/L (Nesterov 2004, Thm 2.1.15)") for k in KAPPAS),
+        *(Check(f"kappa {k:g}: every seed diverges at 1.01 (2/L)", {"condition_number": k, "run": "ratio_1.01"},
+                "learned_fraction", (None, 0.0), why="above 2/L the top mode grows by |1 - eta L| > 1 per step")
+          for k in KAPPAS),
+        Check("gradient descent at 1/L: slope of log iterations on log kappa in [0.9, 1.1]", rate_point("gd"),
+              "kappa_slope", (0.9, 1.1), why=THEORY["gd"]),
+        *(Check(f"{m}: slope of log iterations on log kappa in [0.4, 0.65]", rate_point(m), "kappa_slope",
+                (0.4, 0.65), why=THEORY[m]) for m in METHODS[1:]),
+    ),
     rules=(
-        *(Rule("within", {"condition_number": k, "run": "ratio_0.99"}, metric="learned_fraction", bounds=(0.99, None),
-               runs="finished", claim=THRESHOLD, says=f"kappa {k:g}: every seed converges at 0.99 (2/L)")
-          for k in KAPPAS),
-        *(Rule("within", {"condition_number": k, "run": "ratio_1.01"}, metric="learned_fraction", bounds=(None, 0.01),
-               runs="finished", claim=THRESHOLD, says=f"kappa {k:g}: every seed diverges at 1.01 (2/L)")
-          for k in KAPPAS),
-        Rule("within", rate_point("gd"), metric="kappa_slope", bounds=(0.9, 1.1), claim=GD,
-             says="gradient descent: slope of log iterations on log kappa in [0.9, 1.1]"),
-        *(Rule("within", rate_point(m), metric="kappa_slope", bounds=(0.4, 0.65), claim=MOMENTUM,
-               says=f"{m}: slope of log iterations on log kappa in [0.4, 0.65]") for m in METHODS[1:]),
-        *(Rule("better", rate_point("gd"), rate_point(m), metric="kappa_slope", margin=0.3, claim=MOMENTUM,
-               says=f"gradient descent's slope exceeds {m}'s by more than 0.3") for m in METHODS[1:]),
         Rule("within", {"condition_number": FLOOR_KAPPA, "run": "sgd_eta_0.1"}, metric="floor_slope",
              bounds=(0.7, 1.3), claim=FLOOR, says="slope of log floor (mean excess loss, last half) on log eta"),
         Rule("better", {"condition_number": FLOOR_KAPPA, "run": "sgd_eta_0.1"},
