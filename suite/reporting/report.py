@@ -15,7 +15,7 @@ from suite.analysis import frames as analysis
 from suite.reporting import related
 from suite.reporting import search_plots
 from suite.reporting import tables
-from suite.analysis import verdicts
+from suite.analysis import search_bounds, verdicts
 from suite.analysis.study_frames import study_trials
 from suite.console import plural
 from suite.reporting.figures import build as build_figures
@@ -268,6 +268,7 @@ def _write_search_files(plan: Plan, tuner: str, objective: str, records: list[di
         "## Best configuration", "",
         f"`{json.dumps(best.overrides, sort_keys=True)}`, re-run with the full epoch budget over "
         f"{plural(len(best_records), 'seed')} (none of them the search's seed); the test split is used only here.", "",
+        *search_bounds.boundary_lines(trials, space, metric, direction == "max"), "",
         *tables.results_legend(), "", tables.results_table(best, rerun), "",
         "## Top trials", "", top.drop(columns=["key", "finished_at"]).to_markdown(index=False), "",
         *figure_lines, "",
