@@ -46,7 +46,8 @@ def boundary_hits(values: dict, space: dict, near: float = NEAR) -> list[dict]:
         span = scale(high) - scale(low)
         position = (scale(max(min(value, high), low)) - scale(low)) / span if span else 0.5
         for side, bound, distance in (("lower", low, position), ("upper", high, 1.0 - position)):
-            if math.isclose(value, bound, rel_tol=1e-9, abs_tol=1e-12) or (value < low if side == "lower" else value > high):
+            beyond = value < low if side == "lower" else value > high
+            if beyond or math.isclose(value, bound, rel_tol=1e-9, abs_tol=1e-12):
                 where = "on"
             elif distance <= near:
                 where = "near"
@@ -68,18 +69,20 @@ def best_row(trials: pd.DataFrame, metric: str, maximize: bool = True) -> dict |
     return trials.loc[index].to_dict()
 
 
-def boundary_lines(trials: pd.DataFrame, space: dict, metric: str, maximize: bool = True) -> list[str]:
+def boundary_lines(trials: pd.DataFrame, space: dict, metric: str, maximize: bool = True,
+                   best: dict | None = None) -> list[str]:
     """Markdown lines for a search report: which of the best trial's values lie on or near a
-    boundary of their range, or one line saying none does."""
-    best = best_row(trials, metric, maximize)
+    boundary of their range, or one line saying none does. ``best``: the best configuration's
+    values when the caller knows them (the oracle's choice, ties included); else ``best_row``."""
+    best = best if best is not None else best_row(trials, metric, maximize)
     if best is None:
         return []
     hits = boundary_hits(best, space)
     if not hits:
-        return [f"No value of the best trial lies on or near a boundary of its range (the outer "
+        return [f"No value of the best configuration lies on or near a boundary of its range (the outer "
                 f"{NEAR:.0%} of a range on its sampling scale counts as near)."]
-    lines = ["**Boundary warning.** The best trial's value lies on or near a boundary of its range, so "
-             "the optimum may lie beyond it; a wider range might find better (a bound that is the "
+    lines = ["**Boundary warning.** These values of the best configuration lie on or near a boundary of "
+             "their range, so the optimum may lie beyond it; a wider range might find better (a bound that is the "
              "parameter's natural limit, such as a dropout rate of 0, cannot be widened):", ""]
     for hit in hits:
         detail = "" if hit["where"] == "on" else f", in the outer {NEAR:.0%} of the range on its sampling scale"

@@ -268,7 +268,7 @@ def _write_search_files(plan: Plan, tuner: str, objective: str, records: list[di
         "## Best configuration", "",
         f"`{json.dumps(best.overrides, sort_keys=True)}`, re-run with the full epoch budget over "
         f"{plural(len(best_records), 'seed')} (none of them the search's seed); the test split is used only here.", "",
-        *search_bounds.boundary_lines(trials, space, metric, direction == "max"), "",
+        *search_bounds.boundary_lines(trials, space, metric, direction == "max", best=best.overrides), "",
         *tables.results_legend(), "", tables.results_table(best, rerun), "",
         "## Top trials", "", top.drop(columns=["key", "finished_at"]).to_markdown(index=False), "",
         *figure_lines, "",

@@ -34,7 +34,7 @@ def test_an_interior_best_gives_one_reassuring_line():
     trials = frame([row(0.96), row(0.90, width=512, depth=4)])
     assert search_bounds.boundary_hits(search_bounds.best_row(trials, "best_dev_accuracy"), SPACE) == []
     lines = search_bounds.boundary_lines(trials, SPACE, "best_dev_accuracy")
-    assert len(lines) == 1 and lines[0].startswith("No value of the best trial")
+    assert len(lines) == 1 and lines[0].startswith("No value of the best configuration")
 
 
 def test_near_is_read_on_the_sampling_scale_and_lower_bounds_count():
@@ -52,3 +52,10 @@ def test_minimizing_picks_the_lowest_and_an_empty_frame_says_nothing():
     hits = search_bounds.boundary_hits(search_bounds.best_row(trials, "min_dev_loss", maximize=False), SPACE)
     assert [(h["name"], h["side"]) for h in hits] == [("width", "lower")]
     assert search_bounds.boundary_lines(frame([row(math.nan)]), SPACE, "best_dev_accuracy") == []
+
+
+def test_the_callers_best_configuration_takes_precedence_over_the_frame():
+    trials = frame([row(0.96, width=512), row(0.96)])  # a tie: the oracle chose the second
+    assert search_bounds.boundary_lines(trials, SPACE, "best_dev_accuracy")[0].startswith("**Boundary")
+    lines = search_bounds.boundary_lines(trials, SPACE, "best_dev_accuracy", best={"width": 128, "depth": 2})
+    assert lines[0].startswith("No value of the best configuration")
