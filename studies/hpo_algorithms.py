@@ -12,6 +12,7 @@ HYPERBAND = ("Hyperband reaches a good configuration with fewer training epochs 
              "figure not confirmed)")
 BAYESIAN = ("Bayesian optimization is at least as good as random search after the same number of trials "
             "(Snoek et al. 2012, GP-based Bayesian optimization; figure not confirmed)")
+TARGET = 0.90  # see the profiles' comment: a round number above a linear classifier's MNIST accuracy
 MARGIN = 0.005  # half a point of dev accuracy: "at least as good" within it (our margin, not the papers')
 
 STUDY = Study(
@@ -40,14 +41,26 @@ STUDY = Study(
             "weight_decay": {"float": [1e-6, 1e-4], "sampling": "log"}},
     comparison=Comparison(
         budget={"smoke": 4, "quick": 32, "paper": 270},
-        # A grid spends the budget evenly over every hyperparameter: 2 x 2 x 2 = 8 trials = the
-        # quick budget, so it tries 2 learning rates where random search tries 8.
-        spaces={"grid": {"learning_rate": {"choice": [0.01, 0.1]}, "width": {"choice": [32, 128]},
-                         "weight_decay": {"choice": [1e-6, 1e-4]}}},
+        # The plan, fixed before the data of this version. A grid spends the budget evenly over
+        # every hyperparameter: 2 x 2 x 2 = 8 trials = the quick budget (Bergstra & Bengio's Figure 1
+        # layout: k values per parameter, k^d trials), so it tries 2 learning rates where random
+        # search tries 8. It covers the SAME ranges as random search (`search` above): each range
+        # cut into 2 equal cells on its sampling scale, one value per cell, the grid shifted and its
+        # order shuffled by the tuner seed (suite.search.grid), so that each repetition is a fresh
+        # placement of the grid as each random repetition is a fresh draw. (The previous version's
+        # grid values, {0.01, 0.1} x {32, 128} x {1e-6, 1e-4}, were hand-placed after a first run.)
+        grid={"learning_rate": 2, "width": 2, "weight_decay": 2},
         factor=2),
+    # The target, fixed a priori (not from any run): 90 % dev accuracy, the round number just above
+    # what a linear classifier reaches on MNIST's raw pixels (LeCun et al. 1998, as listed on the
+    # MNIST page: linear classifier (1-layer NN), 12.0 % test error, i.e. 88.0 %): a configuration
+    # that reaches it uses its hidden layer, so "a good configuration" means better than linear.
+    # The previous version's 93 % was set after a first quick run; it is not kept.
+    # Ten repetitions per tuner (issue 31's minimum): the tuner seed is the unit of variation, and
+    # three repetitions could decide none of the rules. Fixed, not sequential.
     profiles={
         "smoke": {"dataset": "synthetic", "epochs": 2, "seeds": 2, "target_dev_accuracy": 0.5},
-        "quick": {"dataset": "mnist_10k", "epochs": 4, "seeds": 3, "target_dev_accuracy": 0.93},
+        "quick": {"dataset": "mnist_10k", "epochs": 4, "seeds": 10, "target_dev_accuracy": TARGET},
         "paper": {"dataset": "mnist", "epochs": 27, "seeds": 10, "target_dev_accuracy": 0.98},
     },
     metrics=("test_accuracy", "best_dev_accuracy_at_budget", "best_dev_accuracy_after_trials", "epochs_to_target"),
@@ -72,12 +85,20 @@ STUDY = Study(
           "(Bergstra & Bengio: 1-layer nets and DBNs on MNIST variants, up to 32 hyperparameters; Li et al.: "
           "CNNs on CIFAR-10, SVHN, MRBI, with budgets of hundreds of full trainings; Snoek et al.: LDA, "
           "structured SVMs and a CIFAR-10 CNN). Budget: 8 trials of 4 epochs per repetition on the quick "
-          "profile, 3 repetitions per tuner (the papers average 10 or more). Hyperband trials train from "
+          "profile, 10 repetitions per tuner (a one-repetition timing "
+          "run, about 1 min of CPU per repetition of all four tuners, sized it). Hyperband trials train from "
           "scratch for their rounds' epochs (keras-tuner's `tuner/epochs`; no checkpoint hand-over), which "
           "is what its budget counts. keras-tuner's Bayesian oracle starts from 3 random points (its "
           "default: 3 per hyperparameter, 9, more than the budget). Every tuner's repetition r draws its random "
           "configurations from the same oracle seed (paired: random and Hyperband sample the same configurations; "
-          "Bayesian optimization starts from random's first 3). The quick target of 93% dev accuracy was set "
-          "after a first quick run in which no search reached 95% within 4-epoch trials. A repetition that never "
-          "reaches the target has no epochs_to_target and counts in that rule only as missing (the table says how many).",
+          "Bayesian optimization starts from random's first 3). Grid search covers the same ranges as random "
+          "search with 2 values per parameter (8 points, the whole budget), the grid randomly shifted within its "
+          "cells and its order shuffled by the tuner seed, so each repetition places the grid afresh (issue 31: "
+          "the previous version's fixed, hand-placed grid made its three repetitions one run, counted once). "
+          "The target of 90% dev accuracy is fixed a priori, a round number above a linear classifier's "
+          "88.0% on MNIST (LeCun et al. 1998, MNIST page); the previous version's 93% target and its grid values "
+          "were set after a first quick run, and both are replaced. A repetition that never reaches the target "
+          "has no epochs_to_target and counts in that rule only as missing (the table says how many). Search "
+          "trials all train with one seed, so a search's outcome varies only with its tuner seed; a tuner whose "
+          "repetitions all give the same value (a deterministic arm) counts as one observation in its rules.",
 )

@@ -18,7 +18,11 @@ STUDY = Study(
     # Steps keep the space finite so every tuner, grid included, can walk it.
     search={
         "depth": {"int": [1, 4]},
-        "width": {"int": [16, 512], "step": 2, "sampling": "log"},
+        # Widened from [16, 512] (issue 31): the first search's best width, 512, sat on the range's
+        # upper bound. One octave further, to 1024: the widest a quick search affords on a 2-core CPU
+        # (a deep net's cost per epoch grows with the square of its width). The search report says
+        # whether the best value is on a boundary again (suite.analysis.search_bounds).
+        "width": {"int": [16, 1024], "step": 2, "sampling": "log"},
         "learning_rate": {"float": [0.001, 0.3], "sampling": "log"},
         "dropout": {"float": [0.0, 0.5], "step": 0.1},
     },

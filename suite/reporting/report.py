@@ -16,7 +16,7 @@ from suite.reporting import related
 from suite.reporting import search_plots
 from suite.reporting import tables
 from suite.analysis import checks as implementation_checks
-from suite.analysis import verdicts
+from suite.analysis import search_bounds, verdicts
 from suite.reporting import check_lines
 from suite.analysis.study_frames import study_trials
 from suite.console import plural
@@ -274,6 +274,7 @@ def _write_search_files(plan: Plan, tuner: str, objective: str, records: list[di
         "## Best configuration", "",
         f"`{json.dumps(best.overrides, sort_keys=True)}`, re-run with the full epoch budget over "
         f"{plural(len(best_records), 'seed')} (none of them the search's seed); the test split is used only here.", "",
+        *search_bounds.boundary_lines(trials, space, metric, direction == "max", best=best.overrides), "",
         *tables.results_legend(), "", tables.results_table(best, rerun), "",
         "## Top trials", "", top.drop(columns=["key", "finished_at"]).to_markdown(index=False), "",
         *figure_lines, "",

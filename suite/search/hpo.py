@@ -21,7 +21,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from suite.search import anytime
+from suite.search import anytime, grid
 from suite.execution import cluster
 from suite.execution import trials as execution
 from suite.execution import tuning
@@ -47,6 +47,10 @@ class Comparison:
     spaces: dict = field(default_factory=dict)
     factor: int = 3
     objective: str = "val_accuracy"
+    # grid search over the study's own ranges (``suite.search.grid``): parameter -> number of values;
+    # each repetition shifts the grid and shuffles its order with its tuner seed. Empty: the
+    # ``grid`` tuner is keras-tuner's GridSearchOracle over ``spaces["grid"]`` (fixed, in order).
+    grid: dict = field(default_factory=dict)
     initial_points: int = 3  # Bayesian optimization's random start (keras-tuner's default: 3 x dimensions)
     # the search metrics each chosen configuration's record gains (rules and tables may read them)
     metrics: ClassVar[tuple] = anytime.METRICS
@@ -78,6 +82,11 @@ def run_repetition(plan: Plan, trial: Trial, store: TrialStore, fast: bool = Tru
     # seed for 0).
     oracle = tuning.build_oracle(tuner, space, study.comparison.objective, max(total // epochs, 1), epochs,
                                  study.comparison.factor, seed=repetition + 1)
+    if tuner == "grid" and study.comparison.grid:  # shifted and shuffled by the same tuner seed
+        oracle = grid.ListOracle(grid.points(space, study.comparison.grid, repetition + 1),
+                                 objective=oracle.objective, max_trials=oracle.max_trials, seed=repetition + 1,
+                                 max_consecutive_failed_trials=10 ** 9)
+        oracle.verbose = 0
     if tuner == "bayesian":
         oracle.num_initial_points = study.comparison.initial_points
     if tuner == "hyperband":
@@ -203,6 +212,13 @@ def setup_lines(plan: Plan, curves: pd.DataFrame) -> list[str]:
              "- search space: " + "; ".join(f"`{k}` {v}" for k, v in study.search.items())]
     for tuner, space in study.comparison.spaces.items():
         lines.append(f"- `{tuner}` searches: " + "; ".join(f"`{k}` {v}" for k, v in space.items()))
+    if study.comparison.grid:
+        counts = study.comparison.grid
+        lines.append(f"- `grid` searches the same ranges on a grid of "
+                     f"{' x '.join(str(n) for n in counts.values())} values ({', '.join(f'`{k}`' for k in counts)}): "
+                     f"each range cut into equal cells on its sampling scale, one value per cell at the same "
+                     f"relative position, drawn per parameter from the tuner seed (a randomly shifted grid), "
+                     f"its points tried in an order shuffled by the same seed (`suite.search.grid`)")
     if not curves.empty:
         spent = curves.groupby(["tuner", "repetition"], sort=False).agg(trials=("order", "size"),
                                                                          epochs=("epochs", "sum"))
