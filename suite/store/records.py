@@ -45,6 +45,7 @@ METRIC_RANGES = (
     # train minus test accuracy; a training error's rise from one point to another (residual)
     (("generalization_gap", "error_rise"), (-1.0, 1.0)),
     (("accuracy", "error", "fraction", "auroc"), (0.0, 1.0)),
+    (("escaped",), (0.0, 1.0)),  # a 0/1 outcome per trial (saddle_points): all 1 is the range's edge
     (("loss", "norm", "epoch", "ratio", "std", "drift", "time", "n_params", "nll", "entropy"), (0.0, math.inf)),
     # regression errors (target units), counts of steps and mistakes, the Novikoff quantities
     (("mse", "mae", "steps", "mistake", "data_radius", "data_margin"), (0.0, math.inf)),

@@ -266,3 +266,13 @@ def test_a_bootstrap_p_is_never_zero():
 
     assert samples.bootstrap_p(np.zeros(2000, dtype=bool)) == pytest.approx(1 / 2001)
     assert samples.bootstrap_p(np.ones(9, dtype=bool)) == 1.0
+
+
+def test_a_zero_one_outcome_all_one_is_on_its_edge_not_one_observation():
+    """saddle_points' `escaped` (0/1 per trial) at 1 for 10 seeds read as one observation until
+    it had a range: 10 seeds that each escaped are 10 observations (sign-flip p = 2^-10)."""
+    from suite.analysis.verdicts import judges
+
+    rule = Rule("within", {"arm": "a"}, metric="escaped", bounds=(0.99, None), runs="finished", says="escapes")
+    evidence = judges.within(rule, _two_sides([1.0] * 10, [0.0, 1.0], "escaped"))
+    assert evidence["p_support"] == pytest.approx(2 ** -10)
