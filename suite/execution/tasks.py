@@ -44,7 +44,7 @@ def _code_digest() -> str:
 def fingerprint() -> dict:
     """This process's suite code (a digest of its .py files), suite version, Python, package
     versions and the Keras backend it has chosen (None: not chosen yet, a task chooses it)."""
-    found: dict = {"suite code": _code_digest(), "python": platform.python_version()}
+    found: dict = {"suite code": _code_digest(), "python": ".".join(platform.python_version_tuple()[:2])}
     for name in ("suite", *PACKAGES):
         try:
             found[name] = metadata.version(name)
