@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import subprocess
+import threading
 import time
 
 import dask
@@ -170,10 +171,9 @@ class Pool:
                              f"and rerun, or raise --wait-seconds")
 
 
-@contextlib.contextmanager
-def connect(spec: str, wait_s: float):
-    """A ``Pool`` on the cluster ``spec`` (``local:N`` or a scheduler address), closed on exit."""
-    _quiet()
+def _start(spec: str, wait_s: float) -> tuple[Pool, object]:
+    """Connect to (or start) the cluster ``spec``; returns the pool and the LocalCluster (None for a
+    scheduler elsewhere)."""
     cluster, gpus = None, 0
     try:
         if spec.startswith("local:"):
@@ -199,21 +199,62 @@ def connect(spec: str, wait_s: float):
                              f"(`dask worker {spec}`) or raise --wait-seconds") from None
             gpus = any(info.get("resources", {}).get("GPU") for info in
                        client.scheduler_info(n_workers=-1)["workers"].values())
+        pool = Pool(client, address, wait_s, bool(gpus))
+        pool.vet()
+        client.subscribe_topic(tasks.TOPIC, pool.heard)
     except BaseException:
         if cluster is not None:
             cluster.close()
         raise
-    pool = Pool(client, address, wait_s, bool(gpus))
+    if cluster is None:
+        console.say(f"suite: Dask cluster at {address}: {pool.slots} worker thread(s) accepted; dashboard "
+                    f"{client.dashboard_link}")
+    return pool, cluster
+
+
+class Starting:
+    """The pool while it connects in a thread of its own, so the workers start (and import Keras)
+    while this process plans, as they did when it started them itself; using any of its attributes
+    waits for it (and raises what connecting raised)."""
+
+    def __init__(self, spec: str, wait_s: float):
+        self._outcome: dict = {}
+        self._thread = threading.Thread(target=self._connect, args=(spec, wait_s), daemon=True,
+                                         name="suite-dask-connect")
+        self._thread.start()
+
+    def _connect(self, spec: str, wait_s: float) -> None:
+        try:
+            self._outcome["started"] = _start(spec, wait_s)
+        except BaseException as exc:  # noqa: BLE001 - raised in the main thread, at first use
+            self._outcome["error"] = exc
+
+    def started(self) -> tuple[Pool, object]:
+        self._thread.join()
+        if "error" in self._outcome:
+            raise self._outcome["error"]
+        return self._outcome["started"]
+
+    def __getattr__(self, name: str):
+        return getattr(self.started()[0], name)
+
+
+@contextlib.contextmanager
+def connect(spec: str, wait_s: float):
+    """A ``Pool`` on the cluster ``spec`` (``local:N`` or a scheduler address), connecting while the
+    caller goes on; closed on exit (a local cluster's workers with it)."""
+    _quiet()
+    starting = Starting(spec, wait_s)
     try:
-        pool.vet()
-        client.subscribe_topic(tasks.TOPIC, pool.heard)
-        if cluster is None:
-            console.say(f"suite: Dask cluster at {address}: {pool.slots} worker thread(s) accepted; dashboard "
-                        f"{client.dashboard_link}")
-        yield pool
+        yield starting
     finally:
-        with contextlib.suppress(Exception):
-            client.close()
+        try:
+            pool, cluster = starting.started()
+        except BaseException:  # noqa: BLE001 - it never connected: nothing to close
+            pool = cluster = None
+        if pool is not None:
+            with contextlib.suppress(Exception):
+                pool.client.close(timeout=5)
         if cluster is not None:
             with contextlib.suppress(Exception):
-                cluster.close()
+                cluster.close(timeout=5)
