@@ -140,6 +140,8 @@ def execute(plan_: Plan, runs_dir: Path, out: Path | None, *, train: bool, fresh
                 writable(out)
             plan_ = sequential.run(plan_, lambda looked: runner.run_plan(
                 looked, store, fresh=fresh, fast=fast, pool=pool, population_size=population_size), store.load_trials)
+            if pool is not None:
+                pool.release()  # trained: the workers go while the report is written
     plan_ = replace(plan_, trials=sequential.planned(plan_, store.load_trials)[0])  # what the seed plan asks for
     records, comparison = hpo.report_parts(plan_, runner.stored_records(plan_, store), runs_dir)
     searches = tuner_search.nuisance_records(plan_, runs_dir)

@@ -222,6 +222,8 @@ class Starting:
         self._thread = threading.Thread(target=self._connect, args=(spec, wait_s), daemon=True,
                                          name="suite-dask-connect")
         self._thread.start()
+        if not spec.startswith("local:"):  # a scheduler elsewhere: its answer (or none) first
+            self.started()
 
     def _connect(self, spec: str, wait_s: float) -> None:
         try:
@@ -238,6 +240,25 @@ class Starting:
     def __getattr__(self, name: str):
         return getattr(self.started()[0], name)
 
+    def release(self) -> None:
+        """The work is done: close the cluster in the background (the caller writes its report
+        meanwhile); the end of ``connect`` waits for it."""
+        if getattr(self, "_closing", None) is None:
+            self._closing = threading.Thread(target=_close, args=(self,), daemon=True, name="suite-dask-close")
+            self._closing.start()
+
+
+def _close(starting: Starting) -> None:
+    try:
+        pool, cluster = starting.started()
+    except BaseException:  # noqa: BLE001 - it never connected: nothing to close
+        return
+    with contextlib.suppress(Exception):
+        pool.client.close(timeout=5)
+    if cluster is not None:
+        with contextlib.suppress(Exception):
+            cluster.close(timeout=5)
+
 
 @contextlib.contextmanager
 def connect(spec: str, wait_s: float):
@@ -248,13 +269,5 @@ def connect(spec: str, wait_s: float):
     try:
         yield starting
     finally:
-        try:
-            pool, cluster = starting.started()
-        except BaseException:  # noqa: BLE001 - it never connected: nothing to close
-            pool = cluster = None
-        if pool is not None:
-            with contextlib.suppress(Exception):
-                pool.client.close(timeout=5)
-        if cluster is not None:
-            with contextlib.suppress(Exception):
-                cluster.close(timeout=5)
+        starting.release()
+        starting._closing.join(timeout=15)

@@ -41,15 +41,22 @@ def _code_digest() -> str:
     return digest.hexdigest()[:12]
 
 
+@functools.lru_cache(maxsize=1)
+def _installed() -> tuple:
+    found = []
+    for name in ("suite", *PACKAGES):
+        try:
+            found.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            found.append((name, None))
+    return tuple(found)
+
+
 def fingerprint() -> dict:
     """This process's suite code (a digest of its .py files), suite version, Python, package
     versions and the Keras backend it has chosen (None: not chosen yet, a task chooses it)."""
-    found: dict = {"suite code": _code_digest(), "python": ".".join(platform.python_version_tuple()[:2])}
-    for name in ("suite", *PACKAGES):
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = None
+    found: dict = {"suite code": _code_digest(), "python": ".".join(platform.python_version_tuple()[:2]),
+                   **dict(_installed())}
     backend = os.environ.get("KERAS_BACKEND") or None
     if "keras" in sys.modules:  # already loaded: its backend is fixed
         backend = sys.modules["keras"].backend.backend()

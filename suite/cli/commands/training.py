@@ -112,6 +112,8 @@ def _search(args, pool) -> int:
         best_store.check_all()  # read only after the search: a damaged record must stop it before
         search.run_search(plan, store, args.tuner, args.max_trials, args.objective, fast=not args.plain,
                           pool=pool, max_epochs=args.max_epochs, factor=args.factor)
+        if pool is not None:
+            pool.release()  # the best configuration's re-run trains here: the workers go meanwhile
         best = search.best_plan(plan, store, args.objective, len(plan.trials), epochs=args.max_epochs)
         say(f"[{plan.study.name}] best (read from the store): {best.overrides}; re-running it over "
             f"{plural(len(best.trials), 'seed')}")
