@@ -98,6 +98,8 @@ def t_on_scale(values, metric: str = "", null: float | None = None, budget: floa
     if n < 2:
         return result
     std = float(values.std(ddof=1))
+    if std <= 1e-12 * abs(mean):  # identical values (a timing copied across seeds): rounding, not spread
+        std = 0.0
     result["std"] = std
     q = stats.t.ppf(1 - ALPHA, n - 1)
     g, dg, inverse = _link(metric, budget)

@@ -34,4 +34,7 @@ def study_trials(plan: Plan, records: list[dict]) -> pd.DataFrame:
     every metric its tables, rules and figures read (NaN where no trial measured it)."""
     study = plan.study
     trials = analysis.trials_frame(records, study.levels, tuple(study.nuisance or ()))
-    return with_metric_columns(study.derive(trials) if study.derive else trials, study)
+    # a study's derive reads the metrics of trials that ran to their end: with none (every trial
+    # diverged or failed) there is nothing to derive, and the columns it would add are NaN below
+    ran = study.derive and "status" in trials and trials.status.isin(FINISHED_RUNS).any()
+    return with_metric_columns(study.derive(trials) if ran else trials, study)

@@ -17,7 +17,9 @@ from sklearn.model_selection import train_test_split
 
 from suite.data import readers as files
 from suite import registry
+from suite.data import sequences
 from suite.data import quadratic
+from suite.data import saddle_rows
 from suite.data import toy_data
 from suite.data.splits import SPLIT_SEED, Splits
 from suite.errors import UserError, lookup
@@ -116,6 +118,11 @@ def _toy(name: str):
     return load_toy
 
 
+def load_saddle() -> Splits:
+    """suite.data.saddle_rows: noiseless rows for f = x^2 - y^2 (trials draw their noise from the seed)."""
+    return saddle_rows.rows(0)
+
+
 def load_quadratic() -> Splits:
     """suite.data.quadratic: designed least squares with a known Hessian (kappa 100, seed 0; trials draw theirs)."""
     return quadratic.designed(0, 100.0)
@@ -128,7 +135,9 @@ DATASETS = {
     "cifar10": load_cifar10,
     "synthetic": load_synthetic,
     **{name: _toy(name) for name in ("diabetes", "logic_and", "logic_or", "logic_xor", "separable")},
+    "adding": sequences.adding,  # suite.data.sequences: at the trial's sequence_length
     "quadratic": load_quadratic,
+    "saddle": load_saddle,
 }
 
 
@@ -139,6 +148,11 @@ def load(name: str) -> Splits:
     for array in (splits.x_train, splits.x_dev, splits.x_test):
         array.flags.writeable = False
     return splits
+
+
+@lru_cache(maxsize=4)
+def _adding(length: int) -> Splits:
+    return sequences.adding(length)
 
 
 def subsample(splits: Splits, train_size: int) -> Splits:
@@ -249,12 +263,17 @@ TRANSFORMS = {
 
 def for_trial(config: dict) -> Splits:
     """The splits a trial trains on: the registered dataset, or for a generated one (``separable``)
-    the set drawn from the trial's seed and its ``separable_margin``."""
+    the set drawn from the trial's seed and its ``separable_margin``; for ``adding`` the sequences of
+    the trial's ``sequence_length``."""
     if config["dataset"] == "separable":
         return toy_data.separable(config["seed"], config["separable_margin"])
+    if config["dataset"] == "adding":
+        return _adding(config["sequence_length"])
     if config["dataset"] == "quadratic":
         return quadratic.designed(config["seed"], config["condition_number"], config["target_noise"],
                                   config["quadratic_repeats"])
+    if config["dataset"] == "saddle":
+        return saddle_rows.rows(config["seed"], config["gradient_noise"])
     return load(config["dataset"])
 
 

@@ -38,6 +38,7 @@ def key(default, meaning: str, *, registry: str = "", kind: str = "", choices: t
 
 
 Size = Annotated[int, Field(ge=1, le=100_000)]
+Label = Annotated[int, Field(ge=0, le=100_000)]
 Shift = Annotated[int, Field(ge=1, le=1000)]  # pixels
 
 
@@ -73,6 +74,27 @@ class TrialConfig(BaseModel):
     conv_kernel: int = key(5, "cnn: convolution kernel size (pixels)", ge=1, le=1000)
     random_crop: int = key(0, "cnn: pad by this many pixels and crop back at a random offset; 0 = off",
                            ge=0, le=1000)
+    # recurrent networks (issue 35: the recurrent study; suite.training.sequence_models, suite.data.sequences)
+    cell: str = key("simple_rnn", "rnn: the recurrent layer (Keras SimpleRNN, LSTM or GRU) of width units",
+                    registry="sequence_models:CELLS", kind="recurrent cell")
+    sequence_length: int = key(50, "dataset 'adding': steps per sequence", ge=2, le=100_000)
+    # augmentation (issue 35: the augmentation study; suite.training.augmentation): Keras preprocessing layers
+    augment_shift: float = key(0.0, "random shift of each training image by up to this fraction of its height and "
+                                    "width (RandomTranslation, zero fill); 0 = off", ge=0, lt=1)
+    augment_rotation: float = key(0.0, "random rotation of each training image by up to this many degrees either "
+                                       "way (RandomRotation); 0 = off", ge=0, le=180)
+    augment_zoom: float = key(0.0, "random zoom in or out of each training image by up to this fraction "
+                                   "(RandomZoom); 0 = off", ge=0, lt=1)
+    tta_copies: int = key(0, "test-time augmentation: tta_test_accuracy from the mean softmax over the clean test "
+                             "image and tta_copies - 1 augmented copies; 0 = off", ge=0, le=1000)
+    # transfer learning (issue 35: the transfer study; suite.training.transfer)
+    class_subset: list[Label] = key([], "keep only these classes in every split, relabelled 0..k-1 in this order; "
+                                        "empty = all", max_length=1000)
+    pretrain_classes: list[Label] = key([], "pretrain the same network on these classes of the training split, "
+                                            "then start from its hidden layers (a new output layer); empty = off",
+                                        max_length=1000)
+    pretrain_epochs: int = key(10, "epochs of that pretraining (Adam at learning_rate, batches of 32)", ge=1, le=100_000)
+    freeze_features: bool = key(False, "with pretrain_classes: train only the new output layer (hidden layers frozen)")
     # normalization and residual blocks (issue 16: normalization, residual studies)
     normalization: str = key("none", "normalization layer in every hidden layer (Keras BatchNormalization / "
                                      "LayerNormalization); mlp and residual_mlp",
@@ -159,6 +181,13 @@ class TrialConfig(BaseModel):
     target_relative_error: float = key(0.0, "data that knows its optimum f* (quadratic): report the first step at "
                                             "which the dev loss's relative error (f - f*) / (f0 - f*) reaches it; 0 = off",
                                        ge=0, lt=1)
+    # the saddle f = x^2 - y^2 (issue 34: suite.training.saddle, suite.data.saddle, the saddle_points study)
+    saddle_x0: float = key(1.0, "model 'saddle': the start's x", ge=-1e3, le=1e3)
+    saddle_y0: float = key(0.0, "model 'saddle': the start's y (0 = on the stable manifold)", ge=-1e3, le=1e3)
+    saddle_jitter: float = key(0.0, "model 'saddle': std of Gaussian jitter added to the start's x and y, drawn "
+                                    "from the seed (0 = exactly the start)", ge=0, le=1e3)
+    gradient_noise: float = key(0.0, "dataset 'saddle': std of the training rows (a, b) that add a x + b y to f "
+                                     "(a batch of one: gradient noise of this std; 0 = exact gradients)", ge=0, le=1e3)
     # validation protocol and test-time inference (issue 18: suite.data.folds, suite.training.uncertainty)
     cv_folds: int = key(0, "validation protocol on the pool (train + dev, train_size examples when set): 0 = the "
                            "fixed dev split; 1 = resubstitution (the whole pool trains and validates); k >= 2 = "
@@ -173,6 +202,10 @@ class TrialConfig(BaseModel):
     ood_dataset: str = key("none", "out-of-distribution inputs (test images of this dataset, or noise) whose "
                                    "predictive entropy is compared with the test digits'; none = off",
                            registry="uncertainty:OOD_SOURCES", kind="OOD source")
+    # a stack of linear layers is one linear map (issue 34: linear_depth)
+    collapse_check: bool = key(False, "linear networks (mlp, linear activation): after training, report the largest "
+                                      "|logits - x W + b| on the test inputs, W and b the product of the Dense layers' "
+                                      "kernels and their collapsed biases (suite.training.collapse)")
     # input scaling and shifted test digits (issues 34, 35: input_scaling, convolution)
     input_statistics: bool = key(False, "record the training inputs' spectrum (suite.data.input_statistics: largest "
                                         "eigenvalue and ridge condition number of E[x x^T] and of the covariance, "

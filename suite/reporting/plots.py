@@ -173,7 +173,8 @@ def metric_vs_axis(summary: pd.DataFrame, axis: str, metric: str, trials: pd.Dat
                             fmt=marker, color=color, markersize=7, capsize=3, linestyle="none", label=name)
             if trials is not None:
                 done = trials[(trials.status == "done") & (trials[hue] == label if hue else True)]
-                ax.scatter(done[axis].map(where) + shift, flip(done[metric]), s=14, alpha=0.55, zorder=3,
+                # astype: with no done seed in a group the mapped column stays an (empty) string column
+                ax.scatter(done[axis].map(where).astype(float) + shift, flip(done[metric].astype(float)), s=14, alpha=0.55, zorder=3,
                            color="black" if not hue else color, marker="o", linewidths=0,
                            **({"label": "each seed"} if number == 0 else {}))
         if has_reference:

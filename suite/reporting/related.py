@@ -68,6 +68,8 @@ def related_lines(study: Study, profile: str, own: dict, own_trials: pd.DataFram
         there = profile_dir(out_dir, profile, related.profile)
         link = f"[profile `{related.profile}`]({Path(*_relative(out_dir, there), 'README.md').as_posix()})"
         here, verdict = _claim_verdict(own, related.claim), _claim_verdict(other.get("verdict"), related.claim)
+        if verdict is None:  # no page to link to yet
+            link = f"Profile `{related.profile}`"
         text = f"**With a bigger budget.** {link} runs the same study with {related.setting}. "
         if verdict is None:
             text += (f"It has not been run yet (`suite run {study.name} --profile {related.profile}`), so "

@@ -25,7 +25,9 @@ def loglog(summary: pd.DataFrame, x: str, metric: str, trials: pd.DataFrame, tit
     means = summary[f"{metric}_mean"].to_numpy(dtype=float)
     low = means - summary[f"{metric}_ci_low"].to_numpy(dtype=float)
     high = summary[f"{metric}_ci_high"].to_numpy(dtype=float) - means
-    ax.errorbar(summary[x], means, yerr=[np.nan_to_num(low), np.nan_to_num(high)], marker="o", color=color,
+    # an interval of identical values is the mean itself: no rounding may make its error bar negative
+    low, high = np.clip(np.nan_to_num(low), 0, None), np.clip(np.nan_to_num(high), 0, None)
+    ax.errorbar(summary[x], means, yerr=[low, high], marker="o", color=color,
                 capsize=3, label=f"mean ({plots.BAND_LABEL})", zorder=3)
     finite = np.isfinite(means)
     if slope is not None and finite.any():

@@ -89,7 +89,7 @@ def _words(value) -> str:
 
 def _css(value) -> str:
     text = str(value or "other").lower().replace(" ", "_")
-    return text if text in ("supported", "not_supported", "contradicted", "inconclusive") else "other"
+    return text if text in ("supported", "not_supported", "contradicted", "inconclusive", "budget_limited") else "other"
 
 
 def _scalar(value) -> str:

@@ -50,6 +50,9 @@ METRIC_RANGES = (
     (("r2",), (-math.inf, 1.0)),  # R^2: 1 at a perfect fit, unbounded below
 )
 UNBOUNDED = (-math.inf, math.inf)
+# Losses that are a model's own objective (``suite.training.losses``: ``objective``, e.g. the saddle
+# x^2 - y^2) may be negative: in a record of such a trial the loss metrics and history are unbounded.
+SIGNED_LOSSES = ("objective",)
 _SLACK = 1e-9  # float rounding at a bound (a mean of accuracies that are all 1.0)
 
 
@@ -59,11 +62,12 @@ def metric_range(metric: str) -> tuple[float, float]:
                 UNBOUNDED)
 
 
-def out_of_range(metric: str, value) -> str | None:
-    """Why ``value`` cannot be a value of ``metric`` (None when it can: NaN is "not measured")."""
+def out_of_range(metric: str, value, signed_loss: bool = False) -> str | None:
+    """Why ``value`` cannot be a value of ``metric`` (None when it can: NaN is "not measured");
+    ``signed_loss``: the trial minimizes a signed objective, so a loss may be any number."""
     if value is None or value != value:
         return None
-    low, high = metric_range(metric)
+    low, high = UNBOUNDED if signed_loss and "loss" in metric else metric_range(metric)
     if low - _SLACK <= value <= high + _SLACK:
         return None
     return f"{metric} is {value:.6g}, outside its range [{low:g}, {high:g}]"
@@ -127,10 +131,12 @@ class TrialRecord(_Model):
         clash = sorted(name for name in self.metrics if name in RESERVED or name in self.point)
         if clash:
             raise ValueError(f"metric names {clash} are taken by the trials frame's own columns or the point's axes")
-        problem = next((why for name, value in self.metrics.items() if (why := out_of_range(name, value))), None)
+        signed = self.config.get("loss") in SIGNED_LOSSES
+        problem = next((why for name, value in self.metrics.items() if (why := out_of_range(name, value, signed))),
+                       None)
         problem = problem or next((f"history epoch {row.epoch}: {why}" for row in self.history
                                    for name in ("loss", "accuracy", "dev_loss", "dev_accuracy")
-                                   if (why := out_of_range(name, getattr(row, name)))), None)
+                                   if (why := out_of_range(name, getattr(row, name), signed))), None)
         if problem:
             raise ValueError(problem)
         return self

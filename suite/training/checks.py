@@ -20,7 +20,7 @@ from suite.design.config import (DEFAULTS, FIELDS, allowed as config_allowed, ex
                                  plugin_keys as config_plugin_keys, type_name)
 from suite.errors import UserError, lookup
 from suite import registry as entry_points
-from suite.training import contract, losses, models, optim, tasks, train, uncertainty
+from suite.training import contract, losses, models, optim, sequence_models, tasks, train, uncertainty
 
 REGISTRIES = {
     "datasets:DATASETS": datasets.DATASETS, "datasets:TRANSFORMS": datasets.TRANSFORMS,
@@ -30,7 +30,7 @@ REGISTRIES = {
     "models:OUTPUT_LOSSES": models.OUTPUT_LOSSES, "models:PLACEMENTS": models.PLACEMENTS,
     "optim:OPTIMIZERS": optim.OPTIMIZERS, "optim:SCHEDULES": optim.SCHEDULES,
     "optim:MOMENTUM_SCHEDULES": optim.MOMENTUM_SCHEDULES, "optim:LR_CALLBACKS": optim.LR_CALLBACKS,
-    "train:KEEP_WEIGHTS": train.KEEP_WEIGHTS, "uncertainty:OOD_SOURCES": uncertainty.OOD_SOURCES,
+    "sequence_models:CELLS": sequence_models.CELLS, "train:KEEP_WEIGHTS": train.KEEP_WEIGHTS, "uncertainty:OOD_SOURCES": uncertainty.OOD_SOURCES,
 }
 PLUGIN_GROUPS = {"models:MODELS": "models", "datasets:DATASETS": "datasets", "optim:OPTIMIZERS": "optimizers",
                  "optim:SCHEDULES": "schedules", "optim:LR_CALLBACKS": "lr_callbacks", "losses:LOSSES": "losses"}
@@ -82,16 +82,32 @@ def check_trial(config: dict) -> None:
     if config["mc_passes"] and not (config["dropout"] or config["input_dropout"]):
         raise UserError(f"mc_passes={config['mc_passes']} averages passes with dropout on, but dropout is 0 (every "
                         f"pass would be the same); set dropout, e.g. --set dropout=0.5, or mc_passes=0")
-    if config["probe_examples"] and config["model"] not in ("mlp", "residual_mlp"):
-        raise UserError(f"probe_examples works on the mlp and residual_mlp models (Dense layers), not "
-                        f"'{config['model']}'; set probe_examples=0")
+    if config["probe_examples"] and config["model"] not in ("mlp", "residual_mlp", "rnn"):
+        raise UserError(f"probe_examples works on the mlp and residual_mlp models (Dense layers) and on rnn "
+                        f"(dL/dh_t through time), not '{config['model']}'; set probe_examples=0")
+    if config["tta_copies"] and not (config["augment_shift"] or config["augment_rotation"] or config["augment_zoom"]):
+        raise UserError(f"tta_copies={config['tta_copies']} averages augmented test copies, but no augment_shift, "
+                        f"augment_rotation or augment_zoom is set; set one, e.g. --set augment_shift=0.1")
+    if config["freeze_features"] and not config["pretrain_classes"]:
+        raise UserError("freeze_features freezes pretrained hidden layers, but pretrain_classes is empty; set "
+                        "pretrain_classes, e.g. --set pretrain_classes=[0,1,2,3,4]")
     _check_regularizers(config)
+    _check_collapse(config)
     _check_validation_freq(config)
     for name in FIELDS:
         selector = extra(name).get("options_for")
         if selector:
             entry = registry(selector)[config[selector]]
             options.check(entry, kind(selector), config[selector], config[name], config, name)
+
+
+def _check_collapse(config: dict) -> None:
+    """collapse_check reads the product of the Dense kernels: a linear mlp only (suite.training.collapse)."""
+    shallow = not (config["depth"] or config["widths"])
+    linear = config["model"] == "mlp" and (config["activation"] == "linear" or shallow)
+    if config["collapse_check"] and not (linear and config["normalization"] == "none"):
+        raise UserError("collapse_check needs a linear network: model=mlp with activation=linear (or depth 0) and "
+                        "normalization=none; set collapse_check=False")
 
 
 def _check_regularizers(config: dict) -> None:

@@ -15,7 +15,8 @@ trained in (``suite.data.datasets.Splits.target_scale``).
   ``SquaredHinge`` (Keras maps the 0/1 one-hot targets to -1/+1).
 - ``focal``: ``keras.losses.CategoricalFocalCrossentropy`` (Lin et al. 2017; alpha 0.25, gamma 2).
 - ``perceptron``: Rosenblatt's rule as a loss, ``perceptron_criterion``.
-- regression: ``mse``, ``mae``, ``huber`` (delta 1 standardized unit), ``log_cosh``.
+- regression: ``mse``, ``mae``, ``huber`` (delta 1 standardized unit), ``log_cosh``; ``objective``: the
+  model's output itself (a model that computes the function to minimize, ``suite.training.saddle``).
 """
 from __future__ import annotations
 
@@ -82,6 +83,12 @@ def perceptron_criterion(y_true, logits):
     return keras.ops.sum((predicted - one_hot) * logits, axis=-1)
 
 
+def objective(y_true, outputs):
+    """The model's own output as the loss, per example (shape (batch, 1) -> (batch,)); the targets
+    are ignored: for a model whose output is the function to minimize (``suite.training.saddle``)."""
+    return keras.ops.sum(outputs, axis=-1)
+
+
 def _cross_entropy(task, output_activation):
     from suite.training.models import OUTPUT_LOSSES  # deferred: loads Keras
 
@@ -112,6 +119,8 @@ LOSSES = {
     "mae": Loss(REGRESSION, _regression(keras.losses.MeanAbsoluteError), "mean absolute error"),
     "huber": Loss(REGRESSION, _regression(keras.losses.Huber, delta=1.0), "Huber loss, delta 1"),
     "log_cosh": Loss(REGRESSION, _regression(keras.losses.LogCosh), "log-cosh loss"),
+    "objective": Loss(REGRESSION, lambda task, out: objective,
+                      "the model's output itself, targets ignored (a model that outputs its objective: saddle)"),
 }
 
 

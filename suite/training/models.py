@@ -5,6 +5,8 @@ import keras
 from keras import layers
 
 from suite.errors import lookup
+from suite.training.saddle import build_saddle
+from suite.training.sequence_models import build_rnn
 
 # Zero-argument factories so every model gets fresh initializer and layer objects.
 INITIALIZERS = {
@@ -247,7 +249,8 @@ def build_cnn(input_shape, num_classes, *, conv_filters, conv_kernel, depth, wid
 
 
 # Builders take (input_shape, num_classes) and keyword-only config keys, matched by name.
-MODELS = {"mlp": build_mlp, "cnn": build_cnn, "residual_mlp": build_residual_mlp}
+MODELS = {"mlp": build_mlp, "cnn": build_cnn, "residual_mlp": build_residual_mlp, "saddle": build_saddle,
+          "rnn": build_rnn}  # suite.training.saddle, suite.training.sequence_models
 
 
 def sigmoid_cross_entropy(y_true, logits):

@@ -9,6 +9,7 @@ from keras import ops
 from suite import registry
 from suite.errors import UserError, lookup
 from suite.design.options import Option, declare, from_keras
+from suite.training.saddle import SaddleNewton
 
 OPTIMIZERS = {
     "sgd": lambda lr, momentum, **kw: keras.optimizers.SGD(lr, momentum=momentum, **kw),
@@ -26,6 +27,8 @@ OPTIMIZERS = {
     "adamw": lambda lr, momentum, **kw: keras.optimizers.AdamW(lr, **kw),
     "nadam": lambda lr, momentum, **kw: keras.optimizers.Nadam(lr, **kw),
     "adamax": lambda lr, momentum, **kw: keras.optimizers.Adamax(lr, **kw),
+    # Newton's step with the saddle's Hessian diag(2, -2) (suite.training.saddle; the saddle model only)
+    "saddle_newton": lambda lr, momentum, **kw: SaddleNewton(lr, **kw),
 }
 
 
@@ -37,6 +40,7 @@ OPTIMIZER_CLASSES = {
     "adadelta": (keras.optimizers.Adadelta, ()), "rmsprop": (keras.optimizers.RMSprop, ("momentum",)),
     "adam": (keras.optimizers.Adam, ()), "adamw": (keras.optimizers.AdamW, ()),
     "nadam": (keras.optimizers.Nadam, ()), "adamax": (keras.optimizers.Adamax, ()),
+    "saddle_newton": (SaddleNewton, ()),
 }
 for _name, (_cls, _set) in OPTIMIZER_CLASSES.items():
     declare(OPTIMIZERS[_name], from_keras(_cls, ("learning_rate", *_set)))

@@ -50,7 +50,8 @@ BLOWUP_FACTOR = 10.0
 # Metrics measured at initialization, before any training (the layer probe's epoch 0, see
 # ``suite.training.probes.summary_metrics``): they stay valid for a run that later collapsed or diverged.
 INIT_METRICS = ("grad_ratio_first_last", "activation_std_ratio", "activation_std_drift",
-                "backprop_std_ratio", "saturated_fraction_init")
+                "backprop_std_ratio", "saturated_fraction_init",
+                "state_grad_factor_init", "state_grad_r2_init", "state_grad_ratio_init")  # + sequence_models
 INIT_PREFIXES = ("bias_grad_norm_",)
 # Metrics of the outcome itself, defined for every finished run: ``learned_fraction`` is 1 for a
 # run that learned (done) and 0 for one that collapsed or diverged, so its mean over seeds is the

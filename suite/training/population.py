@@ -54,6 +54,11 @@ def unsupported(config: dict, fast: bool = True, keep_model: bool = False) -> st
         # backend runs slower than the members' convolutions one trial at a time
         # (results/benchmarks/population.md)
         return "convolutional models train per trial on a CPU"
+    if config.get("augment_shift") or config.get("augment_rotation") or config.get("augment_zoom") \
+            or config.get("tta_copies"):
+        return "Keras preprocessing layers (augmentation) run per trial"
+    if config.get("pretrain_classes"):
+        return "pretrained starts run per trial"
     if config["lr_callback"] != "none":
         return f"the metric-driven learning-rate callback '{config['lr_callback']}' runs per trial"
     if keep_model:

@@ -26,8 +26,11 @@ from suite.training import losses
 from suite import registry
 from suite.design import plugin_keys
 from suite.training import contract
+from suite.training import augmentation
 from suite.training import probes
+from suite.training import sequence_models
 from suite.training import tasks
+from suite.training import transfer
 from suite.training import without_tensorflow
 from suite.training.callbacks import EpochLog, StopAtTrainAccuracy, StopOnSignal
 from suite.training.trial_outcome import finish, steps_per_epoch
@@ -48,7 +51,8 @@ COMPILED_CACHE_SIZE = 4
 # per epoch join the cache key instead; MC passes and OOD inputs act after training; the dev
 # pass's frequency changes only when the compiled evaluation runs).
 TRIAL_ONLY_KEYS = ("seed", "target_outliers", "separable_margin", "condition_number", "target_noise",
-                   "target_relative_error", "cv_fold", "cv_folds", "holdout_fraction",
+                   "target_relative_error", "saddle_x0", "saddle_y0", "saddle_jitter", "gradient_noise",
+                   "cv_fold", "cv_folds", "holdout_fraction",
                    "mc_passes", "ood_dataset", "validation_freq", "input_statistics", "test_shifts")
 # A constant learning rate is an optimizer variable (state, not a constant of the compiled step):
 # trials differing only in it share a compiled model too (a schedule's rate is compiled in).
@@ -110,8 +114,11 @@ def model_arguments(builder, config: dict, n_train: int) -> dict:
 
 def build_model(config: dict, splits: datasets.Splits) -> keras.Model:
     builder = lookup(registry.extend(MODELS, registry.GROUPS["models"]), config["model"], "model")
-    return builder(splits.input_shape, splits.num_classes,
-                   **model_arguments(builder, config, len(splits.y_train)))
+    model = builder(splits.input_shape, splits.num_classes, **model_arguments(builder, config, len(splits.y_train)))
+    if config["pretrain_classes"]:  # start from a network pretrained on other classes (suite.training.transfer)
+        weights = transfer.pretrained(config, lambda cfg, data: build_model({**cfg, "pretrain_classes": []}, data))
+        transfer.apply(model, weights, config["freeze_features"])
+    return augmentation.wrap(model, splits.input_shape, config)  # the model itself unless augment_* is set
 
 
 def _optimizer(config: dict, steps: int) -> keras.optimizers.Optimizer:
@@ -194,7 +201,7 @@ def _enable_determinism() -> None:
 def trial_splits(config: dict) -> datasets.Splits:
     """The trial's splits: the dataset, a validation protocol's re-split or the stratified subset,
     the seed's input transform and label corruption (drawn from their own generators)."""
-    loaded = datasets.for_trial(config)
+    loaded = transfer.class_subset(datasets.for_trial(config), config["class_subset"])
     # a validation protocol (hold-out, k-fold, resubstitution) re-splits the pool, else the fixed dev split
     splits = folds.resplit(loaded, config) if folds.active(config) else datasets.subsample(loaded, config["train_size"])
     tasks.check(config, splits)
@@ -245,9 +252,12 @@ def train(config: dict, progress: Callable[[dict], None] | None = None, fast: bo
     probe = None
     if config["probe_examples"]:
         count = config["probe_examples"]
-        probe = probes.LayerProbe(splits.x_train[:count], splits.y_train[:count],
-                                  lookup(OUTPUT_LOSSES, config["output_activation"], "output activation")(),
-                                  config["activation"])
+        if config["model"] == "rnn":  # dL/dh_t per step through time, at the start and the end
+            probe = sequence_models.StateGradientProbe(splits.x_train[:count], splits.y_train[:count])
+        else:
+            probe = probes.LayerProbe(splits.x_train[:count], splits.y_train[:count],
+                                      lookup(OUTPUT_LOSSES, config["output_activation"], "output activation")(),
+                                      config["activation"])
         callbacks.insert(0, probe)  # before EarlyStopping restores weights at the end
     model.fit(
         splits.x_train, splits.y_train, batch_size=config["batch_size"], epochs=config["epochs"],

@@ -12,10 +12,14 @@ import numpy as np
 
 from suite.data import datasets
 from suite.data import shifts as image_shifts
+from suite.training import collapse
 from suite.training import logged
 from suite.training import optimum
 from suite.training import outcomes
+from suite.training import augmentation
 from suite.training import probes
+from suite.training import saddle
+from suite.training import sequence_models
 from suite.training import tasks
 from suite.training import uncertainty
 
@@ -60,7 +64,9 @@ def finish(config: dict, model: keras.Model, splits: datasets.Splits, rows: list
             outcome["metrics"].update(measured["metrics"])
             outcome["uncertainty"] = measured["record"]
     if probe_rows is not None:  # a diverged run keeps what the probe measured before the blow-up
-        outcome["metrics"].update(probes.summary_metrics(probe_rows, at_end=outcome["status"] == "done"))
+        summarize = sequence_models.summary_metrics if probe_rows and "state_grad_norm" in probe_rows[0] \
+            else probes.summary_metrics
+        outcome["metrics"].update(summarize(probe_rows, at_end=outcome["status"] == "done"))
     outcome["status"] = outcomes.classify(outcome["status"], rows, outcome["metrics"],
                                           tasks.references(config, splits.num_classes, initial_loss, constant))
     outcome["wall_time_s"] = time.perf_counter() - started
@@ -96,6 +102,8 @@ def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: li
         if "optimal_loss" in splits.facts:  # data that knows its minimum (suite.data.quadratic)
             metrics.update(optimum.excess_metrics(rows, splits.facts, steps_per_epoch(len(splits.y_train),
                                                   config["batch_size"]), config["target_relative_error"]))
+        if config["model"] == "saddle":  # the saddle layer's own readings (escape step, final point)
+            metrics.update(saddle.readings(model))
         return {**metrics, **splits.facts}
     n_train = len(splits.y_train)
     # examples misclassified before their own update, over every epoch (Keras updates the epoch's
@@ -118,8 +126,14 @@ def _metrics(config: dict, model: keras.Model, splits: datasets.Splits, rows: li
         "mean_dev_accuracy": sum(row["dev_accuracy"] for row in rows) / len(rows),
         "train_mistakes": mistakes, **splits.facts,
     })
+    if evaluate_test and config.get("tta_copies"):  # test-time augmentation (suite.training.augmentation)
+        probabilities = augmentation.tta_predict(model, splits.x_test, config["tta_copies"], eval_batch)
+        metrics["tta_test_accuracy"] = float((probabilities.argmax(axis=1) == splits.y_test).mean())
+        metrics["tta_gain"] = metrics["tta_test_accuracy"] - metrics["test_accuracy"]
     if evaluate_test and config["test_shifts"]:
         metrics.update(shifted_accuracies(model, splits, config["test_shifts"], eval_batch))
+    if evaluate_test and config["collapse_check"]:  # a linear stack is one linear map (suite.training.collapse)
+        metrics.update(collapse.collapse_metrics(model, splits.x_test, eval_batch))
     if "mistake_bound" in splits.facts:
         metrics["mistakes_to_bound"] = mistakes / splits.facts["mistake_bound"]
     if config["target_dev_accuracy"]:

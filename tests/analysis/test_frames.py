@@ -110,3 +110,10 @@ def test_learned_fraction_counts_every_finished_run_and_leaves_failed_ones_out()
     assert trials.learned_fraction.tolist()[:3] == [1.0, 0.0, 1.0] and math.isnan(trials.learned_fraction[3])
     row = analysis.summarize_by(trials, ["depth"], ["learned_fraction"]).iloc[0]
     assert row.learned_fraction_mean == pytest.approx(2 / 3) and row.learned_fraction_n == 3
+
+
+def test_identical_values_have_no_spread_and_an_interval_equal_to_their_mean():
+    # twelve copies of one epoch time: numpy's std is ~1e-18, not 0, and an error bar went negative
+    values = [0.006948757171630859] * 12
+    mean, std, low, high = analysis.mean_ci(values, "epoch_wall_time_s")
+    assert std == 0 and low == high == mean

@@ -82,9 +82,23 @@ def test_a_comparison_still_rising_is_budget_limited():
     trials.loc[trials.arm == "b", "late_dev_gain"] += 0.002 * rng.standard_normal(5)
     item = verdicts.judge(BETTER, trials)
     assert item["verdict"] == "budget_limited" and item["would_be"] == "supported"
-    assert "arm=b" in item["budget_note"]
+    assert "side b's dev curve is still gaining" in item["budget_note"]
     result = verdicts.verdict(study(), trials)
     assert result["verdict"] == "budget_limited" and result["claims"][0]["verdict"] == "budget_limited"
+
+
+def test_two_sides_rising_in_step_leave_their_comparison_standing():
+    rng = np.random.default_rng(4)
+    trials = frame(0.95 + 0.002 * rng.standard_normal(5), 0.90 + 0.002 * rng.standard_normal(5),
+                   gains={"a": 0.03, "b": 0.03})
+    trials["late_dev_gain"] += 0.002 * rng.standard_normal(len(trials))
+    assert verdicts.judge(BETTER, trials)["verdict"] == "supported"
+
+
+def test_an_open_rule_stays_inconclusive_however_its_sides_move():
+    trials = frame([0.9, 0.91, 0.905, 0.903, 0.907], [0.9, 0.91, 0.905, 0.903, 0.907], gains={"b": 0.03})
+    trials.loc[trials.arm == "b", "late_dev_gain"] += np.linspace(0, 0.002, 5)
+    assert verdicts.judge(BETTER, trials)["verdict"] == "inconclusive"
 
 
 def test_speed_and_outcome_rules_are_not_budget_limited():

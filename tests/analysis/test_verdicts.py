@@ -229,3 +229,14 @@ def test_large_samples_use_welch():
     assert samples.method(a, b) == "Welch's t-test"
     assert samples.shift_p(a, b, 0.0, "greater") == pytest.approx(
         stats.ttest_ind(a, b, equal_var=False, alternative="greater").pvalue)
+
+
+def test_binary_outcomes_against_a_margin_use_the_score_test():
+    from suite.analysis.verdicts import samples
+
+    none, all_ = np.zeros(12), np.ones(12)
+    # 0 of 12 vs 0 of 12: "more learn by over 1/2" is contradicted, not left open
+    assert samples.shift_p(none, none, 0.5, "less") < 0.001
+    assert samples.shift_p(all_, none, 0.5, "greater") < 0.001
+    seven = np.r_[np.ones(7), np.zeros(5)]
+    assert samples.shift_p(seven, none, 0.5, "greater") > 0.2  # 7/12 is barely above a 1/2 margin

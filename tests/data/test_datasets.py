@@ -14,8 +14,9 @@ NEEDS_CACHE = ["mnist", "cifar10"]
 def test_registry_is_covered():
     from suite.data import toy_data  # the small generated / bundled sets: tests/data/test_toy_data.py
 
-    # quadratic: tests/data/test_quadratic.py
-    assert set(OFFLINE + NEEDS_CACHE + ["fashion_mnist", "quadratic"] + list(toy_data.LOADERS)) == set(datasets.DATASETS)
+    # quadratic: tests/data/test_quadratic.py; saddle: tests/data/test_saddle_rows.py; adding: tests/data/test_sequences.py
+    generated = ["quadratic", "saddle", "adding"]
+    assert set(OFFLINE + NEEDS_CACHE + ["fashion_mnist"] + generated + list(toy_data.LOADERS)) == set(datasets.DATASETS)
 
 
 def test_quadratic_trial_draws_its_seed_and_kappa():

@@ -110,7 +110,7 @@ def test_nuisance_tuning_with_k_fold_chooses_by_the_mean_over_folds(tmp_path, mo
     STUDIES = all_studies()
     from suite.cli.main import main
 
-    study = dataclasses.replace(STUDIES["depth"], name="kfold_depth", axes={"depth": [1]}, rules=(), related=(),
+    study = dataclasses.replace(STUDIES["depth"], name="kfold_depth", axes={"depth": [1]}, rules=(), clauses=(), related=(),
                                 nuisance={"learning_rate": {"float": [0.01, 1.0], "sampling": "log"}},
                                 nuisance_budget={"tuner": "random", "max_trials": 2})
     monkeypatch.setitem(STUDIES, "kfold_depth", study)

@@ -91,7 +91,7 @@ def test_nuisance_is_tuned_per_scientific_value_before_the_seeds(tmp_path, monke
     import dataclasses
 
     study = dataclasses.replace(
-        STUDIES["depth"], name="tuned_depth", axes={"depth": [0, 1]}, rules=(),
+        STUDIES["depth"], name="tuned_depth", axes={"depth": [0, 1]}, rules=(), clauses=(),
         nuisance={"learning_rate": {"float": [0.01, 1.0], "sampling": "log"}},
         nuisance_budget={"tuner": "random", "max_trials": 2})
     monkeypatch.setitem(STUDIES, "tuned_depth", study)

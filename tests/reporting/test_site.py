@@ -268,3 +268,16 @@ def test_chromium_sorts_and_searches_the_tables(tmp_path):
     assert ascending.column(2) == sorted(plain.column(2)) != plain.column(2)
     assert sorted(ascending.column(0)) == sorted(names)
     assert numeric.column(0) == ["1x100", "2", "9", "10", "100", "n/a"]  # 3 clicks: ascending again, by value
+
+
+@pytest.mark.parametrize("verdict, css", [("supported", "supported"), ("not_supported", "not_supported"),
+                                          ("inconclusive", "inconclusive"), ("budget_limited", "budget_limited"),
+                                          ("<script>", "other")])
+def test_each_verdict_class_has_its_own_colour(verdict, css):
+    from importlib.resources import files
+
+    from suite.reporting import site
+
+    assert site._css(verdict) == css
+    style = (files("suite.reporting") / "templates" / "style.css").read_text()
+    assert f".verdict.{css}" in style

@@ -104,8 +104,8 @@ def _evidence(rule: Rule, trials: pd.DataFrame) -> dict:
                   "with_unlearned": with_them}
         note = f"with the collapsed/diverged runs counted: {with_them.replace('_', ' ')}"
         judged["detail" if "detail" in judged else "why"] = f"{judged.get('detail') or judged.get('why')}; {note}"
-    rising = budget.still_rising(rule, trials)
-    return {**evidence, **judged, **({"still_rising": rising} if rising else {})}
+    assessed = budget.assess(rule, trials)
+    return {**evidence, **judged, **({"late_gains": assessed} if assessed else {})}
 
 
 def _p(value) -> float:
@@ -130,8 +130,8 @@ def _holm_adjusted(raw: list[float]) -> np.ndarray:
 def holm(evidence: list[dict], level: float = ALPHA) -> list[dict]:
     """Holm-adjusted p-values (``p_support_holm``, ``p_contradict_holm``) over the family of
     rules, each family corrected on its own, and each rule's verdict decided at ``level`` on them;
-    a rule whose compared sides are still rising (``budget.still_rising``) is ``budget_limited``
-    whatever its p-values. A rule that cannot be decided (NaN p-value) counts as p = 1."""
+    a decided rule whose overturning side was still moving (``budget.overturning``) is
+    ``budget_limited``. A rule that cannot be decided (NaN p-value) counts as p = 1."""
     if not evidence:
         return evidence
     adjusted = {}
@@ -142,9 +142,9 @@ def holm(evidence: list[dict], level: float = ALPHA) -> list[dict]:
     for index, item in enumerate(evidence):
         support, contradict = float(adjusted["p_support"][index]), float(adjusted["p_contradict"][index])
         decided = _decide(support, contradict, level)
-        if item.get("still_rising"):
-            item = {**item, "would_be": decided,
-                    "budget_note": "still rising at the end of the budget: " + "; ".join(item["still_rising"])}
+        why = budget.overturning(item["kind"], decided, item.get("difference"), item.get("late_gains"))
+        if why:
+            item = {**item, "would_be": decided, "budget_note": f"still moving at the end of the budget: {why}"}
             decided = "budget_limited"
         item = {**item, "p_support_holm": support, "p_contradict_holm": contradict, "verdict": decided}
         if decided == "inconclusive" and item.get("seeds_needed"):

@@ -6,7 +6,9 @@ its dev accuracy over the last quarter of its epochs, or the relative fall of a 
 loss) is tested across the seeds of each side of a rule with a one-sided one-sample t-test (mean
 gain > 0 at level ``ALPHA``); a side is *still rising* when that test rejects and the mean gain is
 at least ``MATERIAL_GAIN`` (half a point of accuracy, or 0.5 % of the dev loss, over the window).
-A rule with a side still rising is ``budget_limited`` whatever its test said.
+A decided rule is ``budget_limited`` when the side that could overturn it is still moving: for a
+comparison of two sides, that side gains on the other (``assess``, ``overturning``); otherwise
+any side still rising. Two sides rising in step leave their comparison standing.
 
 Which rules: those on metrics of the trained model at the end of its budget (``FINAL_METRICS``
 prefixes: test, train, final and best-dev numbers); not speed metrics (epochs to a target, area
@@ -29,7 +31,7 @@ if TYPE_CHECKING:  # the study module imports the verdicts (rule kinds): annotat
 
 MATERIAL_GAIN = 0.005
 FINAL_METRICS = ("test_", "train_accuracy", "train_loss", "final_", "best_dev", "min_dev_loss",
-                 "generalization_gap", "fitted_fraction")
+                 "generalization_gap")  # not fitted_fraction: "fitted within the budget" names its budget
 
 
 def applies(rule: Rule) -> bool:
@@ -44,6 +46,59 @@ def sides(rule: Rule) -> list[dict]:
         axis, order = rule.along
         found = [{**rule.a, axis: level} for level in order]
     return [side for side in found if side]
+
+
+def _gains(trials: pd.DataFrame, side: dict, metric: str) -> np.ndarray:
+    return counted(select(trials, side), metric).late_dev_gain.dropna().to_numpy(dtype=float)
+
+
+def _gains_more(first: np.ndarray, second: np.ndarray) -> float:
+    """One-sided Welch p-value that ``first`` gains more than ``second`` over the last epochs, 1
+    when the mean excess is below ``MATERIAL_GAIN``."""
+    if len(first) < 2 or len(second) < 2 or np.mean(first) - np.mean(second) < MATERIAL_GAIN:
+        return 1.0
+    if np.std(first) == 0 and np.std(second) == 0:
+        return 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(stats.ttest_ind(first, second, equal_var=False, alternative="greater").pvalue)
+
+
+def assess(rule: Rule, trials: pd.DataFrame) -> dict | None:
+    """How the compared sides were still moving at the end of the budget (None: the rule is not
+    about trained models, or the frame has no ``late_dev_gain``). A comparison of two sides
+    (better, not_better, equivalent): the p-values that one side's dev curve was still gaining on
+    the other's (``a_gains``, ``b_gains``: the gap between them was still moving); other kinds:
+    the sides still rising (``still_rising``)."""
+    if not applies(rule) or "late_dev_gain" not in trials:
+        return None
+    if rule.kind in ("better", "not_better", "equivalent"):
+        gains_a, gains_b = _gains(trials, rule.a, rule.metric), _gains(trials, rule.b, rule.metric)
+        return {"a_gains": _gains_more(gains_a, gains_b), "b_gains": _gains_more(gains_b, gains_a),
+                "gain_a": float(np.mean(gains_a)) if len(gains_a) else None,
+                "gain_b": float(np.mean(gains_b)) if len(gains_b) else None}
+    return {"still_rising": still_rising(rule, trials)}
+
+
+def overturning(kind: str, verdict: str, difference: float | None, assessed: dict | None) -> str:
+    """Why a decided verdict is budget-limited (empty: it is not): the side whose still-rising
+    curve could overturn it, gaining on the other (a 'better' a > b is overturned by b gaining on
+    a; an equivalence by either side pulling away; ...), or for the other kinds any side still
+    rising. An undecided rule stays inconclusive."""
+    if not assessed or verdict not in ("supported", "not_supported"):
+        return ""
+    if "still_rising" in assessed:
+        return "; ".join(assessed["still_rising"])
+    threat = {("better", "supported"): ["b_gains"], ("better", "not_supported"): ["a_gains"],
+              ("not_better", "supported"): ["a_gains"], ("not_better", "not_supported"): ["b_gains"],
+              ("equivalent", "supported"): ["a_gains", "b_gains"],
+              ("equivalent", "not_supported"): ["b_gains" if (difference or 0) > 0 else "a_gains"]}[(kind, verdict)]
+    moving = [name for name in threat if assessed[name] < ALPHA]
+    if not moving:
+        return ""
+    gains = f"a +{100 * (assessed['gain_a'] or 0):.2f}, b +{100 * (assessed['gain_b'] or 0):.2f} points over the last epochs"
+    return (f"side {moving[0][0]}'s dev curve is still gaining on the other's ({gains}; one-sided Welch "
+            f"p = {assessed[moving[0]]:.2g}), which could overturn this")
 
 
 def still_rising(rule: Rule, trials: pd.DataFrame) -> list[str]:
@@ -67,8 +122,10 @@ def still_rising(rule: Rule, trials: pd.DataFrame) -> list[str]:
 
 
 def text() -> str:
-    return (f"A rule on the trained models (test, training, final or best-dev numbers) is budget-limited when "
-            f"a side's dev accuracy (a regression: its dev loss, relatively) is still rising over the last "
-            f"quarter of its epochs: the least-squares gain over that window, tested across seeds with a "
-            f"one-sided t-test at level {ALPHA:g}, at least {100 * MATERIAL_GAIN:g} points (or %) on average; "
-            f"such a rule is neither supported nor contradicted: a bigger budget would have to decide it")
+    return (f"A decided rule on the trained models (test, training, final or best-dev numbers) is budget-limited "
+            f"when the side that could overturn it was still moving at the end of the budget: each seed's "
+            f"least-squares gain in dev accuracy (a regression: relative fall of its dev loss) over the last "
+            f"quarter of its epochs; for a comparison of two sides, the side that could close (or open) the gap "
+            f"gains on the other by at least {100 * MATERIAL_GAIN:g} points on average (one-sided Welch test at "
+            f"level {ALPHA:g}), for other kinds a side still rising by that much (one-sided t-test); such a rule is "
+            f"neither supported nor contradicted: a bigger budget would have to decide it")
