@@ -1,6 +1,7 @@
-"""Several processes or machines on Dask distributed: ``--cluster local:N`` (a ``LocalCluster`` of N
-single-threaded worker processes, each pinned to its CPU share) or ``--cluster tcp://HOST:8786``
-(a scheduler and workers started with ``dask scheduler`` / ``dask worker``, by hand, SLURM, ...).
+"""Several processes or machines on Dask distributed: ``--cluster local:N`` (N trainers: this
+process and a ``LocalCluster`` of N - 1 single-threaded worker processes, each pinned to its CPU
+share) or ``--cluster tcp://HOST:8786`` (a scheduler and workers started with ``dask scheduler`` /
+``dask worker``, by hand, SLURM, ...).
 
 Dask does the scheduling, the heartbeats and the rescheduling of a task whose worker was lost;
 this module connects (bounded by ``--wait-seconds``, exit 3), refuses workers whose fingerprint
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
 import subprocess
 import threading
 import time
@@ -44,30 +46,35 @@ def gpu_count() -> int:
     return sum(line.startswith("GPU ") for line in out.stdout.splitlines())
 
 
+def pin(cores: set[int], gpu: int | None = None) -> None:
+    """Keep every thread of this process to ``cores`` (the thread pools JAX and TensorFlow start
+    later too, one thread per core); ``gpu``: the GPU it sees (of several, allocated on demand)."""
+    for task in os.listdir("/proc/self/task"):
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(int(task), cores)
+    for name in THREAD_VARIABLES:
+        os.environ.setdefault(name, str(len(cores)))
+    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+    if len(cores) == 1 and "--xla_cpu_multi_thread_eigen" not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} --xla_cpu_multi_thread_eigen=false".strip()
+    if gpu is not None:  # several workers may share a GPU: allocate memory as needed, not all up front
+        os.environ.update(CUDA_VISIBLE_DEVICES=str(gpu), TF_FORCE_GPU_ALLOW_GROWTH="true",
+                          XLA_PYTHON_CLIENT_PREALLOCATE="false")
+
+
 class Pin(distributed.WorkerPlugin):
-    """Local worker ``i`` keeps to CPU share ``i`` (every thread of its process, and the thread
-    pools JAX and TensorFlow start later) and, where GPUs are present, to GPU ``i % gpus``.
-    Runs in the worker before its first task, so before Keras is imported there."""
+    """Local Dask worker ``i`` keeps to CPU share ``first + i`` (share 0 is the client's own, which
+    trains too) and, where GPUs are present, to GPU ``(first + i) % gpus``. Runs in the worker
+    before its first task, so before Keras is imported there."""
 
     name = "suite-pin"
 
-    def __init__(self, shares: list[list[int]], gpus: int):
-        self.shares, self.gpus = shares, gpus
+    def __init__(self, shares: list[list[int]], gpus: int, first: int = 1):
+        self.shares, self.gpus, self.first = shares, gpus, first
 
     def setup(self, worker) -> None:
-        index = int(worker.name) if str(worker.name).isdigit() else 0
-        cores = set(self.shares[index % len(self.shares)])
-        for task in os.listdir("/proc/self/task"):
-            with contextlib.suppress(OSError):
-                os.sched_setaffinity(int(task), cores)
-        for name in THREAD_VARIABLES:
-            os.environ.setdefault(name, str(len(cores)))
-        os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
-        if len(cores) == 1 and "--xla_cpu_multi_thread_eigen" not in os.environ.get("XLA_FLAGS", ""):
-            os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} --xla_cpu_multi_thread_eigen=false".strip()
-        if self.gpus:  # several workers may share a GPU: allocate memory as needed, not all up front
-            os.environ.update(CUDA_VISIBLE_DEVICES=str(index % self.gpus), TF_FORCE_GPU_ALLOW_GROWTH="true",
-                              XLA_PYTHON_CLIENT_PREALLOCATE="false")
+        index = self.first + (int(worker.name) if str(worker.name).isdigit() else 0)
+        pin(set(self.shares[index % len(self.shares)]), index % self.gpus if self.gpus else None)
 
 
 def _quiet() -> None:
@@ -78,21 +85,131 @@ def _quiet() -> None:
     logging.getLogger("distributed").setLevel(logging.ERROR)
 
 
-class Pool:
-    """The client's side of a Dask cluster: ``submit`` a task, ``next_done`` the first finished."""
+class Here:
+    """The client's own trainer on ``local:N``: tasks run one at a time in a thread of this process
+    (one thread for all, as a Dask worker's single thread; Keras is loaded here already, so the
+    first starts at once), kept to CPU share 0. N - 1 Dask workers and this process make the N
+    trainers, with as many Keras start-ups as trainers (not N + 1)."""
 
-    def __init__(self, client, address: str, wait_s: float, gpu: bool):
-        self.client, self.address, self.wait_s, self.gpu = client, address, wait_s, gpu
+    def __init__(self, cores: list[int], done: queue.Queue):
+        self.cores, self.done, self.busy = set(cores), done, False
+        self.inbox: queue.Queue = queue.Queue()
+        self.thread: threading.Thread | None = None
+
+    def submit(self, function, args: tuple) -> _Local:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._serve, daemon=True, name="suite-train-here")
+            self.thread.start()
+        self.busy = True
+        task = _Local()
+        self.inbox.put((task, function, args))
+        return task
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(0, self.cores)  # this thread (and those it starts), not the client's others
+        while True:
+            task, function, args = self.inbox.get()
+            try:
+                task.value = function(*args)
+            except BaseException as exc:  # noqa: BLE001 - raised in the main thread, by next_done
+                task.error = exc
+            self.done.put(task)
+
+
+class _Local:
+    value = error = None
+
+    def result(self):
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+class Pool:
+    """The client's side of a cluster: ``submit`` a task, ``next_done`` the first finished.
+
+    It connects in a thread of its own, so a local cluster's workers start (and import Keras) while
+    this process plans; what needs the connection waits for it (and raises what connecting raised).
+    On ``local:N`` this process is one of the N trainers (``Here``) and starts N - 1 Dask workers;
+    on a scheduler elsewhere it only plans and stores, and every task goes to Dask."""
+
+    def __init__(self, spec: str, wait_s: float):
+        self.address, self.wait_s = spec, wait_s
         self.mine = tasks.fingerprint()
         self.vetted: set[str] = set()
         self.started: dict[str, int] = {}  # trial key -> how often a worker began it
         self.labels: dict[str, str] = {}
+        self.done: queue.Queue = queue.Queue()  # finished tasks, Dask's and Here's
+        self.local = int(spec.removeprefix("local:")) if spec.startswith("local:") else 0
+        self.here = Here(cpu_shares(self.local)[0], self.done) if self.local else None
+        self.client = self.cluster = None
+        self.gpu = False
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._connect, daemon=True, name="suite-dask-connect")
+        if self.local != 1:  # local:1 is this process alone
+            self._thread.start()
+        if not self.local:  # a scheduler elsewhere: its answer (or none) first
+            self.ready()
+
+    def _connect(self) -> None:
+        try:
+            self._start()
+        except BaseException as exc:  # noqa: BLE001 - raised in the main thread, at first use
+            self._error = exc
+
+    def ready(self) -> None:
+        """Wait for the connection; raise what connecting raised."""
+        if self._thread.ident is not None:  # started (not on local:1)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
 
     @property
     def slots(self) -> int:
-        """Tasks worth having in flight: one per thread of the accepted workers (at least one)."""
+        """Tasks worth having in flight: local:N's N trainers, or one per thread of the accepted
+        workers (at least one)."""
+        if self.local:
+            return self.local
         workers = self.client.scheduler_info(n_workers=-1)["workers"]
         return max(1, sum(info["nthreads"] for addr, info in workers.items() if addr in self.vetted))
+
+    def _start(self) -> None:
+        if self.local:
+            workers, gpus = self.local - 1, gpu_count()
+            self.cluster = distributed.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=":0", silence_logs=logging.ERROR, resources={"GPU": 1} if gpus else None)
+            try:
+                self.client = distributed.Client(self.cluster)
+                self.client.register_plugin(Pin(cpu_shares(self.local), gpus))
+            except BaseException:
+                self.cluster.close()
+                raise
+            self.address, self.gpu = self.cluster.scheduler_address, bool(gpus)
+        else:
+            try:
+                self.client = distributed.Client(self.address, timeout=self.wait_s)
+            except (OSError, TimeoutError):
+                raise GaveUp(f"no Dask scheduler answered at {self.address} within {self.wait_s:.0f} s; start one "
+                             f"(`dask scheduler`) or fix --cluster, or raise --wait-seconds") from None
+            try:
+                self.client.wait_for_workers(1, timeout=self.wait_s)
+            except TimeoutError:
+                self.client.close()
+                raise GaveUp(f"no Dask worker connected to {self.address} within {self.wait_s:.0f} s; start "
+                             f"workers (`dask worker {self.address}`) or raise --wait-seconds") from None
+            self.gpu = any(info.get("resources", {}).get("GPU") for info in
+                           self.client.scheduler_info(n_workers=-1)["workers"].values())
+        try:
+            self.vet()
+            self.client.subscribe_topic(tasks.TOPIC, self.heard)
+        except BaseException:
+            self.close()
+            raise
+        if not self.local:
+            console.say(f"suite: Dask cluster at {self.address}: {self.slots} worker thread(s) accepted; "
+                        f"dashboard {self.client.dashboard_link}")
 
     def vet(self) -> None:
         """Compare every new worker's fingerprint with the client's; refuse (close) those that differ,
@@ -133,24 +250,32 @@ class Pool:
                         f"on {message.get('worker')} ({message.get('host')})")
 
     def submit(self, function, *args, key: str, label: str):
+        """Run ``function(*args)`` here when this process's trainer is free, else as a Dask task."""
+        if self.here is not None and not self.here.busy:
+            return self.here.submit(function, args)
+        self.ready()
         self.labels[key] = label
-        return self.client.submit(function, *args, pure=False, retries=1, key=f"suite-{key}-{time.monotonic_ns()}",
-                                  resources={"GPU": 1} if self.gpu else None)
+        future = self.client.submit(function, *args, pure=False, retries=1, key=f"suite-{key}-{time.monotonic_ns()}",
+                                    resources={"GPU": 1} if self.gpu else None)
+        future.add_done_callback(self.done.put)
+        return future
 
     def next_done(self, futures) -> tuple:
         """The first of ``futures`` to finish and its result (the task's exception raised here);
-        GaveUp when no accepted worker is connected for ``wait_s``."""
+        GaveUp when no accepted worker is connected for ``wait_s`` while Dask tasks are in flight."""
         alone_since = None
         while True:
             interrupt.check()
             try:
-                done, _ = distributed.wait(list(futures), timeout=POLL_S, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                done = ()
-            if done:
-                future = next(iter(done))
+                handle = self.done.get(timeout=POLL_S)
+            except queue.Empty:
+                handle = None
+            if isinstance(handle, _Local):
+                self.here.busy = False
+                return handle, handle.result()
+            if handle is not None:
                 try:
-                    return future, future.result()
+                    return handle, handle.result()
                 except distributed.client.FutureCancelledError:
                     raise GaveUp(f"the Dask scheduler at {self.address} dropped a task (it was restarted?); "
                                  f"rerun: stored trials are kept") from None
@@ -159,6 +284,9 @@ class Pool:
                                  f"logs, then rerun: stored trials are kept") from None
                 except tasks.WrongWorker as exc:
                     raise UserError(f"{exc}; install the same suite and packages there") from None
+            on_dask = sum(not isinstance(future, _Local) for future in futures)
+            if not on_dask:
+                continue
             self.vet()
             alive = self.vetted & set(self.client.scheduler_info(n_workers=-1)["workers"])
             if alive:
@@ -167,97 +295,30 @@ class Pool:
                 alone_since = time.monotonic()
             elif time.monotonic() - alone_since > self.wait_s:
                 raise GaveUp(f"no Dask worker connected to {self.address} for {self.wait_s:.0f} s; "
-                             f"{len(futures)} task(s) in flight; start workers (`dask worker {self.address}`) "
+                             f"{on_dask} task(s) in flight; start workers (`dask worker {self.address}`) "
                              f"and rerun, or raise --wait-seconds")
 
-
-def _start(spec: str, wait_s: float) -> tuple[Pool, object]:
-    """Connect to (or start) the cluster ``spec``; returns the pool and the LocalCluster (None for a
-    scheduler elsewhere)."""
-    cluster, gpus = None, 0
-    try:
-        if spec.startswith("local:"):
-            workers, gpus = int(spec.removeprefix("local:")), gpu_count()
-            cluster = distributed.LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=":0", silence_logs=logging.ERROR, resources={"GPU": 1} if gpus else None)
-            client = distributed.Client(cluster)
-            client.register_plugin(Pin(cpu_shares(workers), gpus))
-            address = cluster.scheduler_address
-        else:
-            address = spec
-            try:
-                client = distributed.Client(spec, timeout=wait_s)
-            except (OSError, TimeoutError):
-                raise GaveUp(f"no Dask scheduler answered at {spec} within {wait_s:.0f} s; start one "
-                             f"(`dask scheduler`) or fix --cluster, or raise --wait-seconds") from None
-            try:
-                client.wait_for_workers(1, timeout=wait_s)
-            except TimeoutError:
-                client.close()
-                raise GaveUp(f"no Dask worker connected to {spec} within {wait_s:.0f} s; start workers "
-                             f"(`dask worker {spec}`) or raise --wait-seconds") from None
-            gpus = any(info.get("resources", {}).get("GPU") for info in
-                       client.scheduler_info(n_workers=-1)["workers"].values())
-        pool = Pool(client, address, wait_s, bool(gpus))
-        pool.vet()
-        client.subscribe_topic(tasks.TOPIC, pool.heard)
-    except BaseException:
-        if cluster is not None:
-            cluster.close()
-        raise
-    if cluster is None:
-        console.say(f"suite: Dask cluster at {address}: {pool.slots} worker thread(s) accepted; dashboard "
-                    f"{client.dashboard_link}")
-    return pool, cluster
-
-
-class Starting:
-    """The pool while it connects in a thread of its own, so the workers start (and import Keras)
-    while this process plans, as they did when it started them itself; using any of its attributes
-    waits for it (and raises what connecting raised)."""
-
-    def __init__(self, spec: str, wait_s: float):
-        self._outcome: dict = {}
-        self._thread = threading.Thread(target=self._connect, args=(spec, wait_s), daemon=True,
-                                         name="suite-dask-connect")
-        self._thread.start()
-        if not spec.startswith("local:"):  # a scheduler elsewhere: its answer (or none) first
-            self.started()
-
-    def _connect(self, spec: str, wait_s: float) -> None:
-        try:
-            self._outcome["started"] = _start(spec, wait_s)
-        except BaseException as exc:  # noqa: BLE001 - raised in the main thread, at first use
-            self._outcome["error"] = exc
-
-    def started(self) -> tuple[Pool, object]:
-        self._thread.join()
-        if "error" in self._outcome:
-            raise self._outcome["error"]
-        return self._outcome["started"]
-
-    def __getattr__(self, name: str):
-        return getattr(self.started()[0], name)
+    def close(self) -> None:
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                self.client.close(timeout=5)
+        if self.cluster is not None:
+            with contextlib.suppress(Exception):
+                self.cluster.close(timeout=5)
 
     def release(self) -> None:
         """The work is done: close the cluster in the background (the caller writes its report
         meanwhile); the end of ``connect`` waits for it."""
         if getattr(self, "_closing", None) is None:
-            self._closing = threading.Thread(target=_close, args=(self,), daemon=True, name="suite-dask-close")
+            self._closing = threading.Thread(target=self._close, daemon=True, name="suite-dask-close")
             self._closing.start()
 
-
-def _close(starting: Starting) -> None:
-    try:
-        pool, cluster = starting.started()
-    except BaseException:  # noqa: BLE001 - it never connected: nothing to close
-        return
-    with contextlib.suppress(Exception):
-        pool.client.close(timeout=5)
-    if cluster is not None:
-        with contextlib.suppress(Exception):
-            cluster.close(timeout=5)
+    def _close(self) -> None:
+        try:
+            self.ready()
+        except BaseException:  # noqa: BLE001 - it never connected: nothing to close
+            return
+        self.close()
 
 
 @contextlib.contextmanager
@@ -265,9 +326,9 @@ def connect(spec: str, wait_s: float):
     """A ``Pool`` on the cluster ``spec`` (``local:N`` or a scheduler address), connecting while the
     caller goes on; closed on exit (a local cluster's workers with it)."""
     _quiet()
-    starting = Starting(spec, wait_s)
+    pool = Pool(spec, wait_s)
     try:
-        yield starting
+        yield pool
     finally:
-        starting.release()
-        starting._closing.join(timeout=15)
+        pool.release()
+        pool._closing.join(timeout=15)

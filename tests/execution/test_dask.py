@@ -1,7 +1,8 @@
-"""Trials on a Dask cluster (``--workers N`` = ``--cluster local:N``, ``--cluster tcp://...``): the
-numbers of one process, a worker SIGKILLed mid-trial (Dask reruns its task once), a killed client
-(a rerun trains nothing twice), a search restarted mid-way (the best is the stored best), and the
-bounded waits. At most two Dask workers per test; every process a test starts is killed at its end."""
+"""Trials on a Dask cluster (``--workers N`` = ``--cluster local:N``, ``--cluster tcp://...``): a
+worker SIGKILLed mid-trial (Dask reruns its task once) in a run with the numbers of one process; a
+client SIGKILLed mid-search (its workers go with it, the rerun trains nothing twice and picks the
+stored best); the bounded waits. Three suite processes in all, on tiny synthetic data; at most one
+Dask worker per test; every process a test starts is killed at its end."""
 import json
 import os
 import re
@@ -16,7 +17,6 @@ import pytest
 
 from suite.cli.main import main
 from suite.execution import tasks
-from suite.store.trial_store import FINISHED
 
 PLAN = ["depth", "--profile", "smoke", "--seeds", "2", "--set", "epochs=2", "--set", "batch_size=100"]
 SEARCH = ["mlp_search", "--profile", "smoke", "--tuner", "random", "--max-trials", "4", "--set", "epochs=2"]
@@ -97,72 +97,55 @@ def wait_for_records(trials: Path, count: int, process, timeout: float = 180) ->
         time.sleep(0.1)
 
 
-def test_a_local_cluster_run_has_the_numbers_of_one_process(tmp_path):
-    code, out, err = finish(suite("run", PLAN, tmp_path / "dask", "--workers", "2"))
-    assert code == 0, err[-3000:]
-    assert "0 failed, 0 missing" in out and "Traceback" not in err
-    assert all(line.startswith(("[depth]", "suite: Dask")) for line in err.splitlines()), err  # no Dask noise
-    code, _, err = finish(suite("run", PLAN, tmp_path / "one"))
-    assert code == 0, err[-3000:]
+def test_a_worker_killed_mid_trial_is_rerun_once_and_the_numbers_are_one_processs(tmp_path, capsys):
+    """--workers 2: this process and one Dask worker, which SIGKILLs itself 1 s into its first task
+    (its nanny restarts it, Dask runs the task again); every trial stored once, with the numbers of
+    a one-process run."""
+    preload = tmp_path / "kill_once.py"
+    preload.write_text(KILL_ONCE)
+    mark = tmp_path / "killed"
+    env = {"DASK_DISTRIBUTED__WORKER__PRELOAD": json.dumps([str(preload)]), "SUITE_TEST_KILL_MARK": str(mark)}
+    code, out, err = finish(suite("run", PLAN, tmp_path / "dask", "--workers", "2", env=env))
+    assert code == 0 and mark.exists(), err[-3000:]
+    lost = [line for line in err.splitlines() if "its worker was lost mid-trial; Dask runs it again" in line]
+    assert len(lost) == 1, err
+    assert all(line.startswith(("[depth]", "suite: ")) for line in err.splitlines()), err  # no Dask noise
+    assert len(trained(err)) == 10, err  # each trial stored once: the killed task's trials only after the rerun
+    assert "0 failed, 0 missing" in out
+    dirs = tmp_path / "one"
+    assert main(["run", *PLAN, "--runs-dir", str(dirs / "runs"), "--results-dir", str(dirs / "results")]) == 0
+    capsys.readouterr()
     dask, one = (records(tmp_path / where / "runs" / "depth" / "smoke" / "trials") for where in ("dask", "one"))
     assert dask.keys() == one.keys() and len(one) == 10
-    assert {r["worker"] for r in dask.values()} <= {"dask-0", "dask-1"}
+    assert {r["worker"] for r in dask.values()} == {"local", "dask-0"}  # this process trains too
     for name, record in one.items():
         assert dask[name]["status"] == record["status"]
         assert dask[name]["metrics"]["test_accuracy"] == pytest.approx(record["metrics"]["test_accuracy"], abs=1e-6)
 
 
-def test_a_worker_killed_mid_trial_is_rerun_once_and_nothing_is_lost_or_doubled(tmp_path):
-    preload = tmp_path / "kill_once.py"
-    preload.write_text(KILL_ONCE)
-    mark = tmp_path / "killed"
-    env = {"DASK_DISTRIBUTED__WORKER__PRELOAD": json.dumps([str(preload)]), "SUITE_TEST_KILL_MARK": str(mark)}
-    code, out, err = finish(suite("run", PLAN, tmp_path, "--workers", "2", env=env))
-    assert code == 0 and mark.exists(), err[-3000:]
-    lost = [line for line in err.splitlines() if "its worker was lost mid-trial; Dask runs it again" in line]
-    assert len(lost) == 1, err
-    stored = records(tmp_path / "runs" / "depth" / "smoke" / "trials")
-    assert len(stored) == 10 and all(r["status"] in FINISHED for r in stored.values())
-    assert len(trained(err)) == 10, err  # each trial stored once: the killed task's trials only after the rerun
-    assert "0 failed, 0 missing" in out
-
-
-def test_a_killed_client_is_rerun_and_nothing_trains_twice(tmp_path):
-    client = suite("run", [*PLAN, "--seeds", "3"], tmp_path, "--workers", "2", "--no-population")
-    trials = tmp_path / "runs" / "depth" / "smoke" / "trials"
-    wait_for_records(trials, 2, client)
+def test_a_search_whose_client_was_killed_trains_nothing_twice_and_picks_the_stored_best(tmp_path):
+    """The client SIGKILLed mid-search: its local Dask worker goes with it; the rerun replays the
+    stored trials, trains only the rest, and re-runs the stored best."""
+    client = suite("search", SEARCH, tmp_path, "--workers", "2")
+    trials = tmp_path / "runs" / "mlp_search" / "smoke" / "search-random" / "trials"
+    wait_for_records(trials, 1, client)
     workers = descendants(client.pid)
     os.kill(client.pid, signal.SIGKILL)
     client.wait(timeout=30)
     deadline = time.time() + 30  # its local workers go with it
-    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.time() < deadline:
+    while any(alive(pid) for pid in workers) and time.time() < deadline:
         time.sleep(0.2)
-    left = [pid for pid in workers if Path(f"/proc/{pid}/stat").exists()
-            and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+    left = [pid for pid in workers if alive(pid)]
     kill_tree(client.pid)
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, "the killed client's Dask workers outlived it"
     before = records(trials)
-    code, out, err = finish(suite("run", [*PLAN, "--seeds", "3"], tmp_path, "--no-population"))
-    assert code == 0, err[-3000:]
-    after = records(trials)
-    assert len(after) == 15 and all(after[name] == record for name, record in before.items())
-    assert len(trained(err)) == 15 - len(before)
-
-
-def test_a_search_restarted_mid_way_picks_the_stored_best(tmp_path):
-    client = suite("search", SEARCH, tmp_path, "--workers", "2")
-    trials = tmp_path / "runs" / "mlp_search" / "smoke" / "search-random" / "trials"
-    wait_for_records(trials, 1, client)
-    os.kill(client.pid, signal.SIGKILL)
-    kill_tree(client.pid)
-    before = records(trials)
     code, out, err = finish(suite("search", SEARCH, tmp_path, "--workers", "2"))
     assert code == 0, err[-3000:]
     after = records(trials)
     assert len(after) == 4 and all(after[name] == record for name, record in before.items())
-    assert len(trained(err.split("re-running it")[0])) == 4 - len(before)
+    assert len(trained(err.split("re-running it")[0])) == 4 - len(before)  # nothing trained twice
     done = [r for r in after.values() if r["status"] == "done"]
     top = max(r["metrics"]["best_dev_accuracy"] for r in done)
     winners = [r for r in done if r["metrics"]["best_dev_accuracy"] == top]
@@ -170,6 +153,14 @@ def test_a_search_restarted_mid_way_picks_the_stored_best(tmp_path):
     assert reruns, err[-3000:]
     config = next(iter(reruns.values()))["config"]
     assert any(all(config[k] == v for k, v in w["point"].items() if k != "epochs") for w in winners)
+
+
+def alive(pid: int) -> bool:
+    """``pid`` runs (a zombie does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def test_no_scheduler_at_the_address_gives_up_in_time(tmp_path, capsys, monkeypatch):
