@@ -46,10 +46,11 @@ def gpu_count() -> int:
     return sum(line.startswith("GPU ") for line in out.stdout.splitlines())
 
 
-def pin(cores: set[int], gpu: int | None = None) -> None:
-    """Keep every thread of this process to ``cores`` (the thread pools JAX and TensorFlow start
-    later too, one thread per core); ``gpu``: the GPU it sees (of several, allocated on demand)."""
-    for task in os.listdir("/proc/self/task"):
+def pin(cores: set[int], gpu: int | None = None, every_thread: bool = True) -> None:
+    """Keep every thread of this process (or only the calling one) to ``cores``; the threads
+    started later inherit it, and the thread pools JAX and TensorFlow start later get one thread
+    per core; ``gpu``: the GPU it sees (of several, allocated on demand)."""
+    for task in os.listdir("/proc/self/task") if every_thread else ["0"]:
         with contextlib.suppress(OSError):
             os.sched_setaffinity(int(task), cores)
     for name in THREAD_VARIABLES:
@@ -106,8 +107,9 @@ class Here:
         return task
 
     def _serve(self) -> None:
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(0, self.cores)  # this thread (and those it starts), not the client's others
+        # this thread and those it starts (JAX's, at the first trial here), not the client's others;
+        # with the thread pools' sizes, as in a worker
+        pin(self.cores, every_thread=False)
         while True:
             task, function, args = self.inbox.get()
             try:
