@@ -159,7 +159,8 @@ def run(study: str | Path | Study, profile: str | None = None, overrides: dict |
         mlflow: str | Path | None = None, cluster: str | None = None) -> Result:
     """Train the study's trials that are not stored yet, write its report, return its frames.
 
-    ``workers`` > 1 trains on that many local Dask worker processes (``cluster="local:N"``);
+    ``workers`` > 1 trains in this process and ``workers`` - 1 local Dask worker processes
+    (``cluster="local:N"``);
     ``cluster`` may also name a Dask scheduler (``"tcp://HOST:8786"``). ``tensorboard``: a directory
     that receives event files while the trials train. ``mlflow``: a directory or tracking URI that
     receives an MLflow run per trial and the report's files. Raises UserError before anything

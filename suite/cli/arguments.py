@@ -95,8 +95,8 @@ wait_seconds = seconds(1.0, MAX_WAIT_S, "--wait-seconds 600")
 
 
 def cluster(text: str) -> str:
-    """``local:N`` (N worker processes on this machine, bounded as ``--workers``) or a Dask
-    scheduler's address, ``tcp://HOST:PORT`` (or tls://, ucx://, a port in 1..65535)."""
+    """``local:N`` (N trainers on this machine: this process and N - 1 Dask workers, bounded as
+    ``--workers``) or a Dask scheduler's address, ``tcp://HOST:PORT`` (or tls://, ucx://, a port in 1..65535)."""
     if text.startswith("local:"):
         return f"local:{workers(text.removeprefix('local:'))}"
     match = re.fullmatch(r"(tcp|tls|ucx)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})", text)

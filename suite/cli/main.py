@@ -103,10 +103,10 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--no-population", action="store_true",
                              help="train one trial at a time (no populations)")
             sub.add_argument("--workers", type=workers, default=1,
-                             help="worker processes on this machine (default 1: train in this process); "
-                                  "the same as --cluster local:N; at most 4 per core")
+                             help="trainers on this machine (default 1: train in this process): this process "
+                                  "and N - 1 Dask worker processes; the same as --cluster local:N; at most 4 per core")
             sub.add_argument("--cluster", type=cluster, default=None, metavar="local:N|tcp://HOST:PORT",
-                             help="train on a Dask cluster: local:N worker processes here, or the Dask "
+                             help="train on a Dask cluster: local:N trainers here (as --workers N), or the Dask "
                                   "scheduler at that address (its workers: `dask worker tcp://HOST:PORT`)")
             sub.add_argument("--tensorboard", type=Path, default=None, metavar="DIR",
                              help="write TensorBoard event files while trials train (tensorboard --logdir DIR)")
