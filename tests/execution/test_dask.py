@@ -20,8 +20,9 @@ from suite.execution import tasks
 
 PLAN = ["depth", "--profile", "smoke", "--seeds", "2", "--set", "epochs=2", "--set", "batch_size=100"]
 SEARCH = ["mlp_search", "--profile", "smoke", "--tuner", "random", "--max-trials", "4", "--set", "epochs=2"]
-KILL_ONCE = '''"""Dask worker preload (a test's fault): SIGKILL this worker 1 s into the first trial task any
-worker starts (the marker file makes it once per test)."""
+KILL_ONCE = '''"""Dask worker preload (a test's fault): SIGKILL this worker 1 s into a trial task while the
+file SUITE_TEST_KILL_ARMED exists (the test arms it; the first worker to start a trial task renames
+it to <name>.fired, so one kill per arming)."""
 import os, signal, threading
 from distributed import WorkerPlugin
 
@@ -30,12 +31,11 @@ class KillOnce(WorkerPlugin):
     def transition(self, key, start, finish, **kwargs):
         if finish != "executing" or not str(key).startswith("suite-") or str(key).startswith("suite-warm"):
             return
+        armed = os.environ["SUITE_TEST_KILL_ARMED"]
         try:
-            fd = os.open(os.environ["SUITE_TEST_KILL_MARK"], os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
+            os.rename(armed, armed + ".fired")
+        except FileNotFoundError:
             return
-        os.write(fd, str(key).encode())
-        os.close(fd)
         threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGKILL)).start()
 
 
@@ -103,10 +103,11 @@ def test_a_worker_killed_mid_trial_is_rerun_once_and_the_numbers_are_one_process
     a one-process run."""
     preload = tmp_path / "kill_once.py"
     preload.write_text(KILL_ONCE)
-    mark = tmp_path / "killed"
-    env = {"DASK_DISTRIBUTED__WORKER__PRELOAD": json.dumps([str(preload)]), "SUITE_TEST_KILL_MARK": str(mark)}
+    armed = tmp_path / "armed"
+    armed.touch()
+    env = {"DASK_DISTRIBUTED__WORKER__PRELOAD": json.dumps([str(preload)]), "SUITE_TEST_KILL_ARMED": str(armed)}
     code, out, err = finish(suite("run", PLAN, tmp_path / "dask", "--workers", "2", env=env))
-    assert code == 0 and mark.exists(), err[-3000:]
+    assert code == 0 and (tmp_path / "armed.fired").exists(), err[-3000:]
     lost = [line for line in err.splitlines() if "its worker was lost mid-trial; Dask runs it again" in line]
     assert len(lost) == 1, err
     assert all(line.startswith(("[depth]", "suite: ")) for line in err.splitlines()), err  # no Dask noise

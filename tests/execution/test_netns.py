@@ -3,7 +3,8 @@ processes on two others (Linux network namespaces on this machine, each with its
 hostname), for `suite run` and `suite search`: a worker SIGKILLed mid-trial (Dask reruns its task on
 the other), the client SIGKILLed mid-search and restarted (nothing trains twice, the best is the
 stored best). Needs root (CI runs as root); skipped otherwise. Only addresses inside the namespaces
-created here are used, and they are removed whatever happens. Two workers at most.
+created here are used, and they are removed whatever happens. One scheduler and two workers for
+the module.
 """
 import json
 import os
@@ -59,37 +60,42 @@ def hosts():
 
 
 class Cluster:
-    def __init__(self, hosts, tmp_path: Path):
-        self.hosts, self.tmp, self.processes = hosts, tmp_path, []
+    """A scheduler on C and one single-threaded worker on each of A and B, for the whole module (their
+    start-ups paid once); each worker SIGKILLs itself 1 s into a trial task when its host's kill is
+    armed (``arm``; its nanny restarts it). Each test has runs and results of its own."""
+
+    def __init__(self, hosts, tmp: Path):
+        self.hosts, self.tmp, self.processes = hosts, tmp, []
+        preload = tmp / "kill_once.py"
+        preload.write_text(KILL_ONCE)
+        self.start("C", [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "0.0.0.0",
+                         "--port", PORT, "--no-dashboard"], log="scheduler.log")
+        for role in "AB":
+            self.start(role, [sys.executable, "-m", "distributed.cli.dask_worker", f"tcp://{CHIEF_NET[role][0]}:{PORT}",
+                              "--host", CHIEF_NET[role][1], "--nthreads", "1", "--nworkers", "1", "--name", f"w{role}",
+                              "--no-dashboard", "--preload", str(preload)],
+                       env={"SUITE_TEST_KILL_ARMED": str(tmp / f"armed-{role}")}, log=f"worker{role}.log")
 
     def start(self, role: str, command: list[str], env=None, log: str | None = None) -> subprocess.Popen:
         """``command`` on host ``role`` (its namespace, hostname ``host<role>``); output to ``log``
         (a file: Dask's own lines would fill a pipe) or piped."""
         wrapped = ["ip", "netns", "exec", self.hosts[role], "unshare", "--uts", "sh", "-c",
                    f'hostname host{role} && exec "$@"', "sh", *command]
-        out = open(self.tmp / log, "w") if log else subprocess.PIPE  # noqa: SIM115 - closed with the test's tmp
+        out = open(self.tmp / log, "w") if log else subprocess.PIPE  # noqa: SIM115 - closed with the module's tmp
         process = subprocess.Popen(wrapped, stdout=out, stderr=subprocess.STDOUT if log else subprocess.PIPE,
                                    text=True, env={**os.environ, **(env or {})})
         self.processes.append(process)
         return process
 
-    def suite(self, argv: list[str]) -> subprocess.Popen:
-        return self.start("C", [sys.executable, "-m", "suite.cli.main", *argv, *CLUSTER,
-                                "--runs-dir", str(self.tmp / "runs"), "--results-dir", str(self.tmp / "results")])
+    def arm(self, role: str) -> Path:
+        """Kill the worker on ``role`` 1 s into its next trial task; returns the file that says it fired."""
+        armed = self.tmp / f"armed-{role}"
+        armed.touch()
+        return Path(f"{armed}.fired")
 
-    def scheduler_and_workers(self, kill_once_on: str):
-        """A scheduler on C and one single-threaded worker on each of A and B; the worker on
-        ``kill_once_on`` SIGKILLs itself 1 s into its first trial task (its nanny restarts it)."""
-        self.start("C", [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "0.0.0.0",
-                         "--port", PORT, "--no-dashboard"], log="scheduler.log")
-        preload = self.tmp / "kill_once.py"
-        preload.write_text(KILL_ONCE)
-        for role in "AB":
-            extra = ["--preload", str(preload)] if role == kill_once_on else []
-            self.start(role, [sys.executable, "-m", "distributed.cli.dask_worker", f"tcp://{CHIEF_NET[role][0]}:{PORT}",
-                              "--host", CHIEF_NET[role][1], "--nthreads", "1", "--nworkers", "1", "--name", f"w{role}",
-                              "--no-dashboard", *extra],
-                       env={"SUITE_TEST_KILL_MARK": str(self.tmp / "killed")}, log=f"worker{role}.log")
+    def suite(self, argv: list[str], tmp_path: Path) -> subprocess.Popen:
+        return self.start("C", [sys.executable, "-m", "suite.cli.main", *argv, *CLUSTER,
+                                "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")])
 
     def stop(self):
         for process in reversed(self.processes):
@@ -98,9 +104,9 @@ class Cluster:
             process.communicate()
 
 
-@pytest.fixture
-def cluster(hosts, tmp_path):
-    running = Cluster(hosts, tmp_path)
+@pytest.fixture(scope="module")
+def cluster(hosts, tmp_path_factory):
+    running = Cluster(hosts, tmp_path_factory.mktemp("cluster"))
     try:
         yield running
     finally:
@@ -116,33 +122,29 @@ def records(trials: Path) -> dict:
     return {path.stem: json.loads(path.read_text()) for path in trials.glob("*.json")}
 
 
-def test_run_across_three_hosts_survives_a_killed_worker(cluster):
-    cluster.scheduler_and_workers(kill_once_on="B")
+def test_run_across_three_hosts_survives_a_killed_worker(cluster, tmp_path):
+    fired = cluster.arm("B")
     argv = ["run", "depth", "--profile", "smoke", "--seeds", "2", "--set", "epochs=3", "--set", "batch_size=20"]
-    code, out, err = finish(cluster.suite(argv))
+    code, out, err = finish(cluster.suite(argv, tmp_path))
     assert code == 0, err[-3000:]
-    assert (cluster.tmp / "killed").exists()
+    assert fired.exists()
     assert len([line for line in err.splitlines() if "its worker was lost mid-trial; Dask runs it again" in line]) == 1
-    trials = cluster.tmp / "runs" / "depth" / "smoke" / "trials"
+    trials = tmp_path / "runs" / "depth" / "smoke" / "trials"
     stored = records(trials)
     assert len(stored) == 10 and all(r["status"] in FINISHED for r in stored.values())
     assert len(trained(err)) == 10  # each trial stored once, by the client
     assert {r["process"]["host"] for r in stored.values()} <= {"hostA", "hostB"}
     assert "0 failed, 0 missing" in out
-    readme = (cluster.tmp / "results" / "depth" / "smoke" / "README.md").read_text()
+    readme = (tmp_path / "results" / "depth" / "smoke" / "README.md").read_text()
     assert "hostA" in readme  # the report names who trained what
 
-    # A rerun has nothing to train: it changes nothing.
-    code, _, err = finish(cluster.suite(argv))
-    assert code == 0 and not trained(err) and records(trials) == stored
 
-
-def test_search_across_three_hosts_survives_a_killed_worker_and_a_restarted_client(cluster):
-    cluster.scheduler_and_workers(kill_once_on="A")
+def test_search_across_three_hosts_survives_a_killed_worker_and_a_restarted_client(cluster, tmp_path):
+    fired = cluster.arm("A")
     argv = ["search", "mlp_search", "--profile", "smoke", "--tuner", "random", "--max-trials", "4",
             "--set", "epochs=3", "--set", "batch_size=20"]
-    trials = cluster.tmp / "runs" / "mlp_search" / "smoke" / "search-random" / "trials"
-    client = cluster.suite(argv)
+    trials = tmp_path / "runs" / "mlp_search" / "smoke" / "search-random" / "trials"
+    client = cluster.suite(argv, tmp_path)
     deadline = time.time() + 240
     while not list(trials.glob("*.json")) and time.time() < deadline and client.poll() is None:
         time.sleep(0.1)
@@ -150,8 +152,9 @@ def test_search_across_three_hosts_survives_a_killed_worker_and_a_restarted_clie
     client.communicate()
     before = records(trials)
     assert before, "no search trial was stored before the client was killed"
-    code, out, err = finish(cluster.suite(argv))
+    code, out, err = finish(cluster.suite(argv, tmp_path))
     assert code == 0, err[-3000:]
+    assert fired.exists()
     after = records(trials)
     assert len(after) == 4 and all(after[key] == record for key, record in before.items())
     assert len(trained(err.split("re-running it")[0])) == 4 - len(before)  # nothing trained twice
