@@ -180,6 +180,25 @@ def test_no_scheduler_at_the_address_gives_up_in_time(tmp_path, capsys, monkeypa
     assert "Traceback" not in err and not (tmp_path / "runs").exists()
 
 
+def test_a_scheduler_without_workers_gives_up_in_time(tmp_path, capsys, monkeypatch):
+    import distributed  # deferred: the module imports without Dask's start-up cost
+
+    monkeypatch.delenv("SUITE_WAIT_S", raising=False)
+    with distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
+                                  dashboard_address=":0") as cluster:
+        address = cluster.scheduler_address
+        started = time.monotonic()
+        code = main(["run", *PLAN, "--cluster", address, "--wait-seconds", "2",
+                     "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")])
+        waited = time.monotonic() - started
+    err = capsys.readouterr().err
+    os.environ.pop("SUITE_WAIT_S", None)
+    assert code == 3 and waited < 30, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines[-1].startswith(f"suite: gave up: no Dask worker connected to {address} within 2 s"), err
+    assert "Traceback" not in err and not list((tmp_path / "runs").rglob("*.json"))
+
+
 def test_a_worker_that_differs_from_the_client_is_refused_with_the_difference_named():
     mine = tasks.fingerprint()
     theirs = {**mine, "keras": "0.0.1", "backend": "tensorflow" if mine["backend"] != "tensorflow" else "jax"}
