@@ -126,7 +126,8 @@ def test_a_worker_killed_mid_trial_is_rerun_once_and_the_numbers_are_one_process
 
 def test_a_search_whose_client_was_killed_trains_nothing_twice_and_picks_the_stored_best(tmp_path):
     """The client SIGKILLed mid-search: its local Dask worker goes with it; the rerun replays the
-    stored trials, trains only the rest, and re-runs the stored best."""
+    stored trials, trains only the rest, and re-runs the stored best (the same on Dask workers
+    across hosts: test_netns)."""
     client = suite("search", SEARCH, tmp_path, "--workers", "2")
     trials = tmp_path / "runs" / "mlp_search" / "smoke" / "search-random" / "trials"
     wait_for_records(trials, 1, client)
@@ -142,7 +143,7 @@ def test_a_search_whose_client_was_killed_trains_nothing_twice_and_picks_the_sto
         os.kill(pid, signal.SIGKILL)
     assert not left, "the killed client's Dask workers outlived it"
     before = records(trials)
-    code, out, err = finish(suite("search", SEARCH, tmp_path, "--workers", "2"))
+    code, out, err = finish(suite("search", SEARCH, tmp_path))  # resumed in one process (on Dask: test_netns)
     assert code == 0, err[-3000:]
     after = records(trials)
     assert len(after) == 4 and all(after[name] == record for name, record in before.items())
