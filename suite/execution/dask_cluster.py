@@ -92,8 +92,8 @@ class Here:
     first starts at once), kept to CPU share 0. N - 1 Dask workers and this process make the N
     trainers, with as many Keras start-ups as trainers (not N + 1)."""
 
-    def __init__(self, cores: list[int], done: queue.Queue):
-        self.cores, self.done, self.busy = set(cores), done, False
+    def __init__(self, cores: list[int], gpu: int | None, done: queue.Queue):
+        self.cores, self.gpu, self.done, self.busy = set(cores), gpu, done, False
         self.inbox: queue.Queue = queue.Queue()
         self.thread: threading.Thread | None = None
 
@@ -108,8 +108,8 @@ class Here:
 
     def _serve(self) -> None:
         # this thread and those it starts (JAX's, at the first trial here), not the client's others;
-        # with the thread pools' sizes, as in a worker
-        pin(self.cores, every_thread=False)
+        # with the thread pools' sizes and GPU 0 of the round-robin (allocated on demand), as in a worker
+        pin(self.cores, self.gpu, every_thread=False)
         while True:
             task, function, args = self.inbox.get()
             try:
@@ -144,7 +144,8 @@ class Pool:
         self.labels: dict[str, str] = {}
         self.done: queue.Queue = queue.Queue()  # finished tasks, Dask's and Here's
         self.local = int(spec.removeprefix("local:")) if spec.startswith("local:") else 0
-        self.here = Here(cpu_shares(self.local)[0], self.done) if self.local else None
+        self.gpus = gpu_count() if self.local else 0
+        self.here = Here(cpu_shares(self.local)[0], 0 if self.gpus else None, self.done) if self.local else None
         self.client = self.cluster = None
         self.gpu = False
         self._error: BaseException | None = None
@@ -178,7 +179,7 @@ class Pool:
 
     def _start(self) -> None:
         if self.local:
-            workers, gpus = self.local - 1, gpu_count()
+            workers, gpus = self.local - 1, self.gpus
             self.cluster = distributed.LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                 dashboard_address=":0", silence_logs=logging.ERROR, resources={"GPU": 1} if gpus else None)
