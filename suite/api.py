@@ -19,6 +19,7 @@ Layer: above reporting (it writes reports through it), below the CLI.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -33,12 +34,14 @@ from suite.design import plugins
 from suite.design.selection import results_path
 from suite.design.study import DEFAULT_PROFILE, Plan, Study, expand
 from suite.errors import UserError
-from suite.execution import metric_checks, mlflow_tracking, parallel, runner, sequential, tracking
+from suite.execution import metric_checks, mlflow_tracking, runner, sequential, tracking
 from suite.reporting import figures as figure_kinds
 from suite.analysis.study_frames import study_trials
 from suite.reporting.report import write_report
 from suite.search import hpo, tuner_search
+from suite.design import names
 from suite.store import catalog as stored_catalog
+from suite.store import lock
 from suite.store.files import writable
 
 @dataclass
@@ -121,12 +124,12 @@ def results_dir_for(plan_: Plan, results_dir: str | Path | None, seeds: int | No
 
 
 def execute(plan_: Plan, runs_dir: Path, out: Path | None, *, train: bool, fresh: bool = False,
-            fast: bool = True, workers: int = 1, worker_argv: list[str] | None = None, started=None,
-            population_size: int | None = None, role: str | None = None, oracle: tuple | None = None,
+            fast: bool = True, pool=None, population_size: int | None = None,
             figure_formats=("png", "svg")) -> Result:
     """Tune the nuisance hyperparameters, run a search comparison or the plan's trials (skipping
-    stored ones), then write the report to ``out`` (None: no report). ``role``/``oracle``: the
-    CLI's several-machine roles; a worker writes no report and returns no records."""
+    stored ones), then write the report to ``out`` (None: no report). ``pool``: a Dask cluster's
+    (``suite.execution.dask_cluster.connect``) for the plan's trials; None trains here. Training
+    holds the study's run lock (``suite.store.lock``): a second run of it waits, then replays."""
     runner.validate(plan_)  # before anything is tuned, trained or written
     metric_checks.check_study(plan_)  # the metrics its rules, tables and figures read are ones its trials log
     if not plan_.axes:
@@ -134,21 +137,17 @@ def execute(plan_: Plan, runs_dir: Path, out: Path | None, *, train: bool, fresh
                         f"run `suite search {plan_.study.name}`")
     if train:
         writable(runner.store_for(plan_, runs_dir).trials_dir)
-    plan_ = tuner_search.tune_nuisance(plan_, runs_dir, fast=fast, train=train and role != "worker",
-                                       fresh=fresh and role is None)
-    plan_ = hpo.run_comparison(plan_, runs_dir, fast=fast, train=train and role is None, fresh=fresh and role is None)
-    store = runner.store_for(plan_, runs_dir)
-    if train:
-        if out is not None:
-            writable(out)
-        if role == "chief":
-            runner.serve_chief(plan_, store, *oracle)
-        else:
+    with lock.held(names.study_dir(runs_dir, plan_.study.name, plan_.profile)) if train else contextlib.nullcontext():
+        plan_ = tuner_search.tune_nuisance(plan_, runs_dir, fast=fast, train=train, fresh=fresh)
+        plan_ = hpo.run_comparison(plan_, runs_dir, fast=fast, train=train, fresh=fresh)
+        store = runner.store_for(plan_, runs_dir)
+        if train:
+            if out is not None:
+                writable(out)
             plan_ = sequential.run(plan_, lambda looked: runner.run_plan(
-                looked, store, fresh=fresh, fast=fast, workers=workers, worker_argv=worker_argv, started=started,
-                population_size=population_size), store.load_trials)
-        if role == "worker":
-            return Result(plan_, [])
+                looked, store, fresh=fresh, fast=fast, pool=pool, population_size=population_size), store.load_trials)
+            if pool is not None:
+                pool.release()  # trained: the workers go while the report is written
     plan_ = replace(plan_, trials=sequential.planned(plan_, store.load_trials)[0])  # what the seed plan asks for
     records, comparison = hpo.report_parts(plan_, runner.stored_records(plan_, store), runs_dir)
     searches = tuner_search.nuisance_records(plan_, runs_dir)
@@ -159,28 +158,19 @@ def execute(plan_: Plan, runs_dir: Path, out: Path | None, *, train: bool, fresh
     return Result(plan_, records, out / "README.md" if out is not None else None, searches or [])
 
 
-def _worker_argv(study: str | Path, profile: str | None, dataset, seeds, overrides: dict, runs_dir: Path) -> list[str]:
-    """The same selection as ``suite run`` arguments, for the extra local worker processes."""
-    argv = ["run", str(study), "--runs-dir", str(runs_dir), "--role", "worker"]
-    argv += ["--profile", profile] if profile else []
-    argv += ["--dataset", dataset] if dataset else []
-    argv += ["--seeds", str(seeds)] if seeds is not None else []
-    for key, value in overrides.items():
-        argv += ["--set", f"{key}={value!r}"]
-    return argv
-
-
 def run(study: str | Path | Study, profile: str | None = None, overrides: dict | None = None,
         seeds: int | None = None, dataset: str | None = None, runs_dir: str | Path = "runs",
         results_dir: str | Path | None = None, workers: int = 1, fresh: bool = False,
         figure_formats=("png", "svg"), tensorboard: str | Path | None = None,
-        mlflow: str | Path | None = None) -> Result:
+        mlflow: str | Path | None = None, cluster: str | None = None) -> Result:
     """Train the study's trials that are not stored yet, write its report, return its frames.
 
-    ``workers`` > 1 starts that many local worker processes (a registered study or a study file
-    only: the workers load the study by name). ``tensorboard``: a directory that receives event
-    files while the trials train. ``mlflow``: a directory or tracking URI that receives an MLflow
-    run per trial and the report's files. Raises UserError before anything trains when an input is refused.
+    ``workers`` > 1 trains in this process and ``workers`` - 1 local Dask worker processes
+    (``cluster="local:N"``);
+    ``cluster`` may also name a Dask scheduler (``"tcp://HOST:8786"``). ``tensorboard``: a directory
+    that receives event files while the trials train. ``mlflow``: a directory or tracking URI that
+    receives an MLflow run per trial and the report's files. Raises UserError before anything
+    trains when an input is refused.
     """
     mlflow_tracking.configure(None if mlflow is None else str(mlflow))
     if tensorboard is not None:
@@ -188,20 +178,15 @@ def run(study: str | Path | Study, profile: str | None = None, overrides: dict |
     else:
         os.environ.pop(tracking.ENV, None)
     plan_ = plan(study, profile, dataset, seeds, overrides)
-    if workers > 1 and isinstance(study, Study):
-        raise UserError("workers > 1 needs a registered study or a study file (the worker processes load it "
-                        "by name); declare the study in a .py file, or use workers=1")
-    argv = _worker_argv(study, profile, dataset, seeds, dict(overrides or {}), Path(runs_dir)) if workers > 1 else None
-    started = None
-    if argv:
-        port = parallel.free_port()
-        started = (port, parallel.start(argv, workers, "127.0.0.1", port, first=1))
-    try:
+    spec = cluster or (f"local:{workers}" if workers > 1 else None)
+    if spec is None:
         return execute(plan_, Path(runs_dir), results_dir_for(plan_, results_dir, seeds), train=True, fresh=fresh,
-                       workers=workers, worker_argv=argv, started=started, figure_formats=figure_formats)
-    finally:
-        for process in started[1] if started else ():
-            process.kill()
+                       figure_formats=figure_formats)
+    from suite.execution import dask_cluster  # deferred: loads Dask
+
+    with dask_cluster.connect(spec, lock.wait_seconds()) as pool:
+        return execute(plan_, Path(runs_dir), results_dir_for(plan_, results_dir, seeds), train=True, fresh=fresh,
+                       pool=pool, figure_formats=figure_formats)
 
 
 def report(study: str | Path | Study, profile: str | None = None, overrides: dict | None = None,

@@ -30,5 +30,6 @@ def _raise_unknown(registry: Mapping[str, T], name: object, kind: str) -> T:
 
 
 class GaveUp(Exception):
-    """A bounded wait ran out: no chief answered, or no worker came; the CLI prints the message
+    """A bounded wait ran out: no Dask scheduler answered, no worker came, or another run held the
+    study; the CLI prints the message
     (what it waited for and the fix) on one line and exits with code 3."""

@@ -42,8 +42,6 @@ def test_refusals_raise_the_cli_line(tmp_path):
         suite.run(INLINE, profile="smoke", overrides={"epoch": 1}, runs_dir=tmp_path)
     with pytest.raises(suite.UserError, match="no stored trials"):
         suite.load("depth", profile="smoke", runs_dir=tmp_path)
-    with pytest.raises(suite.UserError, match="workers > 1 needs a registered study"):
-        suite.run(INLINE, profile="smoke", workers=2, runs_dir=tmp_path)
 
 
 def test_the_issue_command_works_in_a_fresh_interpreter(tmp_path):

@@ -18,7 +18,7 @@ from suite.design.study import RULE_KINDS
 ROOT = Path(__file__).resolve().parents[1]
 LINT = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; "
         "sys.exit(lint_imports_command())"]
-HEAVY = ("Keras", "keras-tuner", "TensorFlow", "JAX", "gRPC", "matplotlib", "pandas", "scikit-learn", "SciPy",
+HEAVY = ("Keras", "keras-tuner", "TensorFlow", "JAX", "Dask", "matplotlib", "pandas", "scikit-learn", "SciPy",
          "pydantic", "pyarrow", "TensorBoard", "rich", "MLflow")
 
 

@@ -2,12 +2,11 @@
 
 Every numeric flag is bounded here, in its argparse type, so a value outside its range is one line
 and exit 2 before anything starts: ``--seeds``, ``--workers``, ``--population``, ``--max-trials``,
-``--max-epochs``, ``--factor``, ``--lease-seconds``, ``--wait-seconds`` and ``--oracle-port``.
+``--max-epochs``, ``--factor``, ``--wait-seconds``, and ``--cluster``'s form.
 """
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import math
 import os
 import re
@@ -16,7 +15,7 @@ from pathlib import Path
 from suite.design import names
 from suite.errors import UserError
 
-from suite.store.leases import MAX_LEASE_S, MAX_WAIT_S
+from suite.store.lock import MAX_WAIT_S
 
 SEEDS_MAX = 10_000  # suite.design.config.SEEDS_MAX, which expand() checks too
 EPOCHS_MAX = 100_000  # the epochs key's bound (suite.design.config)
@@ -92,32 +91,19 @@ def seconds(low: float, high: float, example: str):
     return parse
 
 
-lease_seconds = seconds(1.0, MAX_LEASE_S, "--lease-seconds 120")
 wait_seconds = seconds(1.0, MAX_WAIT_S, "--wait-seconds 600")
 
 
-def port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid port '{text[:40]}'; give a number in 1..65535, e.g. 8000") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port {value} is outside 1..65535; e.g. 8000")
-    return value
-
-
-def address(text: str) -> str:
-    """An IP address or a host name (RFC 1123 labels); anything else cannot be served or reached."""
-
-    try:
-        ipaddress.ip_address(text)
-        return text
-    except ValueError:
-        pass
-    label = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
-    if len(text) <= 253 and re.fullmatch(rf"{label}(\.{label})*", text) and not text.replace(".", "").isdigit():
-        return text
-    raise argparse.ArgumentTypeError(f"'{text}' is not an IP address or host name; e.g. 127.0.0.1 or chief-host")
+def cluster(text: str) -> str:
+    """``local:N`` (N trainers on this machine: this process and N - 1 Dask workers, bounded as
+    ``--workers``) or a Dask scheduler's address, ``tcp://HOST:PORT`` (or tls://, ucx://, a port in 1..65535)."""
+    if text.startswith("local:"):
+        return f"local:{workers(text.removeprefix('local:'))}"
+    match = re.fullmatch(r"(tcp|tls|ucx)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})", text)
+    if not match or not 1 <= int(match.group(3)) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text[:80]}' is neither local:N nor a Dask scheduler address; "
+                                         f"e.g. --cluster local:2 or --cluster tcp://scheduler-host:8786")
+    return text
 
 
 def _name(what: str, example: str):

@@ -10,18 +10,15 @@ from pathlib import Path
 
 from suite import backend, interrupt
 from suite.backend import BACKENDS
-from suite.cli.arguments import (PROFILE_HELP, ProfileHelp, address, dataset_name, directory, factor, lease_seconds,
-                                 max_epochs, max_trials, output_flags, oversubscribed, population, port,
+from suite.cli.arguments import (PROFILE_HELP, ProfileHelp, cluster, dataset_name, directory, factor,
+                                 max_epochs, max_trials, output_flags, oversubscribed, population,
                                  profile_name, seeds, wait_seconds, workers)
 from suite.console import hide_library_noise, say
 from suite.errors import GaveUp, UserError
-import socket
-from suite.execution.addresses import check_chief_address
-from suite.execution.addresses import check_bind
 from suite.cli.commands import register
 from importlib.metadata import PackageNotFoundError, version
 from suite.cli.commands import COMMANDS, main as command_main, training
-from suite.execution import mlflow_tracking, parallel, tracking
+from suite.execution import mlflow_tracking, tracking
 from suite.store.files import PATH_ERRNOS, describe
 
 FIGURE_FORMATS = ("png", "svg", "pdf")  # the matplotlib writers a report uses
@@ -40,32 +37,13 @@ def _figure_formats(text: str) -> tuple[str, ...]:
     return formats
 
 
-def _join_chief(args) -> None:
-    """Multi-machine worker: point keras-tuner at the chief named on the command line."""
-    if getattr(args, "oracle_ip", None) is None or getattr(args, "oracle_port", None) is None:
-        if "KERASTUNER_ORACLE_IP" not in os.environ:
-            raise UserError("--role worker needs --oracle-ip and --oracle-port (the chief's address)")
-        return
-
-
-    check_chief_address(args.oracle_ip, args.oracle_port)
-    os.environ.update(KERASTUNER_ORACLE_IP=args.oracle_ip, KERASTUNER_ORACLE_PORT=str(args.oracle_port),
-                      KERASTUNER_TUNER_ID=args.worker_id or f"worker-{socket.gethostname()}-{os.getpid()}")
-
-
-def _cluster_settings(args) -> None:
-    """Lease and wait bounds into the environment (local workers inherit them); the chief's
-    address checked before anything starts."""
-    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # gRPC's own INFO lines ("Got goaway") are noise here
-    for flag, variable in (("lease_seconds", "SUITE_LEASE_S"), ("wait_seconds", "SUITE_WAIT_S")):
-        if getattr(args, flag, None) is not None:
-            os.environ[variable] = repr(getattr(args, flag))
-    if getattr(args, "role", None) == "chief":
-        if args.oracle_port is None:
-            raise UserError("--role chief needs --oracle-port (and --oracle-ip to bind, default 0.0.0.0)")
-        if args.workers > 1:
-            raise UserError("--role chief trains nothing itself; drop --workers, start workers with --role worker")
-        check_bind(args.oracle_ip or "0.0.0.0", args.oracle_port)
+def _wait_settings(args) -> None:
+    """The wait bound into the environment (``suite.store.lock.wait_seconds`` reads it)."""
+    if getattr(args, "wait_seconds", None) is not None:
+        os.environ["SUITE_WAIT_S"] = repr(args.wait_seconds)
+    if getattr(args, "cluster", None) and getattr(args, "workers", 1) > 1:
+        raise UserError(f"--workers {args.workers} and --cluster {args.cluster}: give one (--workers N is "
+                        f"--cluster local:N)")
 
 
 def _choose_backend(requested: str, flag: bool = True) -> None:
@@ -125,26 +103,20 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--no-population", action="store_true",
                              help="train one trial at a time (no populations)")
             sub.add_argument("--workers", type=workers, default=1,
-                             help="worker processes on this machine, one oracle (default 1; at most 4 per core)")
+                             help="trainers on this machine (default 1: train in this process): this process "
+                                  "and N - 1 Dask worker processes; the same as --cluster local:N; at most 4 per core")
+            sub.add_argument("--cluster", type=cluster, default=None, metavar="local:N|tcp://HOST:PORT",
+                             help="train on a Dask cluster: local:N trainers here (as --workers N), or the Dask "
+                                  "scheduler at that address (its workers: `dask worker tcp://HOST:PORT`)")
             sub.add_argument("--tensorboard", type=Path, default=None, metavar="DIR",
                              help="write TensorBoard event files while trials train (tensorboard --logdir DIR)")
             sub.add_argument("--mlflow", nargs="?", const=mlflow_tracking.DEFAULT, default=None, metavar="URI",
                              help="log each trial (config, per-epoch metrics, status) and the report to MLflow: "
                                   f"a directory or tracking URI (default {mlflow_tracking.DEFAULT}; "
                                   f"needs {mlflow_tracking.INSTALL})")
-        if name in ("run", "search"):
-            sub.add_argument("--role", choices=("chief", "worker"), default=None,
-                             help="multi-machine mode: serve the oracle, or work for a chief")
-            sub.add_argument("--oracle-ip", type=address, default=None,
-                             help="chief address (bind address for --role chief)")
-            sub.add_argument("--oracle-port", type=port, default=None, help="chief port (1..65535)")
-            sub.add_argument("--worker-id", default=None, help="this worker's name (default host-pid)")
-            sub.add_argument("--lease-seconds", type=lease_seconds, default=None,
-                             help="a trial's claim expires this long after its worker last renewed it "
-                                  "(default $SUITE_LEASE_S or 120)")
             sub.add_argument("--wait-seconds", type=wait_seconds, default=None,
-                             help="longest wait for a chief, for workers or for trials another run holds "
-                                  "before giving up with exit 3 (default $SUITE_WAIT_S or 600)")
+                             help="longest wait for a Dask scheduler, for its workers or for another run of "
+                                  "the same study before giving up with exit 3 (default $SUITE_WAIT_S or 600)")
 
     register(commands)  # site, export, show, compare, clean
     return parser
@@ -169,9 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             interrupt.check()  # a stop whose KeyboardInterrupt was swallowed after the last check
             return code
         except KeyboardInterrupt:
-            if not os.environ.get("SUITE_LOCAL_WORKER"):  # the launcher speaks for its workers
-                print(f"suite: {interrupt.NAMES.get(interrupt.received(), 'interrupted')}; finished "
-                      f"trials are kept, rerun the same command to resume where it stopped", file=sys.stderr)
+            print(f"suite: {interrupt.NAMES.get(interrupt.received(), 'interrupted')}; finished "
+                  f"trials are kept, rerun the same command to resume where it stopped", file=sys.stderr)
             return interrupt.exit_code()
 
 
@@ -184,7 +155,7 @@ def _main(argv: list[str]) -> int:
         # Every command, also those that train nothing: a study module may import keras-tuner,
         # and so Keras, which reads KERAS_BACKEND once, at import.
         _choose_backend(getattr(args, "backend", "auto"), flag=hasattr(args, "backend"))
-        warning = oversubscribed(args.workers) if getattr(args, "role", 1) is None else None
+        warning = oversubscribed(args.workers) if hasattr(args, "workers") else None
         if warning:
             say(f"suite: warning: {warning}")
 
@@ -193,10 +164,7 @@ def _main(argv: list[str]) -> int:
 
         if args.command in COMMANDS:  # no Keras backend needed
             return command_main(args)
-        _cluster_settings(args)
-        if getattr(args, "role", None) == "worker":
-            _join_chief(args)
-            parallel.pin_current_process()  # before the backend starts its thread pools
+        _wait_settings(args)
         if getattr(args, "tensorboard", None) is not None:  # read by the progress hooks; workers inherit it
             os.environ[tracking.ENV] = str(args.tensorboard.resolve())
         if getattr(args, "mlflow", None) is not None:  # refused here when not installed; workers inherit it

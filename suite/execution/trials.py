@@ -1,13 +1,13 @@
-"""Executes trials: one at a time (``run_trial``) or as one population (``run_population``),
+"""Executes trials: one at a time (``run_trial``) or as one population (``train_group``),
 each stored as one record with its full config and provenance; progress lines on stderr.
 
-``suite.execution.runner`` decides which trials run (the keras-tuner oracle over the plan); this module runs
-them. An exception inside a trial is a failed record, never a crash of the study.
+``suite.execution.runner`` decides which trials run (the keras-tuner oracle over the plan); this module trains
+them, in this process or in a Dask worker (``suite.execution.tasks``), and the client stores them. An
+exception inside a trial is a failed record, never a crash of the study.
 """
 from __future__ import annotations
 
 import atexit
-import contextlib
 import datetime as dt
 import os
 import math
@@ -106,55 +106,38 @@ class Progress:
             self.close()
 
 
-def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress: Progress,
-              worker: str, on_model=None, evaluate_test: bool = True) -> dict:
-    """Train one trial and store its record; an exception is a failed trial, not a crash.
-    ``on_model(record, model)`` receives each trained model (the caller saves what it wants).
-
-    ``evaluate_test=False`` for trials selected on the dev split (searches): the test split stays unseen.
-
-    Returns ``{"status": "claimed"}`` without training while another process trains it, and the
-    stored record when another process finished it since the oracle handed it out.
-    """
+def train_trial(trial: Trial, meta: dict, fast: bool, progress: Progress, worker: str,
+                keep_model: bool = False, evaluate_test: bool = True) -> dict:
+    """Train one trial; returns its record, not stored (with ``model`` when ``keep_model``). An
+    exception inside is a failed record, not a crash. ``evaluate_test=False`` for trials selected
+    on the dev split (searches): the test split stays unseen."""
     interrupt.check()  # between trials: a stop swallowed during the last one ends the run here
     label = point_label(trial.point)
-    note = lambda line: print(f"{progress.prefix} {label}: {line}", file=sys.stderr)  # noqa: E731
-    with interrupt.deferred():
-        claimed = store.claim(trial.key, worker, notes=note)
-    if interrupt.received():
-        if claimed:
-            store.release(trial.key)
-        interrupt.check()
-    if not claimed:
-        held = store.inspect_claim(trial.key)
-        note(f"held by another process ({held.describe() if held else 'released since'}"
-             f"{f', lease renewed until {held.expires_in():.0f} s from now' if held and held.owner else ''}); "
-             f"skipped. If that process is gone, its lease expires by itself and a rerun takes the "
-             f"trial over; to clear it at once delete the claim file")
-        return {"status": "claimed", "metrics": {}}
+    started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     try:
-        finished = store.get(trial.key)
-        if finished is not None and finished["status"] in FINISHED:
-            return finished
-        started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        try:
-            validate_config(trial.config)
-            with store.hold(trial.key, notes=note):
-                outcome = train.train(trial.config, fast=fast, keep_model=on_model is not None,
-                                      evaluate_test=evaluate_test,
-                                      progress=lambda row: progress.epoch(label, trial.config["epochs"], row))
-        except Exception as exc:  # one broken trial must not end the study
-            interrupt.check()  # a stop that a library turned into another exception is no failure
-            outcome = {"status": "failed", "history": [], "metrics": {}, "wall_time_s": 0.0,
-                       "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(limit=5)}
-        record = _record(trial, meta, outcome, started_at, worker, fast)
-        model = record.pop("model", None)
-        store.put(record)
-        if model is not None:
-            on_model(record, model)
-    finally:
-        store.release(trial.key)
-    progress.trial_end(label, record)
+        validate_config(trial.config)
+        outcome = train.train(trial.config, fast=fast, keep_model=keep_model, evaluate_test=evaluate_test,
+                              progress=lambda row: progress.epoch(label, trial.config["epochs"], row))
+    except Exception as exc:  # one broken trial must not end the study
+        interrupt.check()  # a stop that a library turned into another exception is no failure
+        outcome = {"status": "failed", "history": [], "metrics": {}, "wall_time_s": 0.0,
+                   "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(limit=5)}
+    return _record(trial, meta, outcome, started_at, worker, fast)
+
+
+def run_trial(trial: Trial, meta: dict, store: TrialStore, fast: bool, progress: Progress,
+              worker: str, on_model=None, evaluate_test: bool = True) -> dict:
+    """Train one trial in this process and store its record (the stored one when it is finished
+    already). ``on_model(record, model)`` receives the trained model (the caller saves what it wants)."""
+    finished = store.get(trial.key)
+    if finished is not None and finished["status"] in FINISHED:
+        return finished
+    record = train_trial(trial, meta, fast, progress, worker, on_model is not None, evaluate_test)
+    model = record.pop("model", None)
+    store.put(record)
+    if model is not None:
+        on_model(record, model)
+    progress.trial_end(point_label(trial.point), record)
     return record
 
 
@@ -167,59 +150,25 @@ def _record(trial: Trial, meta: dict, outcome: dict, started_at: str, worker: st
             **outcome}
 
 
-def run_population(trials: list[Trial], meta: dict, store: TrialStore, fast: bool, progress: Progress,
-                   worker: str, evaluate_test: bool = True) -> dict[str, dict]:
-    """Train ``trials`` (one population, ``suite.training.population``) and store one record per trial,
-    as ``run_trial`` would; returns key -> record. Trials another process holds or finished are
-    left out; a kill loses at most this population. If the population itself fails (not a
-    member's divergence), its trials run one at a time."""
+def train_group(trials: list[Trial], meta: dict, fast: bool, progress: Progress, worker: str,
+                evaluate_test: bool = True) -> list[dict]:
+    """Train ``trials`` as one population (``suite.training.population``); their records, not stored.
+    If the population itself fails (not a member's divergence), its trials train one at a time."""
     interrupt.check()
-    held, records, members, outcomes = [], {}, [], []
+    started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    labels = [point_label(trial.point) for trial in trials]
     try:
         for trial in trials:
-            with interrupt.deferred():
-                claimed = store.claim(trial.key, worker)
-            if claimed:
-                held.append(trial)
-            interrupt.check()
-        members = []
-        for trial in held:
-            finished = store.get(trial.key)
-            if finished is not None and finished["status"] in FINISHED:
-                records[trial.key] = finished
-            else:
-                members.append(trial)
-        if not members:
-            return records
-        started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        labels = [point_label(trial.point) for trial in members]
-        try:
-            for trial in members:
-                validate_config(trial.config)
-            with contextlib.ExitStack() as leases:
-                for trial in members:
-                    leases.enter_context(store.hold(trial.key))
-                outcomes = population.train_population(
-                    [trial.config for trial in members], evaluate_test=evaluate_test,
-                    progress=lambda member, row: progress.epoch(labels[member], members[member].config["epochs"], row))
-        except Exception as exc:  # noqa: BLE001 - the trials still run, one at a time
-            interrupt.check()
-            console.say(f"{progress.prefix} population of {len(members)} failed ({type(exc).__name__}: {exc}); "
-                        f"its trials run one at a time")
-            outcomes = None
-        if outcomes is not None:
-            for trial, label, outcome in zip(members, labels, outcomes):
-                record = _record(trial, meta, outcome, started_at, worker, fast)
-                store.put(record)
-                records[trial.key] = record
-                progress.trial_end(label, record)
-    finally:
-        for trial in held:
-            store.release(trial.key)
-    if outcomes is None:
-        for trial in members:
-            records[trial.key] = run_trial(trial, meta, store, fast, progress, worker, evaluate_test=evaluate_test)
-    return records
+            validate_config(trial.config)
+        outcomes = population.train_population(
+            [trial.config for trial in trials], evaluate_test=evaluate_test,
+            progress=lambda member, row: progress.epoch(labels[member], trials[member].config["epochs"], row))
+    except Exception as exc:  # noqa: BLE001 - the trials still run, one at a time
+        interrupt.check()
+        console.say(f"{progress.prefix} population of {len(trials)} failed ({type(exc).__name__}: {exc}); "
+                    f"its trials run one at a time")
+        return [train_trial(trial, meta, fast, progress, worker, evaluate_test=evaluate_test) for trial in trials]
+    return [_record(trial, meta, outcome, started_at, worker, fast) for trial, outcome in zip(trials, outcomes)]
 
 
 def _clock(seconds: float) -> str:

@@ -17,7 +17,6 @@ import keras_tuner
 from keras_tuner.src import config as keras_tuner_config
 from keras_tuner.src.engine import base_tuner
 
-from suite.execution import cluster
 from suite.store import cleanup
 from suite.errors import GaveUp, UserError, did_you_mean, lookup
 
@@ -176,6 +175,24 @@ def build_oracle(tuner: str, space: dict, objective_name: str, max_trials: int, 
     return oracle
 
 
+def objective_value(name: str, record: dict) -> float:
+    """The objective ``name`` of a finished trial's record, for the oracle: a diverged trial's
+    missing metric and a target never reached (NaN) are the worst value (keras-tuner needs a number)."""
+    metric, direction = OBJECTIVES[name]
+    worst = 0.0 if direction == "max" else 1e30
+    value = record["metrics"].get(metric, worst)
+    return value if value == value else worst
+
+
+class Fatal(keras_tuner.errors.FatalError):
+    """Carries a UserError or GaveUp raised inside a trial out of keras-tuner's trial loop, which
+    would otherwise record it as a failed trial and go on."""
+
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
+
+
 class SearchTuner(base_tuner.BaseTuner):
     """Turns each keras-tuner trial's values into a suite trial config and runs it."""
 
@@ -188,14 +205,10 @@ class SearchTuner(base_tuner.BaseTuner):
         try:
             record = self.execute(values, trial.trial_id)
         except (UserError, GaveUp, OSError) as exc:  # end the search, not just this trial
-            raise cluster.Fatal(exc) from None
+            raise Fatal(exc) from None
         if record["status"] == "failed":
             raise keras_tuner.errors.FailedTrialError(record["error"])
-        metric, direction = OBJECTIVES[self.oracle.objective.name]
-        worst = 0.0 if direction == "max" else 1e30  # a diverged trial is the worst, not NaN
-        value = record["metrics"].get(metric, worst)  # "claimed": worst
-        # a target never reached (NaN) is the worst value too: keras-tuner's oracles need a number
-        return {self.oracle.objective.name: value if value == value else worst}
+        return {self.oracle.objective.name: objective_value(self.oracle.objective.name, record)}
 
     def save_model(self, trial_id, model, step=0):
         """Models are not kept: the trial record holds everything the reports need."""

@@ -22,7 +22,6 @@ from typing import ClassVar
 import pandas as pd
 
 from suite.search import anytime, grid
-from suite.execution import cluster
 from suite.execution import trials as execution
 from suite.execution import tuning
 from suite.errors import UserError
@@ -123,7 +122,7 @@ def run_repetition(plan: Plan, trial: Trial, store: TrialStore, fast: bool = Tru
                                       project_name="local", overwrite=True)
     try:
         search_tuner.search(verbose=0)
-    except cluster.Fatal as exc:  # bad input or a full disk inside a trial: end the run, one line
+    except tuning.Fatal as exc:  # bad input or a full disk inside a trial: end the run, one line
         raise exc.error from None
 
 

@@ -5,11 +5,10 @@ import dataclasses
 import os
 
 from suite.analysis import frames as analysis
-from suite.execution import cluster
 from suite import console
+from suite.execution import dispatch, tasks
 from suite.execution import trials as execution
 from suite.data import folds
-from suite.execution import parallel
 from suite.execution import runner
 from suite.execution import tuning
 from suite.errors import UserError
@@ -33,77 +32,76 @@ def search_space(plan: Plan) -> dict:
 
 
 def run_search(plan: Plan, store: TrialStore, tuner: str, max_trials: int, objective: str,
-               fast: bool = True, workers: int = 1, worker_argv: list[str] | None = None,
-               max_epochs: int | None = None, factor: int = 3,
-               chief_at: tuple[str, int] | None = None):
-    """Run (or resume) the search; returns the oracle, which knows the best trials.
-    ``max_epochs`` (default: the plan's epochs) and ``factor`` shape Hyperband's rounds.
-
-    ``chief_at`` = (host, port): serve the oracle there to workers on other machines (bounded,
-    ``suite.execution.cluster.Chief``); when the store already holds the whole budget, replay it here."""
+               fast: bool = True, pool=None, max_epochs: int | None = None, factor: int = 3) -> int:
+    """Run (or resume) the search: keras-tuner's oracle in this process hands out trials, each
+    trains here or as a task on ``pool`` (a Dask cluster's), and its record is stored here as it
+    comes back; a trial the store holds already is replayed, not trained. ``max_epochs`` (default:
+    the plan's epochs) and ``factor`` shape Hyperband's rounds. Returns how many trials ran."""
     space = search_space(plan)
     runner.validate(plan)
     store.check_all()  # a damaged record ends the search here, not as a failed trial inside it
     base = {**plan.trials[0].config, "seed": tuning.SEARCH_SEED}
     oracle = tuning.build_oracle(tuner, space, objective, max_trials, max_epochs or base["epochs"], factor)
-    oracle._set_project_dir(tuning.scratch(store.root), "chief")
-    stored = sum(store.is_finished(path.stem) for path in store.trials_dir.glob("*.json"))
-    if chief_at and stored >= max_trials:
-        console.say(f"[{plan.study.name} chief] all {max_trials} search trials already stored; nothing "
-                    f"to hand out, replaying them here")
-        chief_at = None
-    elif (workers > 1 or chief_at) and base["cv_folds"] >= 2:
-        raise UserError(f"a k-fold search (cv_folds={base['cv_folds']}) runs its folds in one process; "
-                        f"drop --workers / --role chief, or set cv_folds=0")
-    elif workers > 1 or chief_at:
-        # As keras-tuner's own chief does: building a tuner on the oracle declares the search space
-        # in it (conditional scopes included); the workers' tuners declare it only in their copies.
-        tuning.SearchTuner(oracle, space, execute=None, directory=tuning.scratch(store.root),
-                           project_name="chief", overwrite=True)
-        if chief_at:
-            _serve_chief(plan, store, oracle, base, space, objective, *chief_at)
-        else:
-            runner.serve_workers(oracle, workers, worker_argv)
-        return oracle
-    tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "")
+    oracle._set_project_dir(tuning.scratch(store.root), "client")
+    # As keras-tuner's own tuners do: building one on the oracle declares the search space in it
+    # (conditional scopes included).
+    tuning.SearchTuner(oracle, space, execute=None, directory=tuning.scratch(store.root),
+                       project_name="client", overwrite=True)
     # Counts the trials this process handled, replayed ones included: a resumed search counts
     # 1, 2, ... again instead of showing the store's total for every replayed trial.
     per_trial = base["cv_folds"] if base["cv_folds"] >= 2 else 1  # k-fold: one stored trial per fold
-    progress = execution.Progress(f"[{plan.study.name} {tuner} search{' ' + tuner_id if tuner_id else ''}]",
-                               max_trials * per_trial)
+    progress = execution.Progress(f"[{plan.study.name} {tuner} search]", max_trials * per_trial)
     meta = {"study": plan.study.name, "profile": plan.profile, "overrides": plan.overrides,
             "search": {"tuner": tuner, "objective": objective}}
+    options = {"fast": fast, "evaluate_test": False, "population": False, "prefix": progress.prefix,
+               "fingerprint": getattr(pool, "mine", None), "env": tasks.task_env()}
 
-    def execute_one(trial: Trial, values: dict) -> dict:
-        record = store.get(trial.key)
-        if record is not None and record["status"] in FINISHED:  # replayed on a rerun, not retrained
-            progress.trial_end(execution.point_label(trial.point), record, replayed=True)
-            return record
-        return execution.run_trial(trial, {**meta, "values": values}, store, fast, progress,
-                                tuner_id or "local", evaluate_test=False)  # selected on dev only
+    submitted: set[str] = set()
 
-    def execute(values: dict, trial_id: str) -> dict:
-        trial = _trial_of(base, values, space)
-        fold_trials = [Trial(trial_key(point, config), point, config)
-                       for point, config in folds.expand(trial.point, trial.config)]
-        if len(fold_trials) == 1:
-            return execute_one(trial, values)
-        # k-fold: one stored trial per fold; the tuner's objective is the mean over the folds
-        return folds.combine([execute_one(fold_trial, values) for fold_trial in fold_trials])
+    def fold_trials(oracle_trial) -> list[Trial]:
+        trial = _trial_of(base, oracle_trial.hyperparameters.values, space)
+        return [Trial(trial_key(point, config), point, config) for point, config in folds.expand(trial.point, trial.config)]
 
-    search_tuner = cluster.search_until_done(
-        lambda: tuning.SearchTuner(oracle, space, execute, directory=tuning.scratch(store.root),
-                                   project_name=tuner_id or "local", overwrite=True),
-        progress.prefix)
-    if progress.handled < max_trials * per_trial:
+    def train_here(members: list[Trial], values: dict) -> list[dict]:  # selected on dev only: no test split
+        return [execution.train_trial(member, {**meta, "values": values}, fast, progress, "local",
+                                      evaluate_test=False) for member in members]
+
+    def start(oracle_trial):
+        values = dict(oracle_trial.hyperparameters.values)
+        members = fold_trials(oracle_trial)
+        stored = [store.get(member.key) for member in members]
+        left = [m for m, record in zip(members, stored) if record is None or record["status"] not in FINISHED]
+        if not left:  # replayed on a rerun, not retrained
+            for member, record in zip(members, stored):
+                progress.trial_end(execution.point_label(member.point), record, replayed=True)
+            return "stored", stored
+        label = execution.point_label(members[0].point)
+        submitted.update(m.key for m in left)
+        if pool is None:
+            return "task", train_here, (left, values), left[0].key, label
+        payload = [{"key": m.key, "point": m.point, "config": m.config} for m in left]
+        return "task", tasks.train_task, (payload, {**meta, "values": values}, options), left[0].key, label
+
+    def finish(oracle_trial, records: list[dict]) -> dict | None:
+        for record in records:
+            if record["key"] in submitted:  # trained now (replayed ones are stored already)
+                submitted.discard(record["key"])
+                store.put(record)
+                progress.trial_end(execution.point_label(record["point"]), record)
+        stored = [store.get(member.key) or {"status": "failed", "metrics": {}} for member in fold_trials(oracle_trial)]
+        result = stored[0] if len(stored) == 1 else folds.combine(stored)
+        return None if result["status"] == "failed" else {objective: tuning.objective_value(objective, result)}
+
+    handed = dispatch.drive(oracle, pool or dispatch.InProcess(), start, finish)
+    if handed < max_trials:
         console.say(f"[{plan.study.name}] the {tuner} search space is exhausted after "
-                    f"{console.plural(progress.handled // per_trial, 'trial')} of the --max-trials {max_trials}")
-    return search_tuner.oracle
+                    f"{console.plural(handed, 'trial')} of the --max-trials {max_trials}")
+    return handed
 
 
 def _trial_of(base: dict, values: dict, space: dict) -> Trial:
     """The suite trial of a tuner trial's values, its key independent of the order the values
-    arrive in (a worker receives them over gRPC in another order than the chief holds them)."""
+    arrive in."""
     order = list(space)
     overrides = tuning.overrides_of(values)
     overrides = dict(sorted(overrides.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
@@ -111,30 +109,15 @@ def _trial_of(base: dict, values: dict, space: dict) -> Trial:
     return Trial(trial_key(overrides, config), overrides, config)
 
 
-def _serve_chief(plan: Plan, store: TrialStore, oracle, base: dict, space: dict, objective: str,
-                 host: str, port: int) -> None:
-    """Serve the search's oracle to workers on other machines until its budget is spent (bounded)."""
+def best_plan(plan: Plan, store: TrialStore, objective: str, seeds: int, epochs: int | None = None) -> Plan:
+    """The best stored search trial's values (by ``objective``, as the oracle ranks them; read from
+    the store, so a restarted search picks what was stored, whatever its oracle was told) on the
+    full epoch budget (``epochs``, default the plan's), over ``seeds`` seeds."""
     metric, direction = tuning.OBJECTIVES[objective]
-    worst = 0.0 if direction == "max" else 1e30
-    server, servicer = parallel.serve(oracle, host, port)
-    label = f"[{plan.study.name} chief]"
-    console.say(f"{label} serving a {oracle.max_trials}-trial search on {host}:{port} "
-                f"(lease {store.lease_s:.0f} s)")
-    try:
-        cluster.Chief(label, oracle, servicer, store, lambda values: _trial_of(base, values, space).key,
-                      lambda record: {objective: record["metrics"].get(metric, worst)},
-                      lambda: None, f"{host}:{port}").serve()
-    finally:
-        server.stop(grace=None)
-
-
-def best_plan(plan: Plan, oracle, seeds: int, epochs: int | None = None) -> Plan:
-    """The best trial's values on the full epoch budget (``epochs``, default the plan's), over
-    ``seeds`` seeds."""
-    best = oracle.get_best_trials(1)
-    if not best:
+    best = _best_stored(store, metric, direction)
+    if best is None:
         raise UserError("the search finished no trial; see the trial errors in the store")
-    overrides = tuning.overrides_of(best[0].hyperparameters.values)
+    overrides = {k: v for k, v in best["point"].items() if k != folds.FOLD}
     overrides.pop("epochs", None)  # Hyperband's short rounds: the re-run gets the full budget
     if epochs:
         overrides["epochs"] = epochs

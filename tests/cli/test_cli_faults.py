@@ -79,13 +79,12 @@ MALFORMED = [  # (argv, environment, what the one line must say)
     (["search", "depth"], {}, "declares no search space"),
     (["search", "mlp_search", "--max-trials", "0"], {}, "must be >= 1"),
     (["search", "mlp_search", "--tuner", "annealing"], {}, "invalid choice"),
-    # addresses and ports
-    (["run", "depth", "--role", "chief", "--oracle-port", "99999"], {}, "port 99999 is outside 1..65535"),
-    (["run", "depth", "--role", "chief", "--oracle-port", "0"], {}, "port 0 is outside 1..65535"),
-    (["run", "depth", "--role", "worker", "--oracle-ip", "not an address!", "--oracle-port", "8000"], {},
-     "is not an IP address or host name"),
-    (["run", "depth", "--role", "worker", "--oracle-ip", "10.0.0.300", "--oracle-port", "8000"], {},
-     "is not an IP address or host name"),
+    # clusters
+    (["run", "depth", "--cluster", "tcp://host:99999"], {}, "neither local:N nor a Dask scheduler address"),
+    (["run", "depth", "--cluster", "scheduler:8786"], {}, "neither local:N nor a Dask scheduler address"),
+    (["run", "depth", "--cluster", "local:0"], {}, "must be >= 1"),
+    (["run", "depth", "--cluster", "local:2", "--workers", "2"], {}, "give one"),
+    (["run", "depth", "--role", "chief"], {}, "unrecognized arguments: --role chief"),
     # environment
     (["run", "depth"], {"KERAS_BACKEND": "numpy"}, "KERAS_BACKEND=numpy is not a backend the suite supports"),
     (["run", "depth"], {"KERAS_BACKEND": "torch"}, "KERAS_BACKEND=torch is not a backend"),

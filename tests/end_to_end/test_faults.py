@@ -267,7 +267,7 @@ def test_a_path_that_cannot_be_written_is_one_line_and_exit_2(fault, workspace, 
     line = one_line(capsys)
     assert re.search(message, line) and line.startswith("suite: error: "), line
     assert checksums(workspace) == before
-    assert not list(workspace.rglob("*.tmp")) and not list(workspace.rglob("*.claim"))
+    assert not list(workspace.rglob("*.tmp"))
 
 
 # -- 6. dataset files ---------------------------------------------------------------------------------
@@ -427,5 +427,5 @@ def test_a_signal_stops_a_run_promptly_with_its_exit_code(name, code, group, wor
     assert len(said) == 1 and "Traceback" not in rest and "rerun" in said[0], rest
     stored = [json.loads(p.read_text()) for p in trials_dir(workspace).glob("*.json")]
     assert len(stored) >= 11 and all(r["status"] != "failed" for r in stored)
-    assert not list(trials_dir(workspace).glob("*.claim")) and not list(trials_dir(workspace).glob(".*.tmp"))
+    assert not list(trials_dir(workspace).glob(".*.tmp"))
     assert checksums(workspace / "results") == before

@@ -322,18 +322,6 @@ def test_workers_start_whatever_the_working_directory_holds(arena, shadows):
     no_staging_left(arena)
 
 
-def test_a_worker_that_dies_before_its_first_trial_is_reported(arena, capsys, monkeypatch):
-    from suite.execution import parallel
-
-    def start(worker_argv, workers, host, port, first=0):
-        return [subprocess.Popen([sys.executable, "-c", "raise SystemExit(1)"]) for _ in range(first, workers)]
-
-    monkeypatch.setattr(parallel, "start", start)
-    code = main(["run", plugin(arena, depths=(0,)), "--profile", "smoke", "--workers", "2", "--quiet"])
-    err = capsys.readouterr().err
-    assert code == 0 and "suite: worker1 exited with code 1 before it took a trial" in err, err
-
-
 # --- 5. writes: file-size limits and unwritable targets -----------------------------------------
 
 def files_written(arena) -> dict:

@@ -7,15 +7,11 @@ store, results and output directories changed (``tests/hostile.py``).
    trial record and no report;
 5. every numeric flag has bounds (argparse types in ``suite.cli.arguments``) and every command sets up
    the Keras backend the same way;
-6. a claim whose expiry is not a finite time within its lease is damaged (stale), and a wait for
-   trials that another process holds ends after ``--wait-seconds``;
+6. a wait for another run holding the study's run lock ends after ``--wait-seconds`` (exit 3);
 9. a plug-in study module that exits or raises KeyboardInterrupt on import is refused, naming it.
 """
 import gzip
 import importlib.metadata
-import json
-import math
-import socket
 import sys
 import time
 from pathlib import Path
@@ -29,18 +25,16 @@ from suite.cli import arguments
 from suite.cli.main import main
 from suite.data import datasets
 from suite.design import plugins
-from suite.store.trial_store import TrialStore
 
 SMOKE = ["--profile", "smoke", "--seeds", "1", "--set", "epochs=1"]
 PIECEWISE = ["run", "depth", *SMOKE, "--set", "lr_schedule=piecewise"]
 HUGE = "1" + "0" * 400  # an int beyond float range
-CLUSTER_ENV = ("SUITE_LEASE_S", "SUITE_WAIT_S", "GRPC_VERBOSITY", "KERASTUNER_ORACLE_IP",
-               "KERASTUNER_ORACLE_PORT", "KERASTUNER_TUNER_ID")
+CLUSTER_ENV = ("SUITE_WAIT_S",)
 
 
 @pytest.fixture(autouse=True)
 def fresh_process_state(monkeypatch):
-    """main() exports the wait and lease bounds for its workers, and datasets are cached per
+    """main() exports the wait bound, and datasets are cached per
     process: neither may leak from one case into the next."""
     for name in CLUSTER_ENV:
         monkeypatch.setenv(name, "")
@@ -202,8 +196,8 @@ FLAGS = {
     "workers_thousand": (["run", "depth", *SMOKE, "--workers", "1000"], "--workers: must be <= .*cores"),
     "population_huge": (["run", "depth", *SMOKE, "--population", "1000000000"], "--population: must be <= 4096"),
     "wait_seconds_forever": (["run", "depth", *SMOKE, "--wait-seconds", "1e300"], "--wait-seconds: must be <= "),
-    "lease_seconds_forever": (["run", "depth", *SMOKE, "--lease-seconds", "1e300"], "--lease-seconds: must be <= "),
-    "lease_seconds_tiny": (["run", "depth", *SMOKE, "--lease-seconds", "0.001"], "--lease-seconds: must be >= 1"),
+    "cluster_local_huge": (["run", "depth", *SMOKE, "--cluster", "local:100000000000"], "--cluster: must be <= "),
+    "cluster_port_huge": (["run", "depth", *SMOKE, "--cluster", "tcp://h:100000"], "--cluster: .*neither local:N"),
     "wait_seconds_nan": (["run", "depth", *SMOKE, "--wait-seconds", "nan"], "--wait-seconds: .*nan"),
     "seeds_on_export": (["export", "tensorboard", "depth", "out/tb", "--seeds", "-2"], "need 1 to 10000 seeds"),
     "seeds_huge_on_compare": (["compare", "depth", "--seeds", "99999999", "--runs-dir", "runs", "--runs-dir", "runs"],
@@ -246,77 +240,20 @@ def test_every_command_refuses_an_unsupported_backend_alike(command, backend, ar
     nothing_written(arena, before_all, before_stored)
 
 
-# -- 6. claims whose expiry is not a finite time within their lease are damaged --------------------------
+# -- 6. a wait for another run of the same study ends within --wait-seconds --------------------------
 
-def foreign(**changes) -> dict:
-    return {"host": "another-host", "pid": 4242, "start": "1", "worker": "w9", "token": "t", "lease_s": 60.0,
-            "expires": time.time() + 60, **changes}
+def test_a_wait_for_another_run_of_the_study_ends_within_wait_seconds(arena):
+    from suite.store import lock
 
-
-CLAIMS = {
-    "expires_nan": lambda: json.dumps(foreign(expires=math.nan)),
-    "expires_inf": lambda: json.dumps(foreign(expires=math.inf)),
-    "expires_minus_inf": lambda: json.dumps(foreign(expires=-math.inf)),
-    "expires_1e308": lambda: json.dumps(foreign(expires=1e308)),
-    "expires_beyond_float": lambda: json.dumps(foreign()).replace('"expires": ', f'"expires": {HUGE}, "x": '),
-    "expires_a_century_ahead": lambda: json.dumps(foreign(expires=time.time() + 3.2e9)),
-    "lease_nan": lambda: json.dumps(foreign(lease_s=math.nan)),
-    "lease_zero": lambda: json.dumps(foreign(lease_s=0)),
-    "lease_a_century": lambda: json.dumps(foreign(lease_s=3.2e9, expires=time.time() + 3.2e9)),
-}
-
-
-@pytest.mark.parametrize("case", CLAIMS)
-def test_a_claim_without_a_finite_expiry_is_damaged_and_taken_over(case, arena):
-    store, notes = TrialStore(arena.work / "runs" / "s" / "p", lease_s=30), []
-    store.trials_dir.mkdir(parents=True)
-    store._claim_path("k").write_text(CLAIMS[case]())
-    before = arena.snapshot()
-    assert not store.claimed_elsewhere("k")
-    assert store.claim("k", "w1", notes=notes.append) and store.inspect_claim("k").mine
-    assert len(notes) == 1 and "malformed" in notes[0], notes
-    store.release("k")
-    assert arena.snapshot() == before
-
-
-def _claim_every_trial(arena, lease_s: float, **changes) -> None:
-    from suite.cli.commands.training import _plan
-    from suite.cli.main import _parser
-    from suite.execution import runner
-
-    plan = _plan(_parser().parse_args(["run", "depth", *SMOKE]))
-    store = runner.store_for(plan, arena.work / "runs")
-    store.trials_dir.mkdir(parents=True)
-    for trial in plan.trials:
-        store._claim_path(trial.key).write_text(json.dumps(
-            foreign(lease_s=lease_s, expires=time.time() + lease_s, **changes)))
-
-
-def test_a_wait_for_another_processs_long_lease_ends_within_wait_seconds(arena):
-    _claim_every_trial(arena, lease_s=86_400)
-    before = arena.snapshot()
-    started = time.monotonic()
-    ran = arena.run(["run", "depth", *SMOKE, "--quiet", "--wait-seconds", "2"], env={"KERAS_BACKEND": "jax"},
-                    timeout=90)
+    with lock.held(arena.work / "runs" / "depth" / "smoke"):  # another run, holding the study
+        before = arena.snapshot()
+        started = time.monotonic()
+        ran = arena.run(["run", "depth", *SMOKE, "--quiet", "--wait-seconds", "2"], env={"KERAS_BACKEND": "jax"},
+                        timeout=90)
     refused(ran.returncode, ran.stdout, ran.stderr.replace("suite: gave up: ", "suite: error: "),
-            r"waited 2 s for 5 trials another process holds .*claim .*another-host.*--wait-seconds", exit_code=3)
+            r"another suite run held .*\.run\.lock for 2 s.*--wait-seconds", exit_code=3)
     assert time.monotonic() - started < 60
-    assert arena.snapshot() == before  # and nothing trained, no report (its directory was checked writable)
-    assert not list((arena.work / "runs").rglob("*.json"))
-    assert not [path for path in (arena.work / "results").rglob("*") if path.is_file()]
-
-
-def test_a_chief_does_not_count_a_foreign_lease_as_a_worker(arena):
-    _claim_every_trial(arena, lease_s=86_400)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    before_all = arena.snapshot()
-    ran = arena.run(["run", "depth", *SMOKE, "--quiet", "--role", "chief", "--oracle-ip", "127.0.0.1",
-                     "--oracle-port", str(port), "--wait-seconds", "2"], env={"KERAS_BACKEND": "jax"}, timeout=90)
-    assert ran.returncode == 3, ran.stderr[-3000:]
-    assert ran.stderr.strip().splitlines()[-1].startswith("suite: gave up: chief on 127.0.0.1")
-    assert "Traceback" not in ran.stderr and arena.snapshot() == before_all
+    assert arena.snapshot() == before  # nothing trained, no report
     assert not list((arena.work / "runs").rglob("*.json"))
 
 
@@ -405,8 +342,8 @@ def test_an_entry_point_that_exits_on_import_is_refused(text, kind, arena, capsy
 
 
 def test_the_corpus_is_large():
-    """Each case a distinct hostile input: datasets, options, flags, backends x commands, claims, the two
-    waits, plug-in files, plug-in files x commands, one in a process, entry points."""
-    cases = (len(FASHION) + len(OPTIONS) + len(FLAGS) + 2 * len(COMMANDS) + len(CLAIMS) + 2
+    """Each case a distinct hostile input: datasets, options, flags, backends x commands, the run
+    lock's wait, plug-in files, plug-in files x commands, one in a process, entry points."""
+    cases = (len(FASHION) + len(OPTIONS) + len(FLAGS) + 2 * len(COMMANDS) + 1
              + len(IMPORT_SIDE_EFFECTS) + 4 * 2 + 1 + 2)
     assert cases >= 35

@@ -63,7 +63,6 @@ def test_two_processes_on_one_store_never_train_a_trial_twice(tmp_path):
     ran = trained(outputs[0][1]) + trained(outputs[1][1])
     assert len(ran) == len(set(ran)) == 10
     assert len(records(tmp_path)) == 10
-    assert not list(trials_dir(tmp_path).glob("*.claim"))
     assert "0 failed, 0 missing" in outputs[0][0] + outputs[1][0]  # whoever finished last reported everything
 
 

@@ -1,8 +1,10 @@
-"""Acceptance: a chief and two workers on three network hosts (Linux network namespaces on this
-machine, each with its own address and hostname), one worker SIGKILLed mid-trial; every trial is
-stored exactly once, for `suite run` and for `suite search`. Needs root (CI runs as root); skipped
-otherwise. Only addresses inside the namespaces created here are used, and they are removed
-whatever happens.
+"""Acceptance: a Dask scheduler and the suite's client on one network host, two `dask worker`
+processes on two others (Linux network namespaces on this machine, each with its own address and
+hostname), for `suite run` and `suite search`: a worker SIGKILLed mid-trial (Dask reruns its task on
+the other), the client SIGKILLed mid-search and restarted (nothing trains twice, the best is the
+stored best). Needs root (CI runs as root); skipped otherwise. Only addresses inside the namespaces
+created here are used, and they are removed whatever happens. One scheduler and two workers for
+the module.
 """
 import json
 import os
@@ -17,9 +19,11 @@ import pytest
 
 from suite.store.trial_store import FINISHED
 
-CHIEF_NET = {"A": ("10.77.1.1", "10.77.1.2"), "B": ("10.77.2.1", "10.77.2.2")}  # chief side, worker side
-PORT = "18000"
-FAST = ["--lease-seconds", "4", "--wait-seconds", "90"]
+from test_dask import KILL_ONCE, trained  # noqa: E402 - the fault a worker preloads, the trained lines
+
+CHIEF_NET = {"A": ("10.77.1.1", "10.77.1.2"), "B": ("10.77.2.1", "10.77.2.2")}  # scheduler side, worker side
+PORT = "18786"
+CLUSTER = ["--cluster", f"tcp://127.0.0.1:{PORT}", "--wait-seconds", "90"]
 
 
 def _ip(*args):
@@ -56,60 +60,57 @@ def hosts():
 
 
 class Cluster:
-    def __init__(self, hosts, tmp_path: Path):
-        self.hosts, self.tmp, self.processes = hosts, tmp_path, []
+    """A scheduler on C and one single-threaded worker on each of A and B, for the whole module (their
+    start-ups paid once); each worker SIGKILLs itself 1 s into a trial task when its host's kill is
+    armed (``arm``; its nanny restarts it). Each test has runs and results of its own."""
 
-    def start(self, role: str, argv: list[str]) -> subprocess.Popen:
-        """``suite <argv>`` on host ``role`` (its namespace, hostname ``host<role>``)."""
-        command = ["ip", "netns", "exec", self.hosts[role], "unshare", "--uts", "sh", "-c",
-                   f'hostname host{role} && exec "$@"', "sh", sys.executable, "-m", "suite.cli.main", *argv,
-                   "--runs-dir", str(self.tmp / "runs"), "--results-dir", str(self.tmp / "results")]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    def __init__(self, hosts, tmp: Path):
+        self.hosts, self.tmp, self.processes = hosts, tmp, []
+        preload = tmp / "kill_once.py"
+        preload.write_text(KILL_ONCE)
+        self.start("C", [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "0.0.0.0",
+                         "--port", PORT, "--no-dashboard"], log="scheduler.log")
+        for role in "AB":
+            self.start(role, [sys.executable, "-m", "distributed.cli.dask_worker", f"tcp://{CHIEF_NET[role][0]}:{PORT}",
+                              "--host", CHIEF_NET[role][1], "--nthreads", "1", "--nworkers", "1", "--name", f"w{role}",
+                              "--no-dashboard", "--preload", str(preload)],
+                       env={"SUITE_TEST_KILL_ARMED": str(tmp / f"armed-{role}")}, log=f"worker{role}.log")
+
+    def start(self, role: str, command: list[str], env=None, log: str | None = None) -> subprocess.Popen:
+        """``command`` on host ``role`` (its namespace, hostname ``host<role>``); output to ``log``
+        (a file: Dask's own lines would fill a pipe) or piped."""
+        wrapped = ["ip", "netns", "exec", self.hosts[role], "unshare", "--uts", "sh", "-c",
+                   f'hostname host{role} && exec "$@"', "sh", *command]
+        out = open(self.tmp / log, "w") if log else subprocess.PIPE  # noqa: SIM115 - closed with the module's tmp
+        process = subprocess.Popen(wrapped, stdout=out, stderr=subprocess.STDOUT if log else subprocess.PIPE,
+                                   text=True, env={**os.environ, **(env or {})})
         self.processes.append(process)
         return process
 
-    def chief_and_workers(self, argv: list[str]):
-        chief = self.start("C", [*argv, "--role", "chief", "--oracle-ip", "0.0.0.0", "--oracle-port", PORT])
-        workers = {role: self.start(role, [*argv, "--role", "worker", "--oracle-ip", CHIEF_NET[role][0],
-                                           "--oracle-port", PORT, "--worker-id", f"w{role}"])
-                   for role in "AB"}
-        return chief, workers
+    def arm(self, role: str) -> Path:
+        """Kill the worker on ``role`` 1 s into its next trial task; returns the file that says it fired."""
+        armed = self.tmp / f"armed-{role}"
+        armed.touch()
+        return Path(f"{armed}.fired")
+
+    def suite(self, argv: list[str], tmp_path: Path) -> subprocess.Popen:
+        return self.start("C", [sys.executable, "-m", "suite.cli.main", *argv, *CLUSTER,
+                                "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")])
 
     def stop(self):
-        for process in self.processes:
+        for process in reversed(self.processes):
             if process.poll() is None:
                 process.kill()
             process.communicate()
 
 
-@pytest.fixture
-def cluster(hosts, tmp_path):
-    running = Cluster(hosts, tmp_path)
+@pytest.fixture(scope="module")
+def cluster(hosts, tmp_path_factory):
+    running = Cluster(hosts, tmp_path_factory.mktemp("cluster"))
     try:
         yield running
     finally:
         running.stop()
-
-
-def kill_b_mid_trial(trials: Path, timeout: float = 240, after_a_store: bool = True) -> str:
-    """SIGKILL worker B's process while it holds a claim (trains), once it stored a trial (or at
-    its first claim when not ``after_a_store``: a 4-trial search may give B only one); returns the
-    claimed trial key."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if after_a_store and not any('"worker": "wB"' in path.read_text() for path in trials.glob("*.json")):
-            time.sleep(0.1)
-            continue
-        for path in trials.glob("*.claim"):
-            try:
-                owner = json.loads(path.read_text())
-            except (OSError, ValueError):
-                continue
-            if owner["host"] == "hostB" and owner["worker"] == "wB":
-                os.kill(owner["pid"], signal.SIGKILL)
-                return path.stem
-        time.sleep(0.1)
-    raise AssertionError("worker B never claimed a trial")
 
 
 def finish(process, timeout=300):
@@ -117,50 +118,50 @@ def finish(process, timeout=300):
     return process.returncode, out, err
 
 
-def trained_lines(err: str) -> list[str]:
-    return [line for line in err.splitlines() if " trial " in line and "stored earlier" not in line]
+def records(trials: Path) -> dict:
+    return {path.stem: json.loads(path.read_text()) for path in trials.glob("*.json")}
 
 
-def test_run_across_three_hosts_survives_a_killed_worker(cluster):
-    argv = ["run", "depth", "--profile", "smoke", "--seeds", "2", "--set", "epochs=3", "--set",
-            "batch_size=20", *FAST]
-    chief, workers = cluster.chief_and_workers(argv)
-    trials = cluster.tmp / "runs" / "depth" / "smoke" / "trials"
-    lost = kill_b_mid_trial(trials)
-    code_a, _, err_a = finish(workers["A"])
-    code_c, out_c, err_c = finish(chief)
-    assert finish(workers["B"])[0] == -signal.SIGKILL
-    assert code_a == 0 and code_c == 0, (err_a, err_c)
-    records = {path.stem: json.loads(path.read_text()) for path in trials.glob("*.json")}
-    assert len(records) == 10 and all(r["status"] in FINISHED for r in records.values())
-    assert not list(trials.glob("*.claim"))
-    # B died holding `lost`: either before storing it (the chief hands it out again, A trains it) or
-    # between storing a trial and reporting it (the chief ends that trial for B); both are recoveries.
-    assert records[lost]["status"] in FINISHED
-    assert "is lost" in err_c or "never reported it" in err_c, err_c
-    assert {r["worker"] for r in records.values()} == {"wA", "wB"}  # B stored some before it died
-    assert "0 failed, 0 missing" in out_c
-    readme = (cluster.tmp / "results" / "depth" / "smoke" / "README.md").read_text()
-    assert "hostA" in readme and "hostB" in readme  # the report names who trained what
-
-    # A rerun of the chief has nothing to hand out: it ends at once, trains and changes nothing.
-    code, _, err = finish(cluster.start("C", [*argv, "--role", "chief", "--oracle-port", PORT]))
-    assert code == 0 and "nothing to hand out" in err
-    again = {path.stem: json.loads(path.read_text()) for path in trials.glob("*.json")}
-    assert again == records
+def test_run_across_three_hosts_survives_a_killed_worker(cluster, tmp_path):
+    fired = cluster.arm("B")
+    argv = ["run", "depth", "--profile", "smoke", "--seeds", "2", "--set", "epochs=3", "--set", "batch_size=20"]
+    code, out, err = finish(cluster.suite(argv, tmp_path))
+    assert code == 0, err[-3000:]
+    assert fired.exists()
+    assert len([line for line in err.splitlines() if "its worker was lost mid-trial; Dask runs it again" in line]) == 1
+    trials = tmp_path / "runs" / "depth" / "smoke" / "trials"
+    stored = records(trials)
+    assert len(stored) == 10 and all(r["status"] in FINISHED for r in stored.values())
+    assert len(trained(err)) == 10  # each trial stored once, by the client
+    assert {r["process"]["host"] for r in stored.values()} <= {"hostA", "hostB"}
+    assert "0 failed, 0 missing" in out
+    readme = (tmp_path / "results" / "depth" / "smoke" / "README.md").read_text()
+    assert "hostA" in readme  # the report names who trained what
 
 
-def test_search_across_three_hosts_survives_a_killed_worker(cluster):
+def test_search_across_three_hosts_survives_a_killed_worker_and_a_restarted_client(cluster, tmp_path):
+    fired = cluster.arm("A")
     argv = ["search", "mlp_search", "--profile", "smoke", "--tuner", "random", "--max-trials", "4",
-            "--set", "epochs=3", "--set", "batch_size=20", *FAST]
-    chief, workers = cluster.chief_and_workers(argv)
-    trials = cluster.tmp / "runs" / "mlp_search" / "smoke" / "search-random" / "trials"
-    lost = kill_b_mid_trial(trials, after_a_store=False)
-    code_a, _, err_a = finish(workers["A"])
-    code_c, out_c, err_c = finish(chief)
-    assert code_a == 0 and code_c == 0, (err_a, err_c)
-    records = [json.loads(path.read_text()) for path in trials.glob("*.json")]
-    assert len(records) == 4 == len({r["key"] for r in records})  # every search trial once
-    assert lost in {r["key"] for r in records} and not list(trials.glob("*.claim"))
-    assert len(list((trials.parent / "best" / "trials").glob("*.json"))) == 2
-    assert "(4 search trials)" in out_c
+            "--set", "epochs=3", "--set", "batch_size=20"]
+    trials = tmp_path / "runs" / "mlp_search" / "smoke" / "search-random" / "trials"
+    client = cluster.suite(argv, tmp_path)
+    deadline = time.time() + 240
+    while not list(trials.glob("*.json")) and time.time() < deadline and client.poll() is None:
+        time.sleep(0.1)
+    client.send_signal(signal.SIGKILL)  # the client dies mid-search; the workers stay
+    client.communicate()
+    before = records(trials)
+    assert before, "no search trial was stored before the client was killed"
+    code, out, err = finish(cluster.suite(argv, tmp_path))
+    assert code == 0, err[-3000:]
+    assert fired.exists()
+    after = records(trials)
+    assert len(after) == 4 and all(after[key] == record for key, record in before.items())
+    assert len(trained(err.split("re-running it")[0])) == 4 - len(before)  # nothing trained twice
+    done = [r for r in after.values() if r["status"] == "done"]
+    top = max(r["metrics"]["best_dev_accuracy"] for r in done)
+    reruns = records(trials.parent / "best" / "trials")
+    config = next(iter(reruns.values()))["config"]
+    assert any(all(config[k] == v for k, v in r["point"].items() if k != "epochs")
+               for r in done if r["metrics"]["best_dev_accuracy"] == top)  # the best is the stored best
+    assert "(4 search trials)" in out

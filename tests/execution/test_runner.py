@@ -92,13 +92,13 @@ def test_fresh_starts_over(tmp_path, count_calls):
 
 def test_oracle_skips_finished_points_and_stops():
     points = [{"depth": d, "seed": 0} for d in range(3)]
-    oracle = runner.StudyGridOracle(points, is_finished=lambda point: point["depth"] == 1)
+    oracle = runner.StudyGridOracle(points, is_taken=lambda point: point["depth"] == 1)
     assert oracle.populate_space("0")["values"] == points[0]
 
 
 def test_oracle_keeps_each_worker_on_one_configuration(tmp_path):
     points = [{"depth": d, "seed": s} for d in range(3) for s in range(3)]
-    oracle = runner.StudyGridOracle(points, is_finished=lambda point: False)
+    oracle = runner.StudyGridOracle(points, is_taken=lambda point: False)
     oracle._set_project_dir(str(tmp_path), "oracle")
     handed = {"w0": [], "w1": []}
     for tuner in ["w0", "w1"] * 4 + ["w0"]:

@@ -51,19 +51,3 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path):
         atomic_write_text(target, 12345)  # not text: the write fails half way
     assert json.loads(target.read_text()) == {"v": 1}
     assert not list(tmp_path.glob("*.tmp"))
-
-
-def test_stale_claims_on_finished_trials_are_dropped_and_others_kept(tmp_path):
-    """A worker killed between storing its record and releasing its claim leaves a stale claim;
-    the end of a run removes it. Live claims and claims on unfinished trials stay."""
-    store = TrialStore(tmp_path, lease_s=30)
-    dead = {"host": socket.gethostname(), "pid": 999_999, "start": "0", "worker": "w",
-            "expires": time.time() + 30, "token": "t", "lease_s": 30}
-    for key in ("done-dead", "open-dead"):
-        (store.trials_dir).mkdir(parents=True, exist_ok=True)
-        (store.trials_dir / f"{key}.claim").write_text(json.dumps(dead))
-    store.put(record("done-dead"))
-    store.put(record("done-live"))
-    assert store.claim("done-live", "me")
-    assert store.drop_stale_claims() == 1
-    assert sorted(p.name for p in store.trials_dir.glob("*.claim")) == ["done-live.claim", "open-dead.claim"]

@@ -2,6 +2,7 @@
 backend, chosen by ``suite.cli.main`` before it calls them), and ``list`` and ``keys``."""
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -10,21 +11,24 @@ from suite.console import plural, say
 from suite.training.outcomes import STATUSES, classify_record
 from suite.store.files import writable
 from suite.store import artifacts
-from suite.execution import mlflow_tracking, parallel
+from suite.execution import mlflow_tracking
+from suite.design import names
+from suite.store import lock
 from suite import registry
 
 
-def worker_argv(argv: list[str]) -> list[str]:
-    """The launcher's own arguments, less what only the launcher does, as one local worker."""
-    kept, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--workers":
-            skip = True
-        elif not (arg.startswith("--workers=") or arg == "--fresh"):
-            kept.append(arg)
-    return [*kept, "--role", "worker"]
+@contextlib.contextmanager
+def cluster(args):
+    """The Dask cluster ``--cluster`` (or ``--workers N``: ``local:N``) names, connected; None
+    without one (train in this process)."""
+    spec = getattr(args, "cluster", None) or (f"local:{args.workers}" if getattr(args, "workers", 1) > 1 else None)
+    if spec is None:
+        yield None
+        return
+    from suite.execution import dask_cluster  # deferred: loads Dask
+
+    with dask_cluster.connect(spec, lock.wait_seconds()) as pool:
+        yield pool
 
 
 def _plan(args):
@@ -82,6 +86,11 @@ def keys() -> int:
 
 
 def search_study(args, argv: list[str]) -> int:
+    with cluster(args) as pool:  # first: its workers start while this process plans
+        return _search(args, pool)
+
+
+def _search(args, pool) -> int:
     from suite.execution import runner  # deferred: loads keras-tuner and Keras
     from suite.search import tuner_search as search  # deferred: loads keras-tuner and Keras
     from suite.execution import tuning  # deferred: loads keras-tuner and Keras
@@ -96,21 +105,21 @@ def search_study(args, argv: list[str]) -> int:
     out = _results_dir(args, plan) / f"search-{args.tuner}"
     _check_writable(out)
     _check_writable(store.trials_dir)
-    if args.fresh and args.role is None:
-        for path in [*store.trials_dir.glob("*.json"), *best_store.trials_dir.glob("*.json")]:
-            path.unlink()
-    chief_at = (args.oracle_ip or "0.0.0.0", args.oracle_port) if args.role == "chief" else None
-    best_store.check_all()  # read only after the search: a damaged record must stop it before
-    oracle = search.run_search(plan, store, args.tuner, args.max_trials, args.objective,
-                               fast=not args.plain, workers=args.workers, worker_argv=worker_argv(argv),
-                               max_epochs=args.max_epochs, factor=args.factor, chief_at=chief_at)
-    if args.role == "worker":
-        return 0
-    best = search.best_plan(plan, oracle, len(plan.trials), epochs=args.max_epochs)
-    say(f"[{plan.study.name}] best: {best.overrides}; re-running it over {plural(len(best.trials), 'seed')}")
-    keeper = artifacts.ModelKeeper(out, args.keep_models, len(best.trials))
-    runner.run_plan(best, best_store, fast=not args.plain, on_model=keeper if keeper.wanted else None)
-    keeper.fill_missing(best, fast=not args.plain)
+    with lock.held(names.study_dir(args.runs_dir, plan.study.name, plan.profile)):
+        if args.fresh:
+            for path in [*store.trials_dir.glob("*.json"), *best_store.trials_dir.glob("*.json")]:
+                path.unlink()
+        best_store.check_all()  # read only after the search: a damaged record must stop it before
+        search.run_search(plan, store, args.tuner, args.max_trials, args.objective, fast=not args.plain,
+                          pool=pool, max_epochs=args.max_epochs, factor=args.factor)
+        if pool is not None:
+            pool.release()  # the best configuration's re-run trains here: the workers go meanwhile
+        best = search.best_plan(plan, store, args.objective, len(plan.trials), epochs=args.max_epochs)
+        say(f"[{plan.study.name}] best (read from the store): {best.overrides}; re-running it over "
+            f"{plural(len(best.trials), 'seed')}")
+        keeper = artifacts.ModelKeeper(out, args.keep_models, len(best.trials))
+        runner.run_plan(best, best_store, fast=not args.plain, on_model=keeper if keeper.wanted else None)
+        keeper.fill_missing(best, fast=not args.plain)
     records = [r for r in map(store.get, sorted(p.stem for p in store.trials_dir.glob("*.json"))) if r]
     write_search_report(plan, args.tuner, args.objective, records, best,
                         runner.stored_records(best, best_store), out, figure_formats=args.figure_format)
@@ -120,32 +129,20 @@ def search_study(args, argv: list[str]) -> int:
 
 
 def run_study(args, argv: list[str], train: bool) -> int:
-    started = None
-    if train and args.workers > 1 and args.role is None:
-        # This process will be worker0: start the others first, so their imports and start-up
-        # overlap this process's instead of following them.
-        port = parallel.free_port()
-        started = (port, parallel.start(worker_argv(argv), args.workers, "127.0.0.1", port, first=1))
-    try:
-        return _run_started(args, argv, train, started)
-    finally:
-        for process in started[1] if started else ():
-            process.kill()  # only those still running: nothing left for them to do
+    if not train:
+        return _run_started(args, argv, train, None)
+    with cluster(args) as pool:  # first: its workers start while this process plans
+        return _run_started(args, argv, train, pool)
 
 
-def _run_started(args, argv: list[str], train: bool, started) -> int:
+def _run_started(args, argv: list[str], train: bool, pool) -> int:
     from suite import api  # deferred: loads Keras, keras-tuner and matplotlib
 
     plan = _plan(args)
-    role = getattr(args, "role", None)
-    oracle = (args.oracle_ip or "0.0.0.0", args.oracle_port) if role == "chief" else None
     result = api.execute(plan, args.runs_dir, _results_dir(args, plan), train=train,
-                         fresh=getattr(args, "fresh", False), fast=not getattr(args, "plain", False),
-                         workers=getattr(args, "workers", 1), worker_argv=worker_argv(argv), started=started,
+                         fresh=getattr(args, "fresh", False), fast=not getattr(args, "plain", False), pool=pool,
                          population_size=1 if getattr(args, "no_population", False) else getattr(args, "population", None),
-                         role=role, oracle=oracle, figure_formats=args.figure_format)
-    if role == "worker":
-        return 0
+                         figure_formats=args.figure_format)
     records, out = result.records, result.page.parent
     classes = [classify_record(r) for r in records]  # old records classify too
     counts = {status: classes.count(status) for status in STATUSES}

@@ -1,0 +1,210 @@
+"""Trials on a Dask cluster (``--workers N`` = ``--cluster local:N``, ``--cluster tcp://...``): a
+worker SIGKILLed mid-trial (Dask reruns its task once) in a run with the numbers of one process; a
+client SIGKILLed mid-search (its workers go with it, the rerun trains nothing twice and picks the
+stored best); the bounded waits. Three suite processes in all, on tiny synthetic data; at most one
+Dask worker per test; every process a test starts is killed at its end."""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from suite.cli.main import main
+from suite.execution import tasks
+
+PLAN = ["depth", "--profile", "smoke", "--seeds", "2", "--set", "epochs=2", "--set", "batch_size=100"]
+SEARCH = ["mlp_search", "--profile", "smoke", "--tuner", "random", "--max-trials", "4", "--set", "epochs=2"]
+KILL_ONCE = '''"""Dask worker preload (a test's fault): SIGKILL this worker 1 s into a trial task while the
+file SUITE_TEST_KILL_ARMED exists (the test arms it; the first worker to start a trial task renames
+it to <name>.fired, so one kill per arming)."""
+import os, signal, threading
+from distributed import WorkerPlugin
+
+
+class KillOnce(WorkerPlugin):
+    def transition(self, key, start, finish, **kwargs):
+        if finish != "executing" or not str(key).startswith("suite-") or str(key).startswith("suite-warm"):
+            return
+        armed = os.environ["SUITE_TEST_KILL_ARMED"]
+        try:
+            os.rename(armed, armed + ".fired")
+        except FileNotFoundError:
+            return
+        threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGKILL)).start()
+
+
+async def dask_setup(worker):
+    await worker.plugin_add(plugin=KillOnce(), name="kill-once")
+'''
+
+
+def suite(command: str, argv: list[str], dirs: Path, *more, env=None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "suite.cli.main", command, *argv, *more,
+                             "--runs-dir", str(dirs / "runs"), "--results-dir", str(dirs / "results")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})}, start_new_session=True)
+
+
+def finish(process: subprocess.Popen, timeout: float = 240) -> tuple[int, str, str]:
+    try:
+        out, err = process.communicate(timeout=timeout)
+    finally:
+        kill_tree(process.pid)
+    return process.returncode, out, err
+
+
+def descendants(pid: int) -> list[int]:
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found, frontier = [], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        found += frontier
+    return found
+
+
+def kill_tree(pid: int) -> None:
+    """Whatever is left of a test's process and its children (workers included)."""
+    for child in [pid, *descendants(pid)]:
+        try:
+            os.kill(child, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def records(trials: Path) -> dict:
+    return {path.name: json.loads(path.read_text()) for path in trials.glob("*.json")}
+
+
+def trained(err: str) -> list[str]:
+    return [line for line in err.splitlines() if re.search(r" trial \d+/\d+ ", line) and "stored earlier" not in line]
+
+
+def wait_for_records(trials: Path, count: int, process, timeout: float = 180) -> None:
+    deadline = time.time() + timeout
+    while len(list(trials.glob("*.json"))) < count:
+        assert process.poll() is None and time.time() < deadline, process.communicate()[1][-3000:]
+        time.sleep(0.1)
+
+
+def test_a_worker_killed_mid_trial_is_rerun_once_and_the_numbers_are_one_processs(tmp_path, capsys):
+    """--workers 2: this process and one Dask worker, which SIGKILLs itself 1 s into its first task
+    (its nanny restarts it, Dask runs the task again); every trial stored once, with the numbers of
+    a one-process run."""
+    preload = tmp_path / "kill_once.py"
+    preload.write_text(KILL_ONCE)
+    armed = tmp_path / "armed"
+    armed.touch()
+    env = {"DASK_DISTRIBUTED__WORKER__PRELOAD": json.dumps([str(preload)]), "SUITE_TEST_KILL_ARMED": str(armed)}
+    code, out, err = finish(suite("run", PLAN, tmp_path / "dask", "--workers", "2", env=env))
+    assert code == 0 and (tmp_path / "armed.fired").exists(), err[-3000:]
+    lost = [line for line in err.splitlines() if "its worker was lost mid-trial; Dask runs it again" in line]
+    assert len(lost) == 1, err
+    assert all(line.startswith(("[depth]", "suite: ")) for line in err.splitlines()), err  # no Dask noise
+    assert len(trained(err)) == 10, err  # each trial stored once: the killed task's trials only after the rerun
+    assert "0 failed, 0 missing" in out
+    dirs = tmp_path / "one"
+    assert main(["run", *PLAN, "--runs-dir", str(dirs / "runs"), "--results-dir", str(dirs / "results")]) == 0
+    capsys.readouterr()
+    dask, one = (records(tmp_path / where / "runs" / "depth" / "smoke" / "trials") for where in ("dask", "one"))
+    assert dask.keys() == one.keys() and len(one) == 10
+    assert {r["worker"] for r in dask.values()} == {"local", "dask-0"}  # this process trains too
+    for name, record in one.items():
+        assert dask[name]["status"] == record["status"]
+        assert dask[name]["metrics"]["test_accuracy"] == pytest.approx(record["metrics"]["test_accuracy"], abs=1e-6)
+
+
+def test_a_search_whose_client_was_killed_trains_nothing_twice_and_picks_the_stored_best(tmp_path):
+    """The client SIGKILLed mid-search: its local Dask worker goes with it; the rerun replays the
+    stored trials, trains only the rest, and re-runs the stored best (the same on Dask workers
+    across hosts: test_netns)."""
+    client = suite("search", SEARCH, tmp_path, "--workers", "2")
+    trials = tmp_path / "runs" / "mlp_search" / "smoke" / "search-random" / "trials"
+    wait_for_records(trials, 1, client)
+    workers = descendants(client.pid)
+    os.kill(client.pid, signal.SIGKILL)
+    client.wait(timeout=30)
+    deadline = time.time() + 30  # its local workers go with it
+    while any(alive(pid) for pid in workers) and time.time() < deadline:
+        time.sleep(0.2)
+    left = [pid for pid in workers if alive(pid)]
+    kill_tree(client.pid)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "the killed client's Dask workers outlived it"
+    before = records(trials)
+    code, out, err = finish(suite("search", SEARCH, tmp_path))  # resumed in one process (on Dask: test_netns)
+    assert code == 0, err[-3000:]
+    after = records(trials)
+    assert len(after) == 4 and all(after[name] == record for name, record in before.items())
+    assert len(trained(err.split("re-running it")[0])) == 4 - len(before)  # nothing trained twice
+    done = [r for r in after.values() if r["status"] == "done"]
+    top = max(r["metrics"]["best_dev_accuracy"] for r in done)
+    winners = [r for r in done if r["metrics"]["best_dev_accuracy"] == top]
+    reruns = records(trials.parent / "best" / "trials")
+    assert reruns, err[-3000:]
+    config = next(iter(reruns.values()))["config"]
+    assert any(all(config[k] == v for k, v in w["point"].items() if k != "epochs") for w in winners)
+
+
+def alive(pid: int) -> bool:
+    """``pid`` runs (a zombie does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_no_scheduler_at_the_address_gives_up_in_time(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("SUITE_WAIT_S", raising=False)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    code = main(["run", *PLAN, "--cluster", f"tcp://127.0.0.1:{port}", "--wait-seconds", "2",
+                 "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")])
+    err = capsys.readouterr().err
+    os.environ.pop("SUITE_WAIT_S", None)
+    assert code == 3 and time.monotonic() - started < 30, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines[-1].startswith(f"suite: gave up: no Dask scheduler answered at tcp://127.0.0.1:{port} within 2 s")
+    assert "Traceback" not in err and not (tmp_path / "runs").exists()
+
+
+def test_a_scheduler_without_workers_gives_up_in_time(tmp_path, capsys, monkeypatch):
+    import distributed  # deferred: the module imports without Dask's start-up cost
+
+    monkeypatch.delenv("SUITE_WAIT_S", raising=False)
+    with distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
+                                  dashboard_address=":0") as cluster:
+        address = cluster.scheduler_address
+        started = time.monotonic()
+        code = main(["run", *PLAN, "--cluster", address, "--wait-seconds", "2",
+                     "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results")])
+        waited = time.monotonic() - started
+    err = capsys.readouterr().err
+    os.environ.pop("SUITE_WAIT_S", None)
+    assert code == 3 and waited < 30, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines[-1].startswith(f"suite: gave up: no Dask worker connected to {address} within 2 s"), err
+    assert "Traceback" not in err and not list((tmp_path / "runs").rglob("*.json"))
+
+
+def test_a_worker_that_differs_from_the_client_is_refused_with_the_difference_named():
+    mine = tasks.fingerprint()
+    theirs = {**mine, "keras": "0.0.1", "backend": "tensorflow" if mine["backend"] != "tensorflow" else "jax"}
+    said = tasks.difference(mine, theirs)
+    assert f"keras {mine['keras']} here, 0.0.1 there" in said and "backend" in said
+    assert tasks.difference(mine, {**mine, "backend": None}) == ""  # a worker without one takes the client's
+    with pytest.raises(tasks.WrongWorker, match="differs from the client: keras"):
+        tasks.train_task([], {}, {"fingerprint": {**mine, "keras": "0.0.1"}, "env": {}})
