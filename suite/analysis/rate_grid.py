@@ -42,3 +42,17 @@ def derive(trials: pd.DataFrame, group: str, rate: str = "learning_rate", target
             top = seed_rows[rate].astype(float).idxmax()
             frame.loc[top, "max_stable_log10_rate"] = math.log10(float(seed_rows.loc[top, rate]))
     return frame.drop(columns="_reached")
+
+
+def best_on_dev(trials: pd.DataFrame, group: str, rate: str = "learning_rate", metric: str = "final_dev_accuracy",
+                tuning_seed: int = TUNING_SEED) -> dict:
+    """Per ``group`` value, the ``rate`` whose ``tuning_seed`` run scored the highest dev ``metric``
+    among the runs that learned (status done); ties: the smaller rate. A group with no such run is
+    left out. The other seeds never take part: they report at the chosen rate."""
+    tuning = trials[(trials.seed == tuning_seed) & (trials.status == "done") & trials[metric].notna()]
+    chosen = {}
+    for value, rows in tuning.groupby(group, sort=False):
+        ranked = rows.assign(_rate=rows[rate].astype(float)).sort_values([metric, "_rate"], ascending=[False, True],
+                                                                            kind="stable")
+        chosen[value] = ranked.iloc[0][rate]
+    return chosen
