@@ -1,5 +1,6 @@
 """Zeiler 2012, Tables 1 and 2: SGD, momentum and Adagrad over learning rates, Adadelta over rho x epsilon."""
 from suite import Figure, Reference, Rule, Study, Table
+from suite.analysis import rate_grid
 
 RATES = [1.0, 0.1, 0.01, 0.001, 0.0001]
 RHOS = {"none": {}, **{r: {"optimizer_options": {"rho": float(r)}} for r in ("0.9", "0.95", "0.99")}}
@@ -18,20 +19,37 @@ ERRORS = {**{(o, lr, "none", "none"): e for o, row in TABLE_1.items() for lr, e 
 CITATION = "Zeiler 2012, 'ADADELTA', Tables 1 and 2 as quoted in lecture deck 001 (MNIST, 60k training images)"
 GRID = ({"optimizer": TUNED, "rho": "none", "epsilon": "none"},
         {"optimizer": "adadelta", "learning_rate": 1.0, "rho": list(RHOS)[1:], "epsilon": list(EPSILONS)[1:]})
-BEST = {"sgd": 1.0, "momentum": 0.1, "adagrad": 0.01}  # Zeiler's best rate per method (bold in Table 1)
-ADADELTA = {"optimizer": "adadelta", "rho": "0.95", "epsilon": "1e-6"}  # Zeiler's best setting
+ADADELTA = {"optimizer": "adadelta", "rho": "0.95", "epsilon": "1e-6"}  # the setting the clause names (Zeiler's)
 SETTINGS = ("learning_rate", "rho", "epsilon")  # what a method's points differ in
 SENSITIVE = "Adadelta is less sensitive to its hyperparameters than SGD, momentum and Adagrad to the learning rate"
+AT_BEST = "Adadelta (rho 0.95, epsilon 1e-6) is at most 0.5 points worse than each method at its best rate (chosen on the dev split)"
+RISING = "below each method's best rate (chosen on the dev split), test accuracy rises with the learning rate (Table 1's columns)"
+
+
+def derive(trials):
+    """Each method's best rate chosen on our dev split (``rate_grid.best_on_dev``: the tuning seed's
+    last-epoch dev accuracy, the weights this study tests), then on the other seeds:
+    ``test_accuracy_tuned`` (each method at its chosen rate, Adadelta at the clause's setting) and
+    ``rate_up_to_best`` (the rate, on the rows at or below the chosen one: the rising clause's axis)."""
+    best = rate_grid.best_on_dev(trials[trials.optimizer.isin(TUNED)], "optimizer", metric="final_dev_accuracy")
+    frame = trials.assign(dev_best_rate=trials.optimizer.map(best).astype(float))
+    reporting = frame.seed != rate_grid.TUNING_SEED
+    adadelta = (frame.optimizer == "adadelta") & (frame.rho == ADADELTA["rho"]) & (frame.epsilon == ADADELTA["epsilon"])
+    frame["test_accuracy_tuned"] = frame.test_accuracy.where(reporting & ((frame.learning_rate == frame.dev_best_rate)
+                                                                          | adadelta))
+    frame["rate_up_to_best"] = frame.learning_rate.where(reporting & (frame.learning_rate <= frame.dev_best_rate))
+    return frame
+
 
 STUDY = Study(
     name="optimizers",
     claim="Adadelta is less sensitive to its hyperparameters than SGD, momentum and Adagrad are to "
-          "the learning rate, and its best setting is at most half a point worse than their hand-tuned best "
-          "after 6 epochs.",
+          "the learning rate, and its setting (rho 0.95, epsilon 1e-6) is at most half a point worse than each "
+          "one's best rate, chosen on the dev split, after 6 epochs.",
     clauses=(
         'Adadelta is less sensitive to its hyperparameters than SGD, momentum and Adagrad to the learning rate',
-        'Adadelta (rho 0.95, epsilon 1e-6) is at most 0.5 points worse than each method at its best rate',
-        "below each method's best rate, test accuracy rises with the learning rate (Table 1's columns)",
+        AT_BEST,
+        RISING,
     ),
     source="Zeiler 2012, 'ADADELTA: an adaptive learning rate method', Tables 1 and 2 (lecture deck "
            "001, 'Adaptive learning rates': '⇒ less sensitive to the learning rate hyper-parameter!')",
@@ -46,19 +64,17 @@ STUDY = Study(
         "quick": {"dataset": "mnist_10k", "seeds": (6, 12)},
         "paper": {"dataset": "mnist", "seeds": 3},
     },
-    metrics=("test_accuracy", "final_train_accuracy"),
+    metrics=("test_accuracy", "final_train_accuracy", "final_dev_accuracy", "test_accuracy_tuned", "rate_up_to_best"),
+    derive=derive,
     references=(Reference(CITATION, "test_accuracy", {k: round(1 - e / 100, 4) for k, e in ERRORS.items()}),),
     rules=(
         *(Rule("less_spread", {"optimizer": "adadelta"}, {"optimizer": o}, margin=1.0, claim=SENSITIVE, along=SETTINGS,
                says=f"the spread of Adadelta's test accuracy over its 12 (rho, epsilon) settings is below "
                     f"that of {o} over its 5 learning rates") for o in TUNED),
-        *(Rule("not_better", {"optimizer": o, "learning_rate": lr}, ADADELTA, margin=0.005,
-               claim="Adadelta (rho 0.95, epsilon 1e-6) is at most 0.5 points worse than each method at its best rate",
-               says=f"{o} at Zeiler's best rate {lr} beats Adadelta by less than 0.5 points") for o, lr in BEST.items()),
-        *(Rule("increasing", {"optimizer": o}, margin=0.5, along=("learning_rate", RATES[::-1][:k]),
-               claim="below each method's best rate, test accuracy rises with the learning rate (Table 1's columns)",
-               says=f"{o}: test accuracy rises with the rate from 1e-4 to {RATES[5 - k]}")
-          for o, k in (("sgd", 5), ("momentum", 4), ("adagrad", 3))),
+        *(Rule("not_better", {"optimizer": o}, ADADELTA, metric="test_accuracy_tuned", margin=0.005, claim=AT_BEST,
+               says=f"{o} at its dev-chosen rate beats Adadelta by less than 0.5 points") for o in TUNED),
+        *(Rule("increasing", {"optimizer": o}, margin=0.5, along=("rate_up_to_best", RATES[::-1]), claim=RISING,
+               says=f"{o}: test accuracy rises with the rate from 1e-4 up to its dev-chosen rate") for o in TUNED),
     ),
     tables=(Table("Table 1", "test_accuracy", rows="learning_rate", columns="optimizer",
                   where={"rho": "none", "epsilon": "none"}, as_error=True,
@@ -96,5 +112,23 @@ STUDY = Study(
           "as in the paper. The quick profile trains on 7,000 of the 10,000 embedded digits (Zeiler: "
           "60,000): 6 epochs are 420 updates instead of 3,600, so absolute errors sit well above the "
           "paper's. A point whose seeds all diverged (non-finite loss) shows as 'diverged'; the spread rules "
-          "use finished seeds only, so a diverged rate does not count against the method's sensitivity.",
+          "use finished seeds only, so a diverged rate does not count against the method's sensitivity. "
+          "Best rates: Zeiler hand-tunes each method's rate (bold in his Table 1); here each method's best rate is "
+          "chosen from the same 5-rate grid on our dev split (the suite's tuning seed 0: the rate whose run has the "
+          "highest last-epoch dev accuracy, the weights that are tested; ties: the smaller rate), and seeds 1 and "
+          "up report at it (test_accuracy_tuned: each method at its chosen rate, and Adadelta at rho 0.95, epsilon "
+          "1e-6, the setting the clause names, on the same seeds; the rising clause runs from 1e-4 up to the chosen "
+          "rate; the collapsed/diverged counts in those rules' lines are over all of a method's rates, not the "
+          "chosen one's alone). Before issue 31 the study compared against Zeiler's best rates (1.0, 0.1, 0.01) copied from his "
+          "table. Adadelta's setting is not tuned on our data: the clause is about the paper's setting. "
+          "Table 2's epsilon trend (why it differs from the paper's): Zeiler's error is lowest at epsilon 1e-6 and "
+          "higher at 1e-2 and 1e-8 in each rho column; with 420 updates ours need not follow it, and the issue-30 run "
+          "of this study found the reverse, the error rising as epsilon shrinks (rho 0.95: 6.7% at 1e-2 and 1e-4, "
+          "7.1% at 1e-6, 8.7% at 1e-8); Table 2 below shows this run's cells. A reason we expect a priori, not "
+          "tested by a rule: Adadelta's step is sqrt(E[dx^2] + epsilon) / sqrt(E[g^2] + epsilon) x g with E[dx^2] "
+          "starting at 0, so its first steps are about sqrt(epsilon) / sqrt(1 - rho) per weight (0.45 at 1e-2, "
+          "4.5e-4 at 1e-8 for rho 0.95) and grow only as E[dx^2] accumulates: epsilon sets a warm-up whose length "
+          "grows as epsilon shrinks. Zeiler's 3,600 updates leave room for it; our 420 (7,000 digits, 6 epochs) "
+          "cut the small-epsilon runs short, where they are still improving (see the dev curves). The paper run "
+          "(60,000 digits) would be the test of this reading; it is not run here.",
 )

@@ -44,14 +44,28 @@ def derive(trials: pd.DataFrame, group: str, rate: str = "learning_rate", target
     return frame.drop(columns="_reached")
 
 
+def best_on_dev(trials: pd.DataFrame, group: str, rate: str = "learning_rate", metric: str = "final_dev_accuracy",
+                tuning_seed: int = TUNING_SEED) -> dict:
+    """Per ``group`` value, the ``rate`` whose ``tuning_seed`` run scored the highest dev ``metric``
+    among the runs that learned (status done); ties: the smaller rate. A group with no such run is
+    left out. The other seeds never take part: they report at the chosen rate."""
+    tuning = trials[(trials.seed == tuning_seed) & (trials.status == "done") & trials[metric].notna()]
+    chosen = {}
+    for value, rows in tuning.groupby(group, sort=False):
+        ranked = rows.assign(_rate=rows[rate].astype(float)).sort_values([metric, "_rate"], ascending=[False, True],
+                                                                            kind="stable")
+        chosen[value] = ranked.iloc[0][rate]
+    return chosen
+
+
 def tuned_at_best(trials: pd.DataFrame, group: str, report: tuple, select: str = "best_dev_accuracy",
                   rate: str = "learning_rate", where: dict | None = None) -> pd.DataFrame:
     """Columns added to a trials frame with one row per ``group`` value, ``rate`` and seed (rows
     outside ``where``, {column: value}, are left out of the choice and get NaN):
 
-    ``tuned_rate``: per group, the rate whose ``TUNING_SEED`` run that learned (status done) has the
-    highest dev-split ``select`` (ties: the smaller rate); ``<m>_tuned`` for each ``m`` of ``report``:
-    the other seeds' values at that rate (NaN on every other row, and where a seed did not learn)."""
+    ``tuned_rate``: per group, the rate ``best_on_dev`` picks by the dev-split ``select``;
+    ``<m>_tuned`` for each ``m`` of ``report``: the other seeds' values at that rate (NaN on every
+    other row, and where a seed did not learn)."""
     frame = trials.copy()
     columns = ["tuned_rate", *(f"{m}_tuned" for m in report)]
     for column in columns:
@@ -59,13 +73,12 @@ def tuned_at_best(trials: pd.DataFrame, group: str, report: tuple, select: str =
     inside = pd.Series(True, index=frame.index)
     for column, value in (where or {}).items():
         inside &= frame[column] == value
-    for _, rows in frame[inside].groupby(group, sort=False):
-        tuning = rows[(rows.seed == TUNING_SEED) & (rows.status == "done") & rows[select].notna()]
-        if tuning.empty:
+    best = best_on_dev(frame[inside], group, rate, select)
+    for value, rows in frame[inside].groupby(group, sort=False):
+        if value not in best:
             continue
-        best = tuning.sort_values([select, rate], ascending=[False, True], kind="stable").iloc[0]
-        frame.loc[rows.index, "tuned_rate"] = best[rate]
-        chosen = rows[(rows[rate] == best[rate]) & (rows.seed != TUNING_SEED) & (rows.status == "done")]
+        frame.loc[rows.index, "tuned_rate"] = best[value]
+        chosen = rows[(rows[rate] == best[value]) & (rows.seed != TUNING_SEED) & (rows.status == "done")]
         for m in report:
             frame.loc[chosen.index, f"{m}_tuned"] = chosen[m]
     return frame

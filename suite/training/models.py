@@ -34,7 +34,9 @@ ACTIVATIONS = {
     for name in ("sigmoid", "tanh", "relu", "elu", "selu", "gelu", "softplus", "softsign", "silu", "linear")
 }
 ACTIVATIONS["swish"] = ACTIVATIONS["silu"]
-ACTIVATIONS["leaky_relu"] = lambda: layers.LeakyReLU(negative_slope=0.01)
+# Slope 0.1 for z <= 0: lecture deck 004 (l.1172), "alpha is typically set to a small value, such as 0.1".
+LEAKY_SLOPE = 0.1
+ACTIVATIONS["leaky_relu"] = lambda: layers.LeakyReLU(negative_slope=LEAKY_SLOPE)
 ACTIVATIONS["prelu"] = lambda: layers.PReLU()
 
 

@@ -123,3 +123,18 @@ def test_an_epochs_to_target_interval_stays_within_the_budget():
     assert 0 <= low and high <= 32.0 * (1 + 1e-6) + 1e-9
     _, _, _, unbounded = mean_ci(values, "epochs_to_target")
     assert unbounded > 32
+
+
+def test_a_derived_metric_defined_on_some_rows_is_budget_judged_on_those_rows_alone():
+    """A rate chosen on the dev split: the rule's side is every rate of a method, but only the chosen
+    rate's rows hold the metric; the other rates' still-rising curves must not make it budget-limited."""
+    from suite.analysis.verdicts import budget
+    from suite.design.study import Rule
+
+    rows = [{"arm": arm, "rate": rate, "seed": seed, "status": "done",
+             "test_accuracy_tuned": (0.9 + 0.001 * seed) if rate == 1 else math.nan,
+             "late_dev_gain": 0.0 if rate == 1 else 0.05 + 0.001 * seed}
+            for arm in ("a", "b") for rate in (1, 2) for seed in range(5)]
+    rule = Rule("not_better", {"arm": "a"}, {"arm": "b"}, metric="test_accuracy_tuned", margin=0.005)
+    assessed = budget.assess(rule, pd.DataFrame(rows))
+    assert assessed["gain_a"] == assessed["gain_b"] == 0.0

@@ -122,3 +122,51 @@ def test_nuisance_frame_marks_the_value_each_point_ran_with():
     chosen = frame[frame.chosen]
     assert list(zip(chosen.optimizer, chosen.learning_rate)) == [("sgd", 0.3), ("adam", 0.001)]
     assert frame.loc[1, "status"] == "diverged" and math.isnan(frame.loc[1, "best_dev_accuracy"])
+
+
+def zeiler_grid_frame(dev_best: dict, test_best: dict, seeds=(0, 1, 2)) -> pd.DataFrame:
+    """A constructed optimizers trials frame: each method's last-epoch dev accuracy peaks at
+    ``dev_best`` (on every seed) and its test accuracy at ``test_best``; Adadelta's 12 settings."""
+    rows = []
+    for seed in seeds:
+        for method in ("sgd", "momentum", "adagrad"):
+            for rate in (1.0, 0.1, 0.01, 0.001, 0.0001):
+                rows.append({"optimizer": method, "learning_rate": rate, "rho": "none", "epsilon": "none",
+                             "seed": seed, "status": "done",
+                             "final_dev_accuracy": 0.95 if rate == dev_best[method] else 0.90,
+                             "test_accuracy": 0.96 if rate == test_best[method] else 0.91})
+        for rho in ("0.9", "0.95", "0.99"):
+            for epsilon in ("1e-2", "1e-4", "1e-6", "1e-8"):
+                rows.append({"optimizer": "adadelta", "learning_rate": 1.0, "rho": rho, "epsilon": epsilon,
+                             "seed": seed, "status": "done", "final_dev_accuracy": 0.93, "test_accuracy": 0.93})
+    return pd.DataFrame(rows)
+
+
+def test_optimizers_study_picks_each_methods_best_rate_on_the_dev_split():
+    """Issue 31: the best rate comes from our dev accuracy (not Zeiler's table, not the test split)."""
+    study = STUDIES["optimizers"]
+    dev_best = {"sgd": 0.1, "momentum": 0.01, "adagrad": 0.1}  # none of them Zeiler's 1.0, 0.1, 0.01
+    frame = study.derive(zeiler_grid_frame(dev_best, test_best={"sgd": 1.0, "momentum": 0.1, "adagrad": 0.01}))
+    for method, rate in dev_best.items():
+        rows = frame[frame.optimizer == method]
+        assert (rows.dev_best_rate == rate).all()
+        tuned = rows.dropna(subset=["test_accuracy_tuned"])
+        assert set(tuned.learning_rate) == {rate} and sorted(tuned.seed) == [1, 2]  # the tuning seed 0 reports nothing
+        assert set(rows.dropna(subset=["rate_up_to_best"]).learning_rate) == {r for r in (1.0, 0.1, 0.01, 0.001, 1e-4)
+                                                                               if r <= rate}
+    adadelta = frame[frame.optimizer == "adadelta"].dropna(subset=["test_accuracy_tuned"])
+    assert set(zip(adadelta.rho, adadelta.epsilon)) == {("0.95", "1e-6")} and sorted(adadelta.seed) == [1, 2]
+
+
+def test_the_dev_choice_reads_the_tuning_seed_alone_and_skips_runs_that_did_not_learn():
+    from suite.analysis import rate_grid
+
+    frame = zeiler_grid_frame({"sgd": 0.1, "momentum": 0.1, "adagrad": 0.1}, {"sgd": 0.1, "momentum": 0.1, "adagrad": 0.1})
+    other_seeds = frame.seed != 0
+    frame.loc[other_seeds & (frame.learning_rate == 0.001), "final_dev_accuracy"] = 0.99  # not the tuning seed: ignored
+    frame.loc[(frame.seed == 0) & (frame.optimizer == "sgd") & (frame.learning_rate == 1.0),
+              ["status", "final_dev_accuracy"]] = ["collapsed", 0.999]
+    assert rate_grid.best_on_dev(frame[frame.optimizer != "adadelta"], "optimizer") == \
+        {"sgd": 0.1, "momentum": 0.1, "adagrad": 0.1}
+    tie = frame[(frame.optimizer == "sgd")].assign(final_dev_accuracy=0.9)
+    assert rate_grid.best_on_dev(tie, "optimizer") == {"sgd": 0.0001}  # ties: the smaller rate

@@ -40,6 +40,12 @@ def test_every_activation_builds(activation):
     assert np.all(np.isfinite(model(np.ones((2, 4), "float32"))))
 
 
+def test_leaky_relu_has_the_decks_slope():
+    layer = models.ACTIVATIONS["leaky_relu"]()
+    out = keras.ops.convert_to_numpy(layer(np.array([[-2.0, 3.0]], "float32")))
+    np.testing.assert_allclose(out, [[-0.2, 3.0]], rtol=1e-6)  # deck 004 l.1172: alpha 0.1
+
+
 @pytest.mark.parametrize("name", sorted(models.INITIALIZERS))
 def test_every_initializer_builds(name):
     values = keras.ops.convert_to_numpy(models.initializer(name)((200, 100)))

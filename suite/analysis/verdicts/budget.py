@@ -48,8 +48,15 @@ def sides(rule: Rule) -> list[dict]:
     return [side for side in found if side]
 
 
+def _measured(trials: pd.DataFrame, side: dict, metric: str) -> pd.DataFrame:
+    """The rows of ``side`` that count for ``metric`` and hold a value of it: a derived metric
+    defined on some rows only (a rate chosen on the dev split) speaks for those rows alone."""
+    rows = counted(select(trials, side), metric)
+    return rows[rows[metric].notna()] if metric in rows else rows
+
+
 def _gains(trials: pd.DataFrame, side: dict, metric: str) -> np.ndarray:
-    return counted(select(trials, side), metric).late_dev_gain.dropna().to_numpy(dtype=float)
+    return _measured(trials, side, metric).late_dev_gain.dropna().to_numpy(dtype=float)
 
 
 def _gains_more(first: np.ndarray, second: np.ndarray) -> float:
@@ -108,7 +115,7 @@ def still_rising(rule: Rule, trials: pd.DataFrame) -> list[str]:
         return []
     rising = []
     for side in sides(rule):
-        gains = counted(select(trials, side), rule.metric).late_dev_gain.dropna().to_numpy(dtype=float)
+        gains = _measured(trials, side, rule.metric).late_dev_gain.dropna().to_numpy(dtype=float)
         if len(gains) < 2 or np.mean(gains) < MATERIAL_GAIN:
             continue
         with warnings.catch_warnings():
