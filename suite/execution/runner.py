@@ -73,6 +73,8 @@ def _config_of(point: dict) -> tuple:
 def validate(plan: Plan) -> None:
     """Fail fast, before any training, on names no registry knows, options no entry declares or
     data that cannot be had."""
+    for trial in plan.trials:  # each names its record's file: refused here, before a directory is made
+        names.file_stem(trial.key)
     distinct = {json.dumps({k: v for k, v in t.config.items() if k != "seed"}, sort_keys=True): t.config
                 for t in plan.trials}
     for config in distinct.values():

@@ -117,7 +117,11 @@ def test_every_trial_diverged_or_failed_still_gives_a_report(study, outcome, tmp
     # outcome (runs="finished", e.g. clipping's share of seeds that learned) is decided by them.
     if STUDIES[study].rules and not any(rule.runs == "finished" for rule in STUDIES[study].rules):
         assert verdict["verdict"] == "inconclusive"
-    if outcome == "diverged":
+    if outcome == "diverged" and (out / "verdict.json").exists() and verdict.get("checks") and any(
+            check["result"] == "fail" for check in verdict["checks"]):
+        # a check of the implementation (a theorem on these runs) fails loudly when every run diverged
+        assert code == 1 and "CHECK OF THE IMPLEMENTATION FAILED" in err
+    elif outcome == "diverged":
         assert code == 0
     else:
         assert code == 1 and re.search(r"\d+ trials? failed", err.strip().splitlines()[-1])

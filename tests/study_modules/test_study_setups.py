@@ -135,7 +135,7 @@ def test_gradient_norms_judges_the_gap_after_training_on_every_finished_run():
                                                          ("global_norm_5", "global_clipnorm", 5.0),
                                                          ("global_norm_1", "global_clipnorm", 1.0)])
 def test_clipping_study_reaches_the_keras_optimizer_arguments(clipping, argument, value):
-    config = {**trials("clipping", clipping=clipping, learning_rate=1.0, seed=0)[0].config, "dataset": "synthetic"}
+    config = {**trials("clipping", net="mlp", clipping=clipping, learning_rate=1.0, seed=0)[0].config, "dataset": "synthetic"}
     model = compiled_model(config, datasets.load("synthetic"), fast=False)
     assert getattr(model.optimizer, argument) == value
     others = {"clipvalue", "clipnorm", "global_clipnorm"} - {argument}

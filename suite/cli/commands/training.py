@@ -105,11 +105,13 @@ def _search(args, pool) -> int:
     out = _results_dir(args, plan) / f"search-{args.tuner}"
     _check_writable(out)
     _check_writable(store.trials_dir)
+    if not args.fresh:  # a damaged record stops the search before anything is written (the lock included)
+        store.check_all()
+        best_store.check_all()
     with lock.held(names.study_dir(args.runs_dir, plan.study.name, plan.profile)):
         if args.fresh:
             for path in [*store.trials_dir.glob("*.json"), *best_store.trials_dir.glob("*.json")]:
                 path.unlink()
-        best_store.check_all()  # read only after the search: a damaged record must stop it before
         search.run_search(plan, store, args.tuner, args.max_trials, args.objective, fast=not args.plain,
                           pool=pool, max_epochs=args.max_epochs, factor=args.factor)
         if pool is not None:
