@@ -88,7 +88,8 @@ def test_published_numbers_keep_the_decimals_their_source_prints(tmp_path):
 def test_paper_tables_show_ours_beside_published_and_diverged_cells(tmp_path):
     plan = expand(STUDIES["optimizers"], "quick")
     records = fake_records(plan, lambda t: 0.97 - 0.01 * (t.config["optimizer"] == "adadelta"))
-    for record in records:
+    for record in records:  # the study picks each method's rate by its dev accuracy at the last epoch
+        record["metrics"]["final_dev_accuracy"] = record["metrics"]["best_dev_accuracy"]
         if record["point"]["optimizer"] == "momentum" and record["point"]["learning_rate"] == 1.0:
             record.update(status="diverged", metrics={})
     write_report(plan, records, tmp_path)
