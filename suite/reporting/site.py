@@ -38,7 +38,9 @@ SITE_DIR = "site"
 ASSETS = (".png", ".svg", ".pdf", ".csv", ".json", ".keras")  # copied beside each page
 _LINK = re.compile(r'(href|src)="([^"#:?]+)((?:[#?][^"]*)?)"')
 _NESTED = re.compile(r"^( {2,3})([-*] |\d+\. )", re.M)
-_IMAGE = re.compile(r'(<img [^>]*src="([^"]+)\.png"[^>]*>)')
+# a PNG figure, and the report's own vector links after it ("[SVG](x.svg) · [PDF](x.pdf)"), which the
+# site's format links replace
+_IMAGE = re.compile(r'(<img [^>]*src="([^"]+)\.png"[^>]*>)((?:\s*(?:·\s*)?<a href="\2\.(?:svg|pdf)">(?:SVG|PDF)</a>)*)')
 
 
 @dataclass
@@ -150,10 +152,10 @@ def _render_markdown(text: str, directory: Path, md_pages: dict[Path, str], here
         return f'{attribute}="{target}{tail}"'
 
     def formats(match: re.Match) -> str:
-        image, stem = match.groups()
+        image, stem, vectors = match.groups()
         links = [f'<a href="{stem}.{ext}">{ext.upper()}</a>' for ext in ("png", "svg", "pdf")
                  if (directory / f"{stem}.{ext}").exists()]
-        return f'{image}<span class="formats">{" · ".join(links)}</span>' if len(links) > 1 else image
+        return f'{image}<span class="formats">{" · ".join(links)}</span>' if len(links) > 1 else image + vectors
 
     return _IMAGE.sub(formats, _LINK.sub(relink, html))
 

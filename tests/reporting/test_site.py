@@ -52,7 +52,7 @@ def fake_results(root: Path) -> None:
         "claim": "toys are fun", "verdict": "collapsed",
         "claims": [{"claim": "toys are fun", "verdict": "supported", "p_holm": 0.012, "evidence": [
             {"rule": "fun", "verdict": "supported", "p_value": 0.006, "tost_bounds": [-1, 1]}]}]}))
-    (study / "README.md").write_text("# Study `toy`\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![fig](fig.png)\n\n"
+    (study / "README.md").write_text("# Study `toy`\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![fig](fig.png)\n[SVG](fig.svg)\n\n"
                                      "[trials](trials.csv) and [notes](notes.md)\n")
     for name in ("fig.png", "fig.svg", "trials.csv"):
         (study / name).write_bytes(b"x")
@@ -73,7 +73,8 @@ def test_site_reads_any_verdict_fields_and_finds_missing_images(tmp_path):
     assert "toy/search-random/index.html" in index and "benchmarks/index.html" in index
     page = (tmp_path / "site" / "toy" / "index.html").read_text()
     assert "tost_bounds" in page and "0.006" in page  # evidence columns follow the data
-    assert '<a href="fig.svg">SVG</a>' in page and '<table>' in page and 'href="notes.html"' in page
+    # the report's own "[SVG](fig.svg)" line and the site's format links: one SVG link, not two
+    assert page.count('<a href="fig.svg">SVG</a>') == 1 and '<table>' in page and 'href="notes.html"' in page
     assert broken_links(tmp_path / "site") == ["benchmarks/index.html: <img> nowhere.png"]
 
 
