@@ -172,9 +172,11 @@ def _main(argv: list[str]) -> int:
         if getattr(args, "deterministic", False):
             # Read by TensorFlow at import and by suite.training.train; workers inherit them.
             os.environ.update(SUITE_DETERMINISTIC="1", TF_DETERMINISTIC_OPS="1", TF_ENABLE_ONEDNN_OPTS="0")
-        hide_library_noise(getattr(args, "verbose", False), load_tensorflow=True)
         if args.command == "keys":
+            hide_library_noise(getattr(args, "verbose", False), load_tensorflow=True)
             return training.keys()
+        # run and search load TensorFlow and keras-tuner (so Keras) silently once their Dask workers
+        # are starting: a local worker's own Keras import then overlaps with this process's
         if args.command == "search":
             return training.search_study(args, argv)
         return training.run_study(args, argv, train=args.command == "run")

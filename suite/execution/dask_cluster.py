@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import queue
+import signal
 import subprocess
 import threading
 import time
@@ -302,6 +303,12 @@ class Pool:
                              f"and rerun, or raise --wait-seconds")
 
     def close(self) -> None:
+        if self.cluster is not None:
+            # The work is stored (records come back to this process): end local workers at once
+            # rather than let their nannies wait for JAX's teardown (about 0.8 s of a short run).
+            for nanny in list(self.cluster.workers.values()):
+                with contextlib.suppress(Exception):
+                    os.kill(nanny.process.process.pid, signal.SIGKILL)
         if self.client is not None:
             with contextlib.suppress(Exception):
                 self.client.close(timeout=5)

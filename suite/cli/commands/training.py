@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from suite.console import plural, say
+from suite.console import hide_library_noise, plural, say
 from suite.training.outcomes import STATUSES, classify_record
 from suite.store.files import writable
 from suite.store import artifacts
@@ -87,6 +87,7 @@ def keys() -> int:
 
 def search_study(args, argv: list[str]) -> int:
     with cluster(args) as pool:  # first: its workers start while this process plans
+        hide_library_noise(getattr(args, "verbose", False), load_tensorflow=True)
         return _search(args, pool)
 
 
@@ -132,8 +133,10 @@ def _search(args, pool) -> int:
 
 def run_study(args, argv: list[str], train: bool) -> int:
     if not train:
+        hide_library_noise(getattr(args, "verbose", False), load_tensorflow=True)
         return _run_started(args, argv, train, None)
     with cluster(args) as pool:  # first: its workers start while this process plans
+        hide_library_noise(getattr(args, "verbose", False), load_tensorflow=True)
         return _run_started(args, argv, train, pool)
 
 
