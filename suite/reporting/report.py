@@ -149,7 +149,7 @@ def _write_report_files(plan: Plan, records: list[dict], out_dir: Path, searches
     trials = study_trials(plan, records)
     summary = analysis.summarize(trials, study)
     history = analysis.history_frame(records, plan.axes)
-    verdict = verdicts.verdict(study, trials, plan.looks)
+    verdict = verdicts.verdict(study, trials, plan.looks, plan.first_seed)
     verdict.update(plan_hash=plan_hash(plan), rules_changed_at=_changed_at(study))
     checks = implementation_checks.evaluate(study, trials, plan.profile)
     if checks:  # beside the verdict, never part of it
