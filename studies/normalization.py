@@ -6,7 +6,7 @@ from suite.analysis import rate_grid
 
 RATE, LARGE = 0.1, 10.0  # SGD rates: the base one (the first pass's Fig. 1 rate) and the largest of the sweep (100x)
 # The Fig. 1 comparison runs each arm at its own rate, chosen on the dev split (final dev accuracy, the last
-# weights being the tested ones) by seed 0 alone (rate_grid.TUNING_SEED; the other seeds report): the same
+# weights being the tested ones) by seed 0 alone (rate_grid.tuning_seed, the plan's first; the others report): the same
 # grid and budget for both arms, half-decades from 0.1 (where the first pass left the no-BN net unconverged,
 # 61.6 %, so no smaller rate can be its best in 10 epochs) to 10 (the sweep's largest), declared before the run.
 RATES = [RATE, 0.3, 1.0, 3.0, LARGE]

@@ -31,9 +31,11 @@ def derive(trials):
     last-epoch dev accuracy, the weights this study tests), then on the other seeds:
     ``test_accuracy_tuned`` (each method at its chosen rate, Adadelta at the clause's setting) and
     ``rate_up_to_best`` (the rate, on the rows at or below the chosen one: the rising clause's axis)."""
-    best = rate_grid.best_on_dev(trials[trials.optimizer.isin(TUNED)], "optimizer", metric="final_dev_accuracy")
+    tuner = rate_grid.tuning_seed(trials)  # the plan's first seed
+    best = rate_grid.best_on_dev(trials[trials.optimizer.isin(TUNED)], "optimizer", metric="final_dev_accuracy",
+                                 seed=tuner)
     frame = trials.assign(dev_best_rate=trials.optimizer.map(best).astype(float))
-    reporting = frame.seed != rate_grid.TUNING_SEED
+    reporting = frame.seed != tuner
     adadelta = (frame.optimizer == "adadelta") & (frame.rho == ADADELTA["rho"]) & (frame.epsilon == ADADELTA["epsilon"])
     frame["test_accuracy_tuned"] = frame.test_accuracy.where(reporting & ((frame.learning_rate == frame.dev_best_rate)
                                                                           | adadelta))

@@ -70,7 +70,7 @@ class Result:
 
     @cached_property
     def verdict(self) -> dict:
-        return verdicts.verdict(self.study, self.trials, self.plan.looks)
+        return verdicts.verdict(self.study, self.trials, self.plan.looks, self.plan.first_seed)
 
     @cached_property
     def checks(self) -> list[dict]:

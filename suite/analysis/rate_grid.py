@@ -1,7 +1,14 @@
 """A learning-rate grid run on every seed, read as the tuning playbook's protocol: the rate is
 chosen on the dev split with a tuning seed alone, and the other seeds (disjoint from it) report at
 that rate; plus each seed's largest stable rate on the grid. Pure DataFrame work (a study's
-``derive``)."""
+``derive``).
+
+The tuning seed is the plan's first seed: 0, or the profile's ``first_seed`` for a replication
+(``suite.design.seed_plan``). A ``derive`` sees the trials frame alone, not the plan, so it is read off
+the frame as its smallest seed (``tuning_seed``): a plan's trials hold no seed below its first, and
+the first seed runs at every point in the first look (a stored failure counts too). Only a report of
+a run stopped before any first-seed trial was stored would tune on a later seed; the page then says
+that trials are missing."""
 from __future__ import annotations
 
 import math
@@ -9,14 +16,20 @@ import math
 import numpy as np
 import pandas as pd
 
-TUNING_SEED = 0
+
+def tuning_seed(trials: pd.DataFrame) -> int:
+    """The seed that chooses the rate: the smallest seed in ``trials`` (the plan's first seed,
+    ``first_seed`` or 0; its rows count whatever their status). ValueError for a frame without rows."""
+    if trials.empty:
+        raise ValueError("no trials: no tuning seed")
+    return int(trials.seed.min())
 
 
 def derive(trials: pd.DataFrame, group: str, rate: str = "learning_rate", target: str = "epochs_to_target_dev",
            tie: str = "best_dev_accuracy", epochs: int | None = None) -> pd.DataFrame:
     """Columns added to a trials frame with one row per ``group`` value, ``rate`` and seed:
 
-    ``tuned_rate``: per group, the rate whose ``TUNING_SEED`` run reached the dev target in the
+    ``tuned_rate``: per group, the rate whose ``tuning_seed`` run reached the dev target in the
     fewest epochs (a run that never reached it counts ``epochs`` + 1; ties: the higher ``tie``);
     ``epochs_to_target_tuned`` and ``test_accuracy_tuned``: the other seeds' values at that rate (NaN
     on every other row; a target never reached counts ``epochs`` + 1, stated on the page);
@@ -27,14 +40,15 @@ def derive(trials: pd.DataFrame, group: str, rate: str = "learning_rate", target
     if epochs is not None:
         reached = reached.fillna(float(epochs + 1))
     frame["_reached"] = np.where(frame.status == "done", reached, math.nan)
+    tuner = tuning_seed(frame)
     for column in ("tuned_rate", "epochs_to_target_tuned", "test_accuracy_tuned", "max_stable_log10_rate"):
         frame[column] = math.nan
     for _, rows in frame.groupby(group, sort=False):
-        tuning = rows[(rows.seed == TUNING_SEED) & rows._reached.notna()]
+        tuning = rows[(rows.seed == tuner) & rows._reached.notna()]
         if not tuning.empty:
             best = tuning.sort_values(["_reached", tie], ascending=[True, False], kind="stable").iloc[0]
             frame.loc[rows.index, "tuned_rate"] = best[rate]
-            chosen = rows[(rows[rate] == best[rate]) & (rows.seed != TUNING_SEED)]
+            chosen = rows[(rows[rate] == best[rate]) & (rows.seed != tuner)]
             frame.loc[chosen.index, "epochs_to_target_tuned"] = chosen._reached
             frame.loc[chosen.index, "test_accuracy_tuned"] = np.where(chosen.status == "done",
                                                                       chosen.test_accuracy, math.nan)
@@ -45,11 +59,16 @@ def derive(trials: pd.DataFrame, group: str, rate: str = "learning_rate", target
 
 
 def best_on_dev(trials: pd.DataFrame, group: str, rate: str = "learning_rate", metric: str = "final_dev_accuracy",
-                tuning_seed: int = TUNING_SEED) -> dict:
-    """Per ``group`` value, the ``rate`` whose ``tuning_seed`` run scored the highest dev ``metric``
-    among the runs that learned (status done); ties: the smaller rate. A group with no such run is
-    left out. The other seeds never take part: they report at the chosen rate."""
-    tuning = trials[(trials.seed == tuning_seed) & (trials.status == "done") & trials[metric].notna()]
+                seed: int | None = None) -> dict:
+    """Per ``group`` value, the ``rate`` whose run with the tuning ``seed`` (default: ``tuning_seed``
+    of ``trials``) scored the highest dev ``metric`` among the runs that learned (status done); ties:
+    the smaller rate. A group with no such run is left out. The other seeds never take part: they
+    report at the chosen rate."""
+    if trials.empty:
+        return {}
+    if seed is None:
+        seed = tuning_seed(trials)
+    tuning = trials[(trials.seed == seed) & (trials.status == "done") & trials[metric].notna()]
     chosen = {}
     for value, rows in tuning.groupby(group, sort=False):
         ranked = rows.assign(_rate=rows[rate].astype(float)).sort_values([metric, "_rate"], ascending=[False, True],
@@ -73,12 +92,13 @@ def tuned_at_best(trials: pd.DataFrame, group: str, report: tuple, select: str =
     inside = pd.Series(True, index=frame.index)
     for column, value in (where or {}).items():
         inside &= frame[column] == value
-    best = best_on_dev(frame[inside], group, rate, select)
+    tuner = tuning_seed(frame)  # of the whole frame: a plan's first seed runs at every point
+    best = best_on_dev(frame[inside], group, rate, select, seed=tuner)
     for value, rows in frame[inside].groupby(group, sort=False):
         if value not in best:
             continue
         frame.loc[rows.index, "tuned_rate"] = best[value]
-        chosen = rows[(rows[rate] == best[value]) & (rows.seed != TUNING_SEED) & (rows.status == "done")]
+        chosen = rows[(rows[rate] == best[value]) & (rows.seed != tuner) & (rows.status == "done")]
         for m in report:
             frame.loc[chosen.index, f"{m}_tuned"] = chosen[m]
     return frame

@@ -218,7 +218,8 @@ class TrialConfig(BaseModel):
                                        "test_accuracy_shift_<k>, and test_accuracy_shift_0 on the unshifted ones",
                                    max_length=100)
     # identity of the run (set by flags, not --set)
-    seed: int = key(0, "the trial's random seed (seeds 0..N-1)", ge=0, le=1_000_000, flag="--seeds")
+    seed: int = key(0, "the trial's random seed (seeds first_seed..first_seed+N-1; a profile's first_seed, else 0)",
+                    ge=0, le=1_000_000, flag="--seeds")
     backend: str = key("jax", "Keras backend the trial runs on", choices=("jax", "tensorflow"),
                        flag="--backend")
     deterministic: bool = key(False, "TF op determinism and oneDNN off", flag="--deterministic")

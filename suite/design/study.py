@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, field
 
 from suite.design import config as config_schema
-from suite.design import study_fields
+from suite.design import seed_plan, study_fields
 from suite.design.specs import Check, Figure, Reference, Related, Table  # noqa: F401 (the study's spec types)
 from suite.data import folds
 from suite.errors import UserError, did_you_mean
@@ -61,7 +61,9 @@ class Study:
     # axis name -> list of values of the config key of that name, or {value name: {config
     # overrides}} (a named overlay: the point holds the name). Axes are crossed.
     axes: dict
-    profiles: dict  # profile name -> {config overrides..., "seeds": n, optionally "only": (...)}
+    # profile name -> {config overrides..., "seeds": n or looks (n1, n2, ...), optionally "first_seed": N
+    # (the plan's seeds start at N: a replication on fresh seeds, suite.design.seed_plan) and "only": (...)}
+    profiles: dict
     metrics: tuple = ("test_accuracy",)
     references: tuple = ()
     rules: tuple = ()
@@ -118,6 +120,9 @@ class Plan:
     trials: list = field(default_factory=list)
     # seeds per point at each look of the sequential design (ascending; one look: a fixed count)
     looks: tuple = ()
+    # the value of the plan's first seed: its seeds are first_seed .. first_seed + looks[-1] - 1, and a
+    # look of k seeds is the first k of them (suite.design.seed_plan)
+    first_seed: int = 0
 
     @property
     def axes(self) -> list[str]:
@@ -152,7 +157,7 @@ def _check_study(study: Study, config: dict) -> None:
     settable = set(config_schema.SETTABLE) | set(config_schema.plugin_keys())
     unknown = sorted(set(study.base) - settable) + sorted(scalar_axes - settable)
     for profile in study.profiles.values():
-        unknown += sorted(set(profile) - settable - {"seeds", "only"})
+        unknown += sorted(set(profile) - settable - {"seeds", "first_seed", "only"})
     if unknown:
         raise UserError(f"{where} names unknown config keys {unknown}; `suite keys` lists every key")
     for rule in study.rules:
@@ -243,7 +248,8 @@ def _shadowing(key: str, varied: dict) -> str | None:
 def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = None,
            seeds: int | None = None, overrides: dict | None = None, backend: str | None = None,
            deterministic: bool = False) -> Plan:
-    """Resolve defaults <- base <- profile <- overrides, then take (selected) axes x seeds.
+    """Resolve defaults <- base <- profile <- overrides, then take (selected) axes x seeds (from the
+    profile's ``first_seed``; ``seeds`` replaces the profile's looks, the offset stays).
 
     ``backend`` (default: $KERAS_BACKEND, else the schema's) and ``deterministic`` are part of
     each trial's config and key. Raises UserError for any key, value or axis the schema refuses.
@@ -256,9 +262,11 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
         raise UserError(f"unknown profile '{profile}'{did_you_mean(profile, study.profiles)}; "
                         f"choose one of: {', '.join(study.profiles)}")
     profile_overrides = dict(study.profiles[profile])
-    looks = (seeds,) if seeds is not None else seed_looks(study, profile, profile_overrides.get("seeds", 3))
+    where = f"study '{study.name}' profile '{profile}'"
+    looks = (seeds,) if seeds is not None else seed_plan.looks(where, profile_overrides.get("seeds", 3))
     n_seeds = looks[-1]
     profile_overrides.pop("seeds", None)
+    first = seed_plan.first_seed(where, profile_overrides.pop("first_seed", 0))  # --seeds keeps the offset
     only = profile_overrides.pop("only", study.only)
     if not 1 <= n_seeds <= config_schema.SEEDS_MAX:
         raise UserError(f"--seeds {n_seeds}: need 1 to {config_schema.SEEDS_MAX} seeds, e.g. --seeds 3")
@@ -303,7 +311,7 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
 
     config = config_schema.validate({**config, **user, **identity}, source)
     user = {key: config[key] for key in user}
-    plan = Plan(study, profile, user, looks=looks)
+    plan = Plan(study, profile, user, looks=looks, first_seed=first)
     for values in itertools.product(*(table.keys() for table in tables.values())):
         named = dict(zip(study.axes, values))
         if only and not any(_matches(named, pattern) for pattern in only):
@@ -312,7 +320,7 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
         for axis, value in named.items():
             resolved.update(merge_overlay(resolved, tables[axis][value]))
         resolved = config_schema.validate(resolved, lambda key: f"study '{study.name}' point {named}: {key}")
-        for seed in range(n_seeds):
+        for seed in range(first, first + n_seeds):
             for point, full in folds.expand({**named, "seed": seed}, {**resolved, "seed": seed}):
                 plan.trials.append(Trial(trial_key(point, full), point, full))  # k-fold: one per fold
     if not plan.trials:
@@ -321,20 +329,6 @@ def expand(study: Study, profile: str = DEFAULT_PROFILE, dataset: str | None = N
         plan.trials = [t if folds.FOLD in t.point else Trial(trial_key(p, t.config), p, t.config)
                        for t in plan.trials for p in [{**t.point, folds.FOLD: 0}]]
     return plan
-
-
-def seed_looks(study: Study, profile: str, spec) -> tuple:
-    """A profile's seed plan: ``n`` (one look of n seeds per point) or ascending counts
-    ``(first, ..., maximum)``, the looks of a sequential design (``suite.analysis.verdicts``):
-    the first look runs every point, a later one adds seeds only where a rule is still open.
-    Raises UserError for anything else."""
-    looks = (spec,) if isinstance(spec, int) and not isinstance(spec, bool) else tuple(spec) \
-        if isinstance(spec, (tuple, list)) else ()
-    if not looks or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in looks) \
-            or list(looks) != sorted(set(looks)):
-        raise UserError(f"study '{study.name}' profile '{profile}': seeds must be a count or ascending counts "
-                        f"(the looks of a sequential design, e.g. (5, 10, 20)), got {spec!r}")
-    return looks
 
 
 def merge_overlay(config: dict, overlay: dict) -> dict:

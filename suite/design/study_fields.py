@@ -95,7 +95,8 @@ def _check_mappings(study, where: str) -> None:
         raise _wrong(where, "profiles", "a non-empty dict of profile name -> config overrides", study.profiles)
     for name, overrides in study.profiles.items():
         if not isinstance(name, str) or not isinstance(overrides, dict):
-            raise _wrong(where, f"profile {name!r}", "a dict of config overrides (and 'seeds')", overrides)
+            raise _wrong(where, f"profile {name!r}", "a dict of config overrides (and 'seeds', 'first_seed', 'only')",
+                         overrides)
     for field in ("base", "units", "nuisance_budget"):
         if not all(isinstance(key, str) for key in getattr(study, field)):
             raise _wrong(where, field, "a dict keyed by names (str)", getattr(study, field))

@@ -3,8 +3,10 @@
 A profile's seeds ``(5, 10, 20)`` are three looks: the first runs every point with seeds 0-4; the
 rules are judged (``suite.analysis.verdicts.judge_looks``, each look at the level its plan spends);
 the next look adds seeds 5-9 only at the points of the rules still inconclusive, and so on up to
-the maximum. The trials asked for follow from the stored results alone, so a rerun (after a
-crash, or on another machine) asks for the same ones, and a report knows which are missing.
+the maximum. With the profile's ``first_seed`` N (a replication on fresh seeds) the same looks take
+seeds N..N+4, N+5..N+9, ...: a look counts the plan's seeds by rank (seed - N), never by value. The
+trials asked for follow from the stored results alone, so a rerun (after a crash, or on another
+machine) asks for the same ones, and a report knows which are missing.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Callable
 from suite.analysis import verdicts
 from suite.analysis.frames import trials_frame
 from suite.analysis.study_frames import study_trials
+from suite.design import seed_plan
 from suite.design.study import Plan, Trial
 from suite.training.outcomes import FINISHED
 
@@ -25,8 +28,11 @@ def _matches(trial: Trial, sides: list[dict]) -> bool:
 
 
 def _at_look(plan: Plan, look: int) -> list[Trial]:
+    """The trials whose seed the look ``look`` (0-based) adds: ranks from the previous look's count
+    up to its own."""
     low = plan.looks[look - 1] if look else 0
-    return [trial for trial in plan.trials if low <= trial.point["seed"] < plan.looks[look]]
+    return [trial for trial in plan.trials
+            if low <= seed_plan.rank(trial.point["seed"], plan.first_seed) < plan.looks[look]]
 
 
 def planned(plan: Plan, load: Callable[[list[Trial]], list[dict]]) -> tuple[list[Trial], int]:
@@ -41,7 +47,7 @@ def planned(plan: Plan, load: Callable[[list[Trial]], list[dict]]) -> tuple[list
         if sum(record["status"] in FINISHED for record in records) < len(trials):
             return trials, look
         frame = study_trials(plan, records)
-        evidence = verdicts.judge_looks(plan.study, frame, plan.looks, upto=look)
+        evidence = verdicts.judge_looks(plan.study, frame, plan.looks, upto=look, first_seed=plan.first_seed)
         # a derived metric may read every point (a slope over sizes): its rules extend all of them
         raw = trials_frame(records, plan.study.levels, tuple(plan.study.nuisance or ()))
         derived = frozenset(frame.columns) - frozenset(raw.columns)
@@ -65,11 +71,13 @@ def run(plan: Plan, train: Callable[[Plan], object], load: Callable[[list[Trial]
 
 
 def seeds_spent(plan: Plan, records: list[dict]) -> dict:
-    """How many seeds each look added (trials per look), for the page."""
-    looks = plan.looks or (max((r["seed"] for r in records), default=-1) + 1,)
+    """How many seeds each look added (trials per look, look 1-based), for the page; a record's
+    seed counts by its rank in the plan (seed - first_seed)."""
+    ranks = [seed_plan.rank(record["seed"], plan.first_seed) for record in records]
+    looks = plan.looks or (max(ranks, default=-1) + 1,)
     counts, low = {}, 0
     for look, high in enumerate(looks, 1):
-        counts[look] = sum(low <= record["seed"] < high for record in records)
+        counts[look] = sum(low <= rank < high for rank in ranks)
         low = high
     return counts
 

@@ -29,16 +29,19 @@ OBJECTIVES = {  # suite metric behind each keras-tuner objective name
     "val_loss": ("min_dev_loss", "min"),
 }
 # The seed every search (and nuisance-tuning) trial trains with. The chosen configuration is then
-# re-run over the confirmation seeds 0, 1, ..., which must not include it: a configuration picked
-# because it did well on one seed would otherwise report that lucky seed again.
+# re-run over the confirmation seeds 0, 1, ... (from the plan's first_seed), which must not include it:
+# a configuration picked because it did well on one seed would otherwise report that lucky seed again.
 SEARCH_SEED = 10_000
 ORACLE_SEED = 1  # the oracles' own sampling seed (kept from when the search seed was 0)
 
 
-def confirmation_seeds(count: int) -> list[int]:
-    """The seeds a chosen configuration is re-run with: 0 .. count - 1, disjoint from
-    ``SEARCH_SEED`` (a UserError otherwise)."""
-    seeds = list(range(count))
+def confirmation_seeds(count: int, first: int = 0) -> list[int]:
+    """The seeds a chosen configuration is re-run with: first .. first + count - 1 (``first``: the
+    plan's first_seed), disjoint from ``SEARCH_SEED`` (a UserError otherwise)."""
+    seeds = list(range(first, first + count))
+    if SEARCH_SEED in seeds and first:
+        raise UserError(f"first_seed {first} with {count} seeds: the seeds {first}..{first + count - 1} would include "
+                        f"the search seed {SEARCH_SEED}; choose a first_seed below {SEARCH_SEED - count + 1}")
     if SEARCH_SEED in seeds:
         raise UserError(f"--seeds {count}: the confirmation seeds would include the search seed "
                         f"{SEARCH_SEED}; use fewer than {SEARCH_SEED} seeds")

@@ -117,11 +117,21 @@ def save_figures(figures: dict, out_dir: Path, formats=("png",)) -> list[str]:
 
 def plan_hash(plan: Plan) -> str:
     """A short hash of what the verdicts were planned on: clauses, rules (margins, targets),
-    axes (grids), the profile's settings and seeds, the command-line overrides."""
+    axes (grids), the profile's settings and seeds (the looks and, past 0, the first seed: a
+    replication is another plan), the command-line overrides."""
     study = plan.study
-    planned = repr((study.clauses, study.rules, study.axes, study.profiles.get(plan.profile), plan.looks,
-                    sorted(plan.overrides.items())))
+    parts = (study.clauses, study.rules, study.axes, study.profiles.get(plan.profile), plan.looks,
+             sorted(plan.overrides.items()))
+    planned = repr(parts + ((("first_seed", plan.first_seed),) if plan.first_seed else ()))  # 0: hashes as before
     return hashlib.sha1(planned.encode()).hexdigest()[:12]
+
+
+def _seed_values(plan: Plan, records: list[dict]) -> str:
+    """' (100-115)': the stored seeds' values, for a plan whose seeds start past 0; '' otherwise."""
+    seeds = sorted({record["seed"] for record in records})
+    if not plan.first_seed or not seeds:
+        return ""
+    return f" ({seeds[0]})" if len(seeds) == 1 else f" ({seeds[0]}-{seeds[-1]})"
 
 
 def _changed_at(study) -> str | None:
@@ -149,7 +159,7 @@ def _write_report_files(plan: Plan, records: list[dict], out_dir: Path, searches
     trials = study_trials(plan, records)
     summary = analysis.summarize(trials, study)
     history = analysis.history_frame(records, plan.axes)
-    verdict = verdicts.verdict(study, trials, plan.looks)
+    verdict = verdicts.verdict(study, trials, plan.looks, plan.first_seed)
     verdict.update(plan_hash=plan_hash(plan), rules_changed_at=_changed_at(study))
     checks = implementation_checks.evaluate(study, trials, plan.profile)
     if checks:  # beside the verdict, never part of it
@@ -187,7 +197,7 @@ def _write_report_files(plan: Plan, records: list[dict], out_dir: Path, searches
         *check_lines.section(checks),
         "## Setup", "",
         f"- profile `{plan.profile}`; {_datasets_text(config, records, splits)}; "
-        f"{plural(len({r['seed'] for r in records}), 'seed')}{axes_text}",
+        f"{plural(len({r['seed'] for r in records}), 'seed')}{_seed_values(plan, records)}{axes_text}",
         *([] if axes_text else _axes_lines(plan)),
         f"- config (beyond the suite defaults): `{json.dumps(changed, sort_keys=True)}`",
         f"- command-line overrides: `{json.dumps(plan.overrides, sort_keys=True)}`",

@@ -10,6 +10,7 @@ import pandas as pd
 from suite.training import outcomes
 from suite.analysis.frames import CONFIDENCE, LIST_SEEDS_UP_TO, is_percent, select
 from suite.errors import UserError
+from suite.design import seed_plan
 from suite.design.study import Plan, Study, Table
 from suite.training.tasks import REGRESSION_METRICS, TASKS
 
@@ -165,16 +166,22 @@ def _evidence_lines(evidence: list[dict]) -> list[str]:
 
 
 def plan_lines(verdict: dict, spent: dict | None = None, plan_hash: str = "", changed_at: str = "") -> list[str]:
-    """The seed plan a page was judged under: its looks and level spending, the seeds each look
-    added, the plan's hash and the commit where the study's rules last changed."""
+    """The seed plan a page was judged under: its looks and level spending, the seed values when
+    they start past 0 (a replication's ``first_seed``), the seeds each look added, the plan's hash
+    and the commit where the study's rules last changed."""
     plan = verdict.get("plan")
     lines = []
-    if plan:
+    first = plan.get("first_seed", 0) if plan else 0
+    values = f" ({seed_plan.values_text(first, plan['looks'][-1])})" if first and plan["looks"] else ""
+    if plan and len(plan["looks"]) > 1:
         lines.append(f"Seed plan (sequential design, declared in the study before the data): looks at "
-                     f"{', '.join(map(str, plan['looks']))} seeds per point, each deciding at one-sided level "
-                     f"{plan['level_per_look']:.4g} ({plan['spending']})"
+                     f"{', '.join(map(str, plan['looks']))} seeds per point{values}, each deciding at one-sided "
+                     f"level {plan['level_per_look']:.4g} ({plan['spending']})"
                      + (f"; trials run per look: {', '.join(f'look {k}: {n}' for k, n in spent.items())}" if spent else "")
                      + ".")
+    elif plan:
+        lines.append(f"Seed plan (declared in the study before the data): {', '.join(map(str, plan['looks']))} "
+                     f"seeds per point{values}, judged once at one-sided level {plan['level_per_look']:.4g}.")
     if plan_hash:
         lines.append(f"Plan hash `{plan_hash}` (rules, margins, axes, profile and seeds)"
                      + (f"; the study's definition last changed in commit `{changed_at}`" if changed_at else "") + ".")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 import pandas as pd
@@ -148,8 +148,8 @@ def run_comparison(plan: Plan, runs_dir, fast: bool = True, train: bool = True, 
     study = plan.study
     if study.comparison is None:
         return plan
-    tuned = Plan(study, plan.profile, plan.overrides)
-    tuning.confirmation_seeds(len({t.point["seed"] for t in plan.trials}))  # never the search seed
+    tuned = replace(plan, trials=[])  # the same plan (its looks, its first seed), chosen configurations
+    tuning.confirmation_seeds(len({t.point["seed"] for t in plan.trials}), plan.first_seed)  # never the search seed
     for trial in plan.trials:
         tuner, repetition = trial.point["tuner"], trial.point["seed"]
         store = repetition_store(plan, tuner, repetition, runs_dir)
@@ -203,7 +203,7 @@ def setup_lines(plan: Plan, curves: pd.DataFrame) -> list[str]:
     study = plan.study
     total, epochs = budget(plan), plan.trials[0].config["epochs"]
     lines = [f"- search comparison: tuners {', '.join(f'`{t}`' for t in study.levels['tuner'])} (keras-tuner "
-             f"oracles), each repeated with tuner seeds 0..{len({t.point['seed'] for t in plan.trials}) - 1}; "
+             f"oracles), each repeated with tuner seeds {plan.first_seed}..{max(t.point['seed'] for t in plan.trials)}; "
              f"budget {total} training epochs per repetition ({total // epochs} trials of {epochs} epochs "
              f"for random, grid and Bayesian; Hyperband's rounds of up to {epochs} epochs, factor "
              f"{study.comparison.factor}, stop before a trial would overrun it); every search trial trains "

@@ -169,7 +169,7 @@ def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True, f
     for trial in plan.trials:
         groups.setdefault(tuple((k, v) for k, v in trial.point.items() if k not in ("seed", folds.FOLD)),
                           []).append(trial)
-    tuned = Plan(study, plan.profile, plan.overrides)
+    tuned = dataclasses.replace(plan, trials=[])  # the same plan (its looks, its first seed), tuned trials
     for values, trials in groups.items():
         space = nuisance_space(study.nuisance, dict(values))
         if not space:  # nothing tuned at this point: its seeds run with the base values
@@ -192,7 +192,7 @@ def tune_nuisance(plan: Plan, runs_dir, fast: bool = True, train: bool = True, f
         # No search trial finished (all diverged or failed): the seeds run with the base values,
         # and the report shows what became of them.
         chosen = {key: (best or {"config": trials[0].config})["config"][key] for key in space}
-        tuning.confirmation_seeds(len({t.config["seed"] for t in trials}))  # never the tuning seed
+        tuning.confirmation_seeds(len({t.config["seed"] for t in trials}), plan.first_seed)  # never the tuning seed
         for trial in trials:
             config = {**trial.config, **chosen}
             tuned.trials.append(Trial(trial_key(trial.point, config), trial.point, config))

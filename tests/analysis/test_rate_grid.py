@@ -42,3 +42,23 @@ def test_tuned_at_best_picks_each_groups_best_dev_rate_on_seed_zero_within_where
     tuned = frame.dropna(subset=["test_accuracy_tuned"])
     assert sorted(zip(tuned.normalization, tuned.seed)) == [("batch", 1), ("batch", 2), ("none", 1), ("none", 2)]
     assert tuned.test_accuracy_tuned.to_list() == pytest.approx([0.91, 0.92, 0.91, 0.92])
+
+
+def test_a_replication_tunes_on_its_first_seed():
+    """A plan from first_seed 100: seed 100 picks the rate (its best is 0.1), 101-102 report at it."""
+    rows = []
+    for seed in (100, 101, 102):
+        for rate in (0.01, 0.1):
+            epochs = (2.0 if rate == 0.1 else 5.0) if seed == 100 else (5.0 if rate == 0.1 else 2.0)
+            rows.append({"scaling": "a", "learning_rate": rate, "seed": seed, "status": "done", "test_accuracy": 0.9,
+                         "epochs_to_target_dev": epochs, "best_dev_accuracy": 0.9, "final_dev_accuracy": 1 / epochs})
+    frame = pd.DataFrame(rows)
+    assert rate_grid.tuning_seed(frame) == 100
+    derived = rate_grid.derive(frame, group="scaling", epochs=10)
+    assert (derived.tuned_rate == 0.1).all()
+    assert sorted(derived.dropna(subset=["epochs_to_target_tuned"]).seed) == [101, 102]
+    assert rate_grid.best_on_dev(frame, "scaling") == {"a": 0.1}
+    assert rate_grid.best_on_dev(frame, "scaling", seed=101) == {"a": 0.01}
+    tuned = rate_grid.tuned_at_best(frame, "scaling", ("test_accuracy",), select="final_dev_accuracy")
+    assert (tuned.tuned_rate == 0.1).all()
+    assert sorted(tuned.dropna(subset=["test_accuracy_tuned"]).seed) == [101, 102]

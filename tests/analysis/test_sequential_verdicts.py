@@ -138,3 +138,23 @@ def test_a_derived_metric_defined_on_some_rows_is_budget_judged_on_those_rows_al
     rule = Rule("not_better", {"arm": "a"}, {"arm": "b"}, metric="test_accuracy_tuned", margin=0.005)
     assessed = budget.assess(rule, pd.DataFrame(rows))
     assert assessed["gain_a"] == assessed["gain_b"] == 0.0
+
+
+def test_a_replications_looks_count_its_seeds_by_rank_from_first_seed():
+    """Seeds 100-109 under looks (5, 10) from first_seed 100: the first look judges 100-104 (5 a side),
+    the last all ten; a pilot's seeds 0-4 in the frame (never in a replication's own) take no part."""
+    rng = np.random.default_rng(5)
+    replication = frame(0.9 + 0.01 * rng.standard_normal(10), 0.9 + 0.01 * rng.standard_normal(10))
+    replication["seed"] += 100
+    pilot = frame([0.99] * 5, [0.5] * 5)  # a pilot whose numbers would decide at once
+    trials = pd.concat([pilot, replication], ignore_index=True)
+    looks = (5, 10)
+    first = verdicts.judge_looks(study(), trials, looks, upto=1, first_seed=100)[0]
+    assert first["verdict"] == "inconclusive" and (first["n_a"], first["n_b"]) == (5, 5)
+    last = verdicts.judge_looks(study(), trials, looks, first_seed=100)[0]
+    assert last["look"] == 2 and last["seeds_at_look"] == 10 and (last["n_a"], last["n_b"]) == (10, 10)
+    plan = verdicts.verdict(study(), replication, looks, first_seed=100)["plan"]
+    assert plan["looks"] == [5, 10] and plan["first_seed"] == 100
+    assert verdicts.verdict(study(), replication, (10,), first_seed=100)["plan"] == {
+        "looks": [10], "level_per_look": 0.025, "spending": "one look", "first_seed": 100}
+    assert "plan" not in verdicts.verdict(study(), frame([0.9] * 5, [0.9] * 5), (5,))

@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 from suite.design.plugins import all_studies
@@ -182,3 +184,34 @@ def test_every_study_with_rules_declares_its_claim_as_clauses_each_with_a_rule(n
         return
     assert study.clauses, f"{name}: declare clauses=(...) and name one in each rule's claim="
     expand(study, "smoke" if "smoke" in study.profiles else next(iter(study.profiles)))  # _check_clauses runs here
+
+
+REPLICATION = Study(name="replication", claim="c", source="s", base={"dataset": "synthetic"},
+                    axes={"depth": [0, 1]}, profiles={"quick": {"seeds": (3, 6), "first_seed": 100}})
+
+
+def test_a_replication_plan_runs_fresh_seeds_from_first_seed():
+    """first_seed 100 with looks (3, 6): seeds 100-105 at every point, the looks still count seeds."""
+    plan = expand(REPLICATION, "quick")
+    assert plan.first_seed == 100 and plan.looks == (3, 6)
+    assert sorted({t.point["seed"] for t in plan.trials}) == list(range(100, 106))
+    assert all(t.config["seed"] == t.point["seed"] for t in plan.trials)
+    assert "first_seed" not in plan.trials[0].config  # a plan's key, never a training config key
+    pilot = expand(REPLICATION, "quick", seeds=6)  # --seeds replaces the looks; the offset stays
+    assert pilot.looks == (6,) and pilot.first_seed == 100
+    assert sorted({t.point["seed"] for t in pilot.trials}) == list(range(100, 106))
+    assert expand(DEPTH, "quick").first_seed == 0
+
+
+@pytest.mark.parametrize("first_seed", [-1, 2.5, "100", True, 10_001, None])
+def test_a_bad_first_seed_is_refused_with_the_fix(first_seed):
+    study = dataclasses.replace(REPLICATION, profiles={"quick": {"seeds": 3, "first_seed": first_seed}})
+    with pytest.raises(UserError, match=r"study 'replication' profile 'quick': first_seed must be a whole number "
+                                        r"from 0 to 10000 .*e\.g\. first_seed = 100\), got"):
+        expand(study, "quick")
+
+
+def test_bad_looks_are_still_refused():
+    study = dataclasses.replace(REPLICATION, profiles={"quick": {"seeds": (6, 3)}})
+    with pytest.raises(UserError, match="profile 'quick': seeds must be a count or ascending counts"):
+        expand(study, "quick")

@@ -1,3 +1,5 @@
+import dataclasses
+import hashlib
 import json
 import math
 
@@ -6,7 +8,7 @@ import pandas as pd
 import pytest
 
 from suite.design.plugins import all_studies
-from suite.reporting.report import write_report
+from suite.reporting.report import plan_hash, write_report
 from suite.design.study import Reference, Rule, Study, expand
 
 STUDIES = all_studies()
@@ -156,3 +158,32 @@ def test_an_epoch_threshold_cell_says_how_many_seeds_never_reached_it():
                      "epochs_to_100_std": math.nan, "epochs_to_100_ci_low": math.nan, "epochs_to_100_ci_high": math.nan})
     assert _cell(row, "epochs_to_100") == "100.0 (1 of 5 seeds; 4 never reached it)"
     assert _cell(pd.Series({**row, "epochs_to_100_n": 0}), "epochs_to_100") == "never reached (0 of 5 seeds)"
+
+
+REPLICATED = Study("replicated", "c", "s", {"dataset": "synthetic"}, {"depth": [0, 1]},
+                   {"quick": {"seeds": (3, 6), "first_seed": 100}},
+                   rules=(Rule("better", {"depth": 1}, {"depth": 0}, margin=0.01, says="deeper wins"),))
+
+
+def test_a_replication_page_names_its_seed_values(tmp_path):
+    plan = expand(REPLICATED, "quick")
+    write_report(plan, fake_records(plan, lambda t: 0.8 + 0.1 * t.point["depth"]), tmp_path)
+    readme = (tmp_path / "README.md").read_text()
+    assert "looks at 3, 6 seeds per point (seeds 100-105), each deciding" in readme
+    assert "; 6 seeds (100-105)" in readme
+    assert json.loads((tmp_path / "verdict.json").read_text())["plan"]["first_seed"] == 100
+    once = expand(REPLICATED, "quick", seeds=4)  # --seeds: one look, the offset stays
+    write_report(once, fake_records(once, lambda t: 0.8), tmp_path / "once")
+    readme = (tmp_path / "once" / "README.md").read_text()
+    assert "Seed plan (declared in the study before the data): 4 seeds per point (seeds 100-103), judged once" in readme
+
+
+def test_the_plan_hash_tells_a_replication_from_its_pilot():
+    plan = expand(REPLICATED, "quick")
+    pilot = dataclasses.replace(plan, first_seed=0)
+    assert plan_hash(plan) != plan_hash(pilot)
+    # first_seed 0 hashes as before it existed: committed pages keep their plan hashes
+    study = pilot.study
+    before = repr((study.clauses, study.rules, study.axes, study.profiles.get(pilot.profile), pilot.looks,
+                   sorted(pilot.overrides.items())))
+    assert plan_hash(pilot) == hashlib.sha1(before.encode()).hexdigest()[:12]

@@ -1,6 +1,10 @@
+import dataclasses
+
 import pytest
 
 import suite.training.train
+from suite.design.plugins import all_studies
+from suite.design.study import expand
 from suite.search import hpo
 from suite.cli.main import main
 from suite.store.trial_store import TrialStore
@@ -43,3 +47,16 @@ def test_killed_comparison_resumes_without_retraining_a_stored_trial(tmp_path, m
         spent = sum(len(r["history"]) for r in hpo.search_records(store))
         assert 0 < spent <= 4
     assert (tmp_path / "results" / "hpo_algorithms" / "smoke" / "anytime.png").stat().st_size > 0
+
+
+def test_the_comparisons_chosen_plan_keeps_its_seed_plan(tmp_path, monkeypatch):
+    """Each repetition's chosen configuration forms the same plan: its looks and first seed stay."""
+    study = all_studies()["hpo_algorithms"]
+    study = dataclasses.replace(study, profiles={**study.profiles,
+                                                 "smoke": {**study.profiles["smoke"], "seeds": 2, "first_seed": 50}})
+    plan = expand(study, "smoke")
+    monkeypatch.setattr(hpo, "search_records", lambda store: [{"status": "done"}])
+    monkeypatch.setattr(hpo, "chosen_values", lambda records, space: {})
+    chosen = hpo.run_comparison(plan, tmp_path / "runs", train=False)  # read back, nothing trained
+    assert chosen.first_seed == 50 and chosen.looks == (2,)
+    assert sorted({t.point["seed"] for t in chosen.trials}) == [50, 51]

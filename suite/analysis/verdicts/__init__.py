@@ -19,6 +19,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from suite.analysis.frames import ALPHA, CONFIDENCE
+from suite.design import seed_plan
 from suite.errors import lookup
 from suite.analysis.verdicts.judges import (POWER, difference, increasing, less_spread, small_vs_gap,
                                    within)
@@ -194,19 +195,23 @@ def rule_text(rules, looks: tuple = ()) -> str:
                if len(looks) > 1 else ""))
 
 
-def judge_looks(study: Study, trials: pd.DataFrame, looks: tuple = (), upto: int | None = None) -> list[dict]:
+def judge_looks(study: Study, trials: pd.DataFrame, looks: tuple = (), upto: int | None = None,
+                first_seed: int = 0) -> list[dict]:
     """Each rule's evidence under the study's seed plan (``looks``: seeds per point at each look,
-    ascending). One look: judged once at ``ALPHA``. Several: a sequential design (``sequential``),
-    each look judged on the seeds below it at ``ALPHA / len(looks)`` (Bonferroni over the planned
+    ascending; the plan's seeds start at ``first_seed``). One look: judged once at ``ALPHA``.
+    Several: a sequential design (``sequential``), each look of k seeds judged on the plan's first k
+    seeds (rank ``seed - first_seed`` below k) at ``ALPHA / len(looks)`` (Bonferroni over the planned
     looks), a rule keeping the verdict of the first look that decides it; the evidence says which
     look that was (``look``, 1-based) and how many seeds it had (``seeds_at_look``). ``upto``: judge
     only the first ``upto`` looks (at the whole plan's level), as the design does between looks."""
     if len(looks) <= 1:
         return [{**item, "look": 1} for item in holm([_evidence(rule, trials) for rule in study.rules])]
     level, decided = sequential_level(looks), {}
+    ranks = seed_plan.rank(trials.seed, first_seed)
     for index, seeds in enumerate(looks[:upto]):
         final = index == len(looks) - 1
-        evidence = holm([_evidence(rule, trials[trials.seed < seeds]) for rule in study.rules], level)
+        looked = trials[(ranks >= 0) & (ranks < seeds)]
+        evidence = holm([_evidence(rule, looked) for rule in study.rules], level)
         for position, item in enumerate(evidence):
             if position not in decided and (item["verdict"] != "inconclusive" or final):
                 decided[position] = {**item, "look": index + 1, "seeds_at_look": seeds}
@@ -229,14 +234,16 @@ def undecided_sides(study: Study, evidence: list[dict], derived: frozenset = fro
             for side in ([{}] if rule.metric in derived else budget.sides(rule))]
 
 
-def verdict(study: Study, trials: pd.DataFrame, looks: tuple = ()) -> dict:
-    """The study's verdict, one per clause of its claim, and the seed plan it was judged under."""
-    evidence = judge_looks(study, trials, tuple(looks))
+def verdict(study: Study, trials: pd.DataFrame, looks: tuple = (), first_seed: int = 0) -> dict:
+    """The study's verdict, one per clause of its claim, and the seed plan it was judged under
+    (``plan``: for a sequential design, or a plan whose seeds start at ``first_seed`` > 0)."""
+    evidence = judge_looks(study, trials, tuple(looks), first_seed=first_seed)
     result = {"claim": study.claim, "rule": rule_text(study.rules, tuple(looks)), "confidence": CONFIDENCE,
               "correction": "holm", "verdict": _combine(evidence), "evidence": evidence}
-    if len(looks) > 1:
+    if len(looks) > 1 or first_seed:
         result["plan"] = {"looks": list(looks), "level_per_look": sequential_level(tuple(looks)),
-                          "spending": "Bonferroni over the planned looks"}
+                          "spending": "Bonferroni over the planned looks" if len(looks) > 1 else "one look",
+                          "first_seed": first_seed}
     claims = list(study.clauses) or list(dict.fromkeys(rule.claim for rule in study.rules if rule.claim))
     if claims:
         result["claims"] = [{"claim": claim, "verdict": _combine(items), "evidence": items}
