@@ -25,7 +25,7 @@ STUDY = Study(
     profiles={
         "smoke": {"dataset": "synthetic", "width": 16, "epochs": 1, "seeds": 2,
                   "only": ({"optimizer": ["sgd", "adam"]},)},
-        "quick": {"dataset": "mnist_10k", "seeds": (6, 12)},
+        "quick": {"dataset": "mnist_10k", "seeds": (12, 24), "first_seed": 100},
         "paper": {"dataset": "mnist", "epochs": 10, "seeds": 5},
     },
     metrics=("test_accuracy", "best_dev_accuracy"),
@@ -49,5 +49,6 @@ STUDY = Study(
           "keras-tuner's Bayesian oracle, 8 trials on a tuning seed (not one of the reported seeds) scored by best dev accuracy, then the chosen "
           "rate is run on every seed; every other option is Keras's default (momentum and Nesterov: "
           "0.9). The margin of half a point is ours: the deck gives no number. The best-dev epoch's "
-          "weights are tested.",
+          "weights are tested."
+          " This page is a replication declared before its data (issue 30): the pilot, 12 seeds per point (seeds 0-11, trials of clean commit 271f804; declared as 6 then 12, but a fault since fixed ran all 12 as one look), left both clauses inconclusive; the plan here, 12 then 24 seeds per point on fresh seeds 100-123 that the pilot never used, was committed before any of its trials ran, and the pilot's trials are not pooled with it (its page is in git history, e.g. commit 9eb4f6d).",
 )
