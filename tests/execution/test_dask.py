@@ -1,8 +1,10 @@
 """Trials on a Dask cluster (``--workers N`` = ``--cluster local:N``, ``--cluster tcp://...``): a
 worker SIGKILLed mid-trial (Dask reruns its task once) in a run with the numbers of one process; a
 client SIGKILLed mid-search (its workers go with it, the rerun trains nothing twice and picks the
-stored best); the bounded waits. Three suite processes in all, on tiny synthetic data; at most one
-Dask worker per test; every process a test starts is killed at its end."""
+stored best); the bounded waits; issue 33's faults of the old chief/worker mode, gone: a ``dask
+worker`` without the client's plan (one ``dask scheduler`` for the module, the workers a test
+starts). Tiny synthetic data; at most one Dask worker per test; every process a test starts is
+killed at its end."""
 import json
 import os
 import re
@@ -208,3 +210,77 @@ def test_a_worker_that_differs_from_the_client_is_refused_with_the_difference_na
     assert tasks.difference(mine, {**mine, "backend": None}) == ""  # a worker without one takes the client's
     with pytest.raises(tasks.WrongWorker, match="differs from the client: keras"):
         tasks.train_task([], {}, {"fingerprint": {**mine, "keras": "0.0.1"}, "env": {}})
+
+
+# Issue 33's faults of the old chief/worker mode (its gRPC oracle and claim leases), on a scheduler
+# and `dask worker` processes started as a user would start them.
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory):
+    """A `dask scheduler` on localhost for the module (its lines to a file: they would fill a pipe)."""
+    log = tmp_path_factory.mktemp("scheduler") / "scheduler.log"
+    port = free_port()
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                    "--port", str(port), "--no-dashboard"], stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        yield f"tcp://127.0.0.1:{port}"
+    finally:
+        kill_tree(process.pid)
+        process.wait()
+
+
+@pytest.fixture
+def dask_worker(scheduler, tmp_path):
+    """``start(*options, env=...)``: a `dask worker` (its nanny and one single-threaded worker
+    process) on the module's scheduler, with no suite argument and no SUITE_* variable; all of
+    them killed at the test's end."""
+    started = []
+
+    def start(*options: str, env: dict | None = None) -> subprocess.Popen:
+        plain = {name: value for name, value in os.environ.items() if not name.startswith("SUITE_")}
+        with open(tmp_path / f"worker-{len(started)}.log", "w") as out:
+            process = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", scheduler, "--nthreads",
+                                        "1", "--no-dashboard", *options], stdout=out, stderr=subprocess.STDOUT,
+                                       env={**plain, **(env or {})}, start_new_session=True)
+        started.append(process)
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            kill_tree(process.pid)
+            process.wait()
+
+
+def test_a_worker_started_without_the_plan_trains_the_clients_plan(scheduler, dask_worker, tmp_path):
+    """Issue 33, fault 2 (the old chief and workers each built the plan from their own arguments: a
+    chief with --seeds 3 and workers with the default lost the seed-2 trials silently, "5 missing",
+    exit 0; a chief with --set epochs=3 and workers without exited 2, "no stored trials"). A `dask
+    worker` has no suite arguments at all: the client's --seeds 3 --set epochs=1 reach it with each
+    task, and every planned trial is stored once, trained there with the client's epochs and seeds."""
+    dask_worker()
+    plan = ["depth", "--profile", "smoke", "--seeds", "3", "--set", "epochs=1", "--set", "batch_size=100"]
+    code, out, err = finish(suite("run", plan, tmp_path, "--cluster", scheduler, "--wait-seconds", "60"))
+    assert code == 0, err[-3000:]
+    stored = records(tmp_path / "runs" / "depth" / "smoke" / "trials")
+    assert len(stored) == 15 and len(trained(err)) == 15, err  # 5 points x 3 seeds, each stored once
+    seeds: dict[str, list[int]] = {}
+    for record in stored.values():
+        assert record["worker"].startswith("dask-") and record["process"]["pid"] != os.getpid()
+        assert record["config"]["epochs"] == 1 and len(record["history"]) == 1, record["key"]
+        assert record["config"]["seed"] == record["seed"]
+        assert record["point"]["seed"] == record["seed"]
+        where = {name: value for name, value in record["point"].items() if name != "seed"}
+        seeds.setdefault(json.dumps(where, sort_keys=True), []).append(record["seed"])
+    assert len(seeds) == 5 and all(sorted(values) == [0, 1, 2] for values in seeds.values()), seeds
+    assert "0 failed, 0 missing" in out and not re.search(r"\b[1-9]\d* missing", out + err)
