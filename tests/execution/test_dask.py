@@ -2,9 +2,9 @@
 worker SIGKILLed mid-trial (Dask reruns its task once) in a run with the numbers of one process; a
 client SIGKILLed mid-search (its workers go with it, the rerun trains nothing twice and picks the
 stored best); the bounded waits; issue 33's faults of the old chief/worker mode, gone: a ``dask
-worker`` without the client's plan, one whose clock is off (one ``dask scheduler`` for the module,
-the workers a test starts). Tiny synthetic data; at most one Dask worker per test; every process a
-test starts is killed at its end."""
+worker`` without the client's plan, one whose clock is off, one paused mid-trial (one ``dask
+scheduler`` for the module, the workers a test starts). Tiny synthetic data; at most two Dask
+workers per test; every process a test starts is killed at its end."""
 import datetime
 import json
 import os
@@ -217,7 +217,8 @@ def test_a_worker_that_differs_from_the_client_is_refused_with_the_difference_na
 # and `dask worker` processes started as a user would start them.
 
 WATCHED = '''"""Dask worker preload (a test's fault): this worker's wall clock is SUITE_TEST_CLOCK_SHIFT_S seconds
-off (default 0), and each trial task it begins is appended to the file SUITE_TEST_BEGAN ("<pid> <key>").
+off (default 0); each trial task it begins, and ends, is appended to the file SUITE_TEST_BEGAN
+("<pid> <key>", then "<pid> <key> <its next state>").
 
 The shift: time.time and every alias of it loaded by then (Dask's own clock, distributed.metrics.time,
 its heartbeats and logs), and the suite's record stamps (datetime.now in
@@ -251,13 +252,13 @@ if SHIFT and not hasattr(time.time, "shift"):  # once, though a worker may impor
 
 class Watched(WorkerPlugin):
     def transition(self, key, start, finish, **kwargs):
-        if finish != "executing" or not str(key).startswith("suite-") or str(key).startswith("suite-warm"):
+        if "executing" not in (start, finish) or not str(key).startswith("suite-") or str(key).startswith("suite-warm"):
             return
         trials = sys.modules.get("suite.execution.trials")
         if SHIFT and trials is not None:
             trials.dt = types.SimpleNamespace(datetime=_Now, timezone=datetime.timezone)
         with open(os.environ["SUITE_TEST_BEGAN"], "a") as began:
-            began.write(f"{os.getpid()} {key}\\n")
+            began.write(f"{os.getpid()} {key}\\n" if finish == "executing" else f"{os.getpid()} {key} {finish}\\n")
 
 
 async def dask_setup(worker):
@@ -320,11 +321,10 @@ def watched(tmp_path: Path, shift: float = 0) -> tuple[list[str], dict, Path]:
     return ["--preload", str(preload)], {"SUITE_TEST_CLOCK_SHIFT_S": str(shift), "SUITE_TEST_BEGAN": str(began)}, began
 
 
-def begun(began: Path) -> list[tuple[int, str]]:
-    """(worker pid, Dask key) of each trial task begun, in order."""
-    if not began.exists():
-        return []
-    return [(int(pid), key) for pid, key in (line.split() for line in began.read_text().splitlines())]
+def begun(began: Path, ended: bool = False) -> list[tuple[int, str]]:
+    """(worker pid, Dask key) of each trial task begun (or ``ended``), in order."""
+    lines = [line.split() for line in began.read_text().splitlines()] if began.exists() else []
+    return [(int(line[0]), line[1]) for line in lines if len(line) == (3 if ended else 2)]
 
 
 def lost(err: str) -> list[str]:
@@ -400,3 +400,37 @@ def test_a_worker_whose_clock_is_ahead_dies_and_the_client_gives_up_in_time(sche
     lines = [line for line in err.splitlines() if line.strip()]
     assert lines[-1].startswith(f"suite: gave up: no Dask worker connected to {scheduler} for 5 s"), err
     assert len([line for line in lines if "gave up" in line]) == 1 and "Traceback" not in err
+
+
+def test_a_worker_paused_mid_trial_trains_nothing_twice(scheduler, dask_worker, tmp_path):
+    """Issue 33, fault 4 (a worker paused 6 s under a 2 s claim lease lost its claim: 4 trials
+    trained twice, unreported). Two `dask worker`s; the one that begins the first trial is
+    SIGSTOPped 0.5 s into it for 6 s, then SIGCONTed: every trial stored once, the paused one by
+    that worker, no task begun twice; a rerun by Dask would have been said in one line."""
+    options, env, began = watched(tmp_path)
+    dask_worker(*options, env=env)
+    dask_worker(*options, env=env)
+    client = suite("run", PLAN, tmp_path, "--cluster", scheduler, "--wait-seconds", "60")
+    deadline = time.time() + 180
+    while not begun(began):
+        assert client.poll() is None and time.time() < deadline, client.communicate()[1][-3000:]
+        time.sleep(0.1)
+    paused, key = begun(began)[0]
+    time.sleep(0.5)
+    os.kill(paused, signal.SIGSTOP)
+    try:
+        mid_trial = (paused, key) not in begun(began, ended=True)
+        time.sleep(6)
+    finally:
+        os.kill(paused, signal.SIGCONT)
+    code, out, err = finish(client)
+    assert code == 0, err[-3000:]
+    stored = records(tmp_path / "runs" / "depth" / "smoke" / "trials")
+    assert mid_trial, "its task had ended before the pause"
+    keys = [k for _, k in begun(began)]
+    twice = {k for k in keys if keys.count(k) > 1}
+    assert len(lost(err)) == len(twice)  # a rerun is said, once per rerun
+    assert not twice and len(stored) == 10 and len(trained(err)) == 10, err  # nothing trained twice
+    mine = [record for record in stored.values() if key.startswith(f"suite-{record['key']}-")]
+    assert [record["process"]["pid"] for record in mine] == [paused], key  # it went on after the pause
+    assert "0 failed, 0 missing" in out
