@@ -1,8 +1,11 @@
 """Trials on a Dask cluster (``--workers N`` = ``--cluster local:N``, ``--cluster tcp://...``): a
 worker SIGKILLed mid-trial (Dask reruns its task once) in a run with the numbers of one process; a
 client SIGKILLed mid-search (its workers go with it, the rerun trains nothing twice and picks the
-stored best); the bounded waits. Three suite processes in all, on tiny synthetic data; at most one
-Dask worker per test; every process a test starts is killed at its end."""
+stored best); the bounded waits; issue 33's faults of the old chief/worker mode, gone: a ``dask
+worker`` without the client's plan, one whose clock is off, one paused mid-trial (one ``dask
+scheduler`` for the module, the workers a test starts). Tiny synthetic data; at most two Dask
+workers per test; every process a test starts is killed at its end."""
+import datetime
 import json
 import os
 import re
@@ -208,3 +211,226 @@ def test_a_worker_that_differs_from_the_client_is_refused_with_the_difference_na
     assert tasks.difference(mine, {**mine, "backend": None}) == ""  # a worker without one takes the client's
     with pytest.raises(tasks.WrongWorker, match="differs from the client: keras"):
         tasks.train_task([], {}, {"fingerprint": {**mine, "keras": "0.0.1"}, "env": {}})
+
+
+# Issue 33's faults of the old chief/worker mode (its gRPC oracle and claim leases), on a scheduler
+# and `dask worker` processes started as a user would start them.
+
+WATCHED = '''"""Dask worker preload (a test's fault): this worker's wall clock is SUITE_TEST_CLOCK_SHIFT_S seconds
+off (default 0); each trial task it begins, and ends, is appended to the file SUITE_TEST_BEGAN
+("<pid> <key>", then "<pid> <key> <its next state>").
+
+The shift: time.time and every alias of it loaded by then (Dask's own clock, distributed.metrics.time,
+its heartbeats and logs), and the suite's record stamps (datetime.now in
+suite.execution.trials, which reads the system clock, not time.time: replaced there once the warm-up
+task has loaded it, before the first trial task)."""
+import datetime, os, sys, time, types
+from distributed import WorkerPlugin
+
+SHIFT = float(os.environ.get("SUITE_TEST_CLOCK_SHIFT_S", "0"))
+
+
+def _shifted(real=time.time):
+    return real() + SHIFT
+
+
+class _Now(datetime.datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return datetime.datetime.fromtimestamp(time.time(), tz)
+
+
+if SHIFT and not hasattr(time.time, "shift"):  # once, though a worker may import its preload twice
+    _shifted.shift = SHIFT
+    _real = time.time
+    for module in list(sys.modules.values()):
+        for name, value in list(getattr(module, "__dict__", {}).items()):
+            if value is _real and name != "_real":
+                setattr(module, name, _shifted)
+    time.time = _shifted
+
+
+class Watched(WorkerPlugin):
+    def transition(self, key, start, finish, **kwargs):
+        if "executing" not in (start, finish) or not str(key).startswith("suite-") or str(key).startswith("suite-warm"):
+            return
+        trials = sys.modules.get("suite.execution.trials")
+        if SHIFT and trials is not None:
+            trials.dt = types.SimpleNamespace(datetime=_Now, timezone=datetime.timezone)
+        with open(os.environ["SUITE_TEST_BEGAN"], "a") as began:
+            began.write(f"{os.getpid()} {key}\\n" if finish == "executing" else f"{os.getpid()} {key} {finish}\\n")
+
+
+async def dask_setup(worker):
+    await worker.plugin_add(plugin=Watched(), name="watched")
+'''
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory):
+    """A `dask scheduler` on localhost for the module (its lines to a file: they would fill a pipe)."""
+    log = tmp_path_factory.mktemp("scheduler") / "scheduler.log"
+    port = free_port()
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                    "--port", str(port), "--no-dashboard"], stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        yield f"tcp://127.0.0.1:{port}"
+    finally:
+        kill_tree(process.pid)
+        process.wait()
+
+
+@pytest.fixture
+def dask_worker(scheduler, tmp_path):
+    """``start(*options, env=...)``: a `dask worker` (its nanny and one single-threaded worker
+    process) on the module's scheduler, with no suite argument and no SUITE_* variable; all of
+    them killed at the test's end."""
+    started = []
+
+    def start(*options: str, env: dict | None = None) -> subprocess.Popen:
+        plain = {name: value for name, value in os.environ.items() if not name.startswith("SUITE_")}
+        with open(tmp_path / f"worker-{len(started)}.log", "w") as out:
+            process = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", scheduler, "--nthreads",
+                                        "1", "--no-dashboard", *options], stdout=out, stderr=subprocess.STDOUT,
+                                       env={**plain, **(env or {})}, start_new_session=True)
+        started.append(process)
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            kill_tree(process.pid)
+            process.wait()
+
+
+def watched(tmp_path: Path, shift: float = 0) -> tuple[list[str], dict, Path]:
+    """The options and environment of a `dask worker` that preloads WATCHED; the file of the trial
+    tasks it begins."""
+    preload = tmp_path / "watched.py"
+    preload.write_text(WATCHED)
+    began = tmp_path / "began"
+    return ["--preload", str(preload)], {"SUITE_TEST_CLOCK_SHIFT_S": str(shift), "SUITE_TEST_BEGAN": str(began)}, began
+
+
+def begun(began: Path, ended: bool = False) -> list[tuple[int, str]]:
+    """(worker pid, Dask key) of each trial task begun (or ``ended``), in order."""
+    lines = [line.split() for line in began.read_text().splitlines()] if began.exists() else []
+    return [(int(line[0]), line[1]) for line in lines if len(line) == (3 if ended else 2)]
+
+
+def lost(err: str) -> list[str]:
+    return [line for line in err.splitlines() if "its worker was lost mid-trial; Dask runs it again" in line]
+
+
+def test_a_worker_started_without_the_plan_trains_the_clients_plan(scheduler, dask_worker, tmp_path):
+    """Issue 33, fault 2 (the old chief and workers each built the plan from their own arguments: a
+    chief with --seeds 3 and workers with the default lost the seed-2 trials silently, "5 missing",
+    exit 0; a chief with --set epochs=3 and workers without exited 2, "no stored trials"). A `dask
+    worker` has no suite arguments at all: the client's --seeds 3 --set epochs=1 reach it with each
+    task, and every planned trial is stored once, trained there with the client's epochs and seeds."""
+    dask_worker()
+    plan = ["depth", "--profile", "smoke", "--seeds", "3", "--set", "epochs=1", "--set", "batch_size=100"]
+    code, out, err = finish(suite("run", plan, tmp_path, "--cluster", scheduler, "--wait-seconds", "60"))
+    assert code == 0, err[-3000:]
+    stored = records(tmp_path / "runs" / "depth" / "smoke" / "trials")
+    assert len(stored) == 15 and len(trained(err)) == 15, err  # 5 points x 3 seeds, each stored once
+    seeds: dict[str, list[int]] = {}
+    for record in stored.values():
+        assert record["worker"].startswith("dask-") and record["process"]["pid"] != os.getpid()
+        assert record["config"]["epochs"] == 1 and len(record["history"]) == 1, record["key"]
+        assert record["config"]["seed"] == record["seed"]
+        assert record["point"]["seed"] == record["seed"]
+        where = {name: value for name, value in record["point"].items() if name != "seed"}
+        seeds.setdefault(json.dumps(where, sort_keys=True), []).append(record["seed"])
+    assert len(seeds) == 5 and all(sorted(values) == [0, 1, 2] for values in seeds.values()), seeds
+    assert "0 failed, 0 missing" in out and not re.search(r"\b[1-9]\d* missing", out + err)
+
+
+@pytest.mark.parametrize("shift", [300, -150])
+def test_a_worker_whose_clock_is_off_trains_each_trial_once_in_time(scheduler, dask_worker, tmp_path, shift):
+    """Issue 33, fault 3 (the old claim leases compared clocks across hosts: one host 150 s behind,
+    lease 120 s, and 6 trials trained twice without a word; one 300 s ahead, and a dead worker's
+    claim kept the chief waiting 330 s against --wait-seconds 20). A `dask worker` whose clock is
+    ``shift`` s off (WATCHED: Dask's own clock too; Dask still runs with it): every trial trained
+    once, on it, well within ``shift`` s; its records carry its clock."""
+    options, env, began = watched(tmp_path, shift)
+    dask_worker(*options, env=env)
+    before = time.time()
+    code, out, err = finish(suite("run", PLAN, tmp_path, "--cluster", scheduler, "--wait-seconds", "60"))
+    took = time.time() - before
+    assert code == 0, err[-3000:]
+    assert took < 120, f"{took:.0f} s"  # nothing waits out the shift
+    stored = records(tmp_path / "runs" / "depth" / "smoke" / "trials")
+    tasks_begun = [key for _, key in begun(began)]
+    assert len(stored) == 10 and len(trained(err)) == 10 and not lost(err), err
+    assert tasks_begun and len(set(tasks_begun)) == len(tasks_begun)  # no task began twice: nothing trained twice
+    for record in stored.values():  # trained there, by the worker's clock
+        assert record["worker"].startswith("dask-")
+        stamp = datetime.datetime.fromisoformat(record["started_at"]).timestamp()
+        assert before + shift - 5 < stamp < time.time() + shift + 5, record["started_at"]
+    assert "0 failed, 0 missing" in out
+
+
+def test_a_worker_whose_clock_is_ahead_dies_and_the_client_gives_up_in_time(scheduler, dask_worker, tmp_path):
+    """Issue 33, fault 3 (a dead worker's claim, stamped by a clock 300 s ahead, kept the old chief
+    waiting 330 s against --wait-seconds 20). The only `dask worker`, its clock 300 s ahead, killed
+    (nanny and all) mid-trial: the client gives up within --wait-seconds, in one line, exit 3."""
+    options, env, began = watched(tmp_path, 300)
+    worker = dask_worker(*options, env=env)
+    client = suite("run", PLAN, tmp_path, "--cluster", scheduler, "--wait-seconds", "5")
+    deadline = time.time() + 180
+    while not begun(began):
+        assert client.poll() is None and time.time() < deadline, client.communicate()[1][-3000:]
+        time.sleep(0.1)
+    time.sleep(1)
+    kill_tree(worker.pid)
+    killed = time.monotonic()
+    code, _, err = finish(client, timeout=60)
+    waited = time.monotonic() - killed
+    assert code == 3 and waited < 5 + 10, (f"{waited:.0f} s", err[-3000:])
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines[-1].startswith(f"suite: gave up: no Dask worker connected to {scheduler} for 5 s"), err
+    assert len([line for line in lines if "gave up" in line]) == 1 and "Traceback" not in err
+
+
+def test_a_worker_paused_mid_trial_trains_nothing_twice(scheduler, dask_worker, tmp_path):
+    """Issue 33, fault 4 (a worker paused 6 s under a 2 s claim lease lost its claim: 4 trials
+    trained twice, unreported). Two `dask worker`s; the one that begins the first trial is
+    SIGSTOPped 0.5 s into it for 6 s, then SIGCONTed: every trial stored once, the paused one by
+    that worker, no task begun twice; a rerun by Dask would have been said in one line."""
+    options, env, began = watched(tmp_path)
+    dask_worker(*options, env=env)
+    dask_worker(*options, env=env)
+    client = suite("run", PLAN, tmp_path, "--cluster", scheduler, "--wait-seconds", "60")
+    deadline = time.time() + 180
+    while not begun(began):
+        assert client.poll() is None and time.time() < deadline, client.communicate()[1][-3000:]
+        time.sleep(0.1)
+    paused, key = begun(began)[0]
+    time.sleep(0.5)
+    os.kill(paused, signal.SIGSTOP)
+    try:
+        mid_trial = (paused, key) not in begun(began, ended=True)
+        time.sleep(6)
+    finally:
+        os.kill(paused, signal.SIGCONT)
+    code, out, err = finish(client)
+    assert code == 0, err[-3000:]
+    stored = records(tmp_path / "runs" / "depth" / "smoke" / "trials")
+    assert mid_trial, "its task had ended before the pause"
+    keys = [k for _, k in begun(began)]
+    twice = {k for k in keys if keys.count(k) > 1}
+    assert len(lost(err)) == len(twice)  # a rerun is said, once per rerun
+    assert not twice and len(stored) == 10 and len(trained(err)) == 10, err  # nothing trained twice
+    mine = [record for record in stored.values() if key.startswith(f"suite-{record['key']}-")]
+    assert [record["process"]["pid"] for record in mine] == [paused], key  # it went on after the pause
+    assert "0 failed, 0 missing" in out
