@@ -44,6 +44,11 @@ def rank(seed, first: int):
     return seed - first
 
 
+def span(low: int, high: int) -> str:
+    """'100-115', or '100' when ``low == high``: a run of seed values."""
+    return f"{low}" if low == high else f"{low}-{high}"
+
+
 def values_text(first: int, count: int) -> str:
     """'seeds 100-115' (the values of a plan's ``count`` seeds from ``first``), 'seed 100' for one."""
-    return f"seed {first}" if count == 1 else f"seeds {first}-{first + count - 1}"
+    return f"seed{'' if count == 1 else 's'} {span(first, first + count - 1)}"

@@ -20,6 +20,7 @@ from suite.analysis import search_bounds, verdicts
 from suite.reporting import check_lines
 from suite.analysis.study_frames import study_trials
 from suite.console import plural
+from suite.design import seed_plan
 from suite.reporting.figures import build as build_figures
 from suite.execution.sequential import seeds_spent
 from suite.store import provenance
@@ -131,7 +132,7 @@ def _seed_values(plan: Plan, records: list[dict]) -> str:
     seeds = sorted({record["seed"] for record in records})
     if not plan.first_seed or not seeds:
         return ""
-    return f" ({seeds[0]})" if len(seeds) == 1 else f" ({seeds[0]}-{seeds[-1]})"
+    return f" ({seed_plan.span(seeds[0], seeds[-1])})"
 
 
 def _changed_at(study) -> str | None:
