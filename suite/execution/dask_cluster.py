@@ -190,6 +190,10 @@ class Pool:
             except BaseException:
                 self.cluster.close()
                 raise
+            # The workers are spawned (they pin themselves): now keep every thread of this process
+            # (the scheduler's loop, and the thread pools XLA started with the backend) to share 0,
+            # the client's trainer's, so none of them runs on a worker's core.
+            pin(set(cpu_shares(self.local)[0]), every_thread=True)
             self.address, self.gpu = self.cluster.scheduler_address, bool(gpus)
         else:
             try:

@@ -434,3 +434,26 @@ def test_a_worker_paused_mid_trial_trains_nothing_twice(scheduler, dask_worker, 
     mine = [record for record in stored.values() if key.startswith(f"suite-{record['key']}-")]
     assert [record["process"]["pid"] for record in mine] == [paused], key  # it went on after the pause
     assert "0 failed, 0 missing" in out
+
+
+CLIENT_PINNED = '''
+import os, sys
+from suite.execution import dask_cluster
+if __name__ == "__main__":
+    share = set(dask_cluster.cpu_shares(2)[0])
+    with dask_cluster.connect("local:2", 60) as pool:
+        pool.ready()
+        threads = {int(t): os.sched_getaffinity(int(t)) for t in os.listdir("/proc/self/task")}
+        print(sum(cores <= share for cores in threads.values()), len(threads))
+'''
+
+
+def test_on_local_n_every_thread_of_the_client_keeps_to_its_own_share(tmp_path):
+    """The client trains on CPU share 0; its other threads (the scheduler's loop, the thread pools
+    XLA starts) were left on every core, where they ran on the Dask worker's share (cold --workers 2
+    was slower than the pre-Dask launcher)."""
+    script = tmp_path / "pinned.py"
+    script.write_text(CLIENT_PINNED)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    pinned, threads = map(int, out.stdout.split())
+    assert threads > 1 and pinned == threads, out.stderr[-2000:]
