@@ -276,3 +276,41 @@ def test_a_zero_one_outcome_all_one_is_on_its_edge_not_one_observation():
     rule = Rule("within", {"arm": "a"}, metric="escaped", bounds=(0.99, None), runs="finished", says="escapes")
     evidence = judges.within(rule, _two_sides([1.0] * 10, [0.0, 1.0], "escaped"))
     assert evidence["p_support"] == pytest.approx(2 ** -10)
+
+
+def _rank_frame(values_by_level: dict) -> pd.DataFrame:
+    rows = [{"level": level, "seed": seed, "status": "done", "test_accuracy": value}
+            for level, values in values_by_level.items() for seed, value in enumerate(values)]
+    return pd.DataFrame(rows)
+
+
+def test_an_increasing_rule_weaker_than_its_margin_is_refuted():
+    """A rise far weaker than the rule's rho > 0.5 refutes it (it used to stay inconclusive: the
+    judge could contradict only a significantly negative rho)."""
+    rng = np.random.default_rng(0)
+    frame_ = _rank_frame({level: rng.normal(0.5 + 0.002 * level, 0.05, 40) for level in range(4)})
+    rule = Rule("increasing", {}, metric="test_accuracy", margin=0.5, along=("level", (0, 1, 2, 3)))
+    result = verdicts.judge(rule, frame_)
+    assert result["rho"] < 0.3 and result["interval"][1] < 0.5
+    assert result["verdict"] == "not_supported", result
+
+
+def test_an_increasing_rule_is_supported_only_when_its_interval_clears_the_margin():
+    rule = Rule("increasing", {}, metric="test_accuracy", margin=0.5, along=("level", (0, 1, 2, 3)))
+    strong = verdicts.judge(rule, _rank_frame({level: [level + 0.1 * s for s in range(5)] for level in range(4)}))
+    assert strong["verdict"] == "supported" and strong["interval"][0] > 0.5 and strong["p_support"] > 0
+    # rho about 0.6 over 12 trials: above the margin, significantly above zero, not above the margin
+    noisy = verdicts.judge(rule, _rank_frame({0: [1, 4, 2], 1: [3, 2, 6], 2: [5, 7, 3], 3: [4, 8, 6]}))
+    assert 0.5 < noisy["rho"] < 0.75 and noisy["interval"][0] < 0.5 and noisy["verdict"] == "inconclusive"
+
+
+def test_rho_test_matches_fisher_z_with_bonett_wright_variance():
+    from suite.analysis.verdicts.judges import rho_test
+
+    p_above, p_below, low, high = rho_test(0.17, 96, 0.5)
+    se = math.sqrt((1 + 0.17 ** 2 / 2) / 93)
+    assert p_below == pytest.approx(stats.norm.cdf((math.atanh(0.17) - math.atanh(0.5)) / se))
+    assert p_above + p_below == pytest.approx(1)
+    assert (low, high) == pytest.approx((math.tanh(math.atanh(0.17) - 1.959964 * se),
+                                         math.tanh(math.atanh(0.17) + 1.959964 * se)), abs=1e-6)
+    assert rho_test(1.0, 5, 0.5)[0] > 0  # a perfect rank order over few trials: never p = 0

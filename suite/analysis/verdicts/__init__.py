@@ -60,8 +60,9 @@ RULES = {
                        "'within' (one-sample t-test on the metric's scale against each bound): mean(a) lies "
                        "inside the bounds"),
     "increasing": RuleKind(increasing, "one-directional",
-                           "'increasing' (one-directional Spearman rank test): the metric rises along the "
-                           "levels, with rho above the margin"),
+                           "'increasing' (one-directional Spearman rank correlation against the margin on "
+                           "Fisher's z scale, Bonett & Wright's variance): the metric rises along the levels "
+                           "with rho above the margin; a rho significantly below the margin refutes the rule"),
     "small_vs_gap": RuleKind(small_vs_gap, "equivalence",
                              "'small_vs_gap' (equivalence, two one-sided Welch contrasts): |mean(a) - mean(b)| "
                              "< margin x (mean(c) - mean(d))"),
