@@ -340,6 +340,7 @@ def connect(spec: str, wait_s: float):
     """A ``Pool`` on the cluster ``spec`` (``local:N`` or a scheduler address), connecting while the
     caller goes on; closed on exit (a local cluster's workers with it)."""
     _quiet()
+    tasks.keep_dask_off_the_global_random()  # this process trains too on local:N, beside Dask's event loop
     pool = Pool(spec, wait_s)
     try:
         yield pool
