@@ -170,8 +170,8 @@ def test_results_directories_are_named_by_the_selection(tmp_path):
     depth = STUDIES["depth"]
     root = tmp_path / "results"
     assert results_path(root, expand(depth, "quick"), None) == root / "depth"
-    own = STUDIES["input_scaling"].profiles["quick"]["seeds"]  # one look: --seeds of the same count is the profile's own
-    assert results_path(root, expand(STUDIES["input_scaling"], "quick", seeds=own), own) == root / "input_scaling"
+    own = STUDIES["hpo_algorithms"].profiles["quick"]["seeds"]  # one look: --seeds of the same count is the profile's own
+    assert results_path(root, expand(STUDIES["hpo_algorithms"], "quick", seeds=own), own) == root / "hpo_algorithms"
     # a sequential plan (looks) is never the same selection as a fixed count
     assert results_path(root, expand(depth, "quick", seeds=12), 12) == root / "depth" / "seeds=12"
     assert results_path(root, expand(depth, "quick", seeds=1, overrides={"epochs": 2}), 1) == \
