@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from suite.analysis.checks import FAIL, PASS, failed
+from suite.analysis.checks import FAIL, failed
 
 
 def _number(value: float) -> str:

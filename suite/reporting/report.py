@@ -27,7 +27,6 @@ from suite.store import provenance
 from suite.store.files import replaced_whole
 from suite.store.trial_store import atomic_write_text
 from suite.design.study import DEFAULTS, Plan, overlays
-from suite.errors import UserError
 
 
 DPI = 200  # PNGs sharp enough for a printed page; the SVG beside each is exact

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 
 from suite.analysis import frames as analysis
 from suite import console

@@ -1,6 +1,5 @@
 import dataclasses
 
-import pytest
 
 import suite.training.train
 from suite.design.plugins import all_studies

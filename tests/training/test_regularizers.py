@@ -15,7 +15,7 @@ from suite.training import models
 from suite.training import optim
 from suite.errors import UserError
 from suite.design.study import DEFAULTS, Rule
-from suite.training.train import build_model, model_arguments, train
+from suite.training.train import model_arguments, train
 from suite.analysis import verdicts
 
 PENALTIES = [({"l1": 1e-3}, keras.regularizers.L1), ({"weight_decay": 1e-3}, keras.regularizers.L2),
