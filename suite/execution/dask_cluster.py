@@ -149,6 +149,7 @@ class Pool:
         self.here = Here(cpu_shares(self.local)[0], 0 if self.gpus else None, self.done) if self.local else None
         self.client = self.cluster = None
         self.gpu = False
+        self.announced = False  # the first line said how many worker threads were accepted
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._connect, daemon=True, name="suite-dask-connect")
         if self.local != 1:  # local:1 is this process alone
@@ -218,6 +219,7 @@ class Pool:
         if not self.local:
             console.say(f"suite: Dask cluster at {self.address}: {self.slots} worker thread(s) accepted; "
                         f"dashboard {self.client.dashboard_link}")
+        self.announced = True
 
     def vet(self) -> None:
         """Compare every new worker's fingerprint with the client's; refuse (close) those that differ,
@@ -236,6 +238,9 @@ class Pool:
                 self.vetted.add(address)
         for address, wrong in refused.items():
             console.say(f"suite: refused Dask worker {address}: {wrong}")
+        if self.announced and not self.local:  # a worker that joined after the first line
+            for address in sorted(self.vetted & set(new)):
+                console.say(f"suite: Dask worker {address} joined: {self.slots} worker thread(s) accepted")
         if refused:
             self.client.retire_workers(list(refused), close_workers=True)
         if not self.vetted & workers:

@@ -213,6 +213,46 @@ def test_a_worker_that_differs_from_the_client_is_refused_with_the_difference_na
         tasks.train_task([], {}, {"fingerprint": {**mine, "keras": "0.0.1"}, "env": {}})
 
 
+
+class FakeClient:
+    """What Pool.vet asks of a Dask client: the workers, their fingerprints, their nthreads."""
+
+    def __init__(self, workers: dict):
+        self.workers = workers  # address -> fingerprint
+
+    def scheduler_info(self, n_workers=-1):
+        return {"workers": {address: {"nthreads": 1} for address in self.workers}}
+
+    def run(self, function, workers, on_error):
+        return {address: self.workers[address] for address in workers}
+
+    def retire_workers(self, addresses, close_workers):
+        for address in addresses:
+            self.workers.pop(address)
+
+    def submit(self, *args, **kwargs):
+        return None
+
+
+def test_a_worker_that_joins_a_running_cluster_is_announced(monkeypatch, capsys):
+    """The first line says how many worker threads were accepted; each worker vetted after it gets a
+    line of its own with the new count (the count used to stay at the first line's)."""
+    from suite.execution import dask_cluster
+
+    monkeypatch.setattr(dask_cluster.distributed, "fire_and_forget", lambda future: None)
+    pool = dask_cluster.Pool.__new__(dask_cluster.Pool)
+    mine = tasks.fingerprint()
+    pool.mine, pool.vetted, pool.local, pool.address, pool.announced = mine, set(), 0, "tcp://h:8786", False
+    pool.client = FakeClient({"tcp://a:1": mine})
+    pool.vet()
+    assert "joined" not in capsys.readouterr().err  # the first line is _start's
+    pool.announced = True
+    pool.client.workers.update({"tcp://b:2": mine, "tcp://c:3": {**mine, "keras": "0.0.1"}})
+    pool.vet()
+    err = capsys.readouterr().err
+    assert "suite: Dask worker tcp://b:2 joined: 2 worker thread(s) accepted" in err
+    assert "refused Dask worker tcp://c:3: keras" in err and "tcp://c:3 joined" not in err
+
 # Issue 33's faults of the old chief/worker mode (its gRPC oracle and claim leases), on a scheduler
 # and `dask worker` processes started as a user would start them.
 
