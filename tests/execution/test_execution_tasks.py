@@ -1,5 +1,6 @@
-"""suite.execution.tasks: what a Dask worker runs. Here: Dask's draws from Python's global generator,
-in another thread, no longer change a trial's initial weights."""
+"""suite.execution.tasks, what a Dask worker runs (named apart from tests/training/test_tasks.py:
+the test folders are not packages). Here: Dask's draws from Python's global generator, in another
+thread, no longer change a trial's initial weights."""
 import random
 import threading
 
