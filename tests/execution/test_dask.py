@@ -478,13 +478,13 @@ def test_a_worker_paused_mid_trial_trains_nothing_twice(scheduler, dask_worker, 
 
 CLIENT_PINNED = '''
 import os, sys
-from suite.execution import dask_cluster
+from suite.execution import cores, dask_cluster
 if __name__ == "__main__":
-    share = set(dask_cluster.cpu_shares(2)[0])
+    share = set(cores.cpu_shares(2)[0])
     with dask_cluster.connect("local:2", 60) as pool:
         pool.ready()
         threads = {int(t): os.sched_getaffinity(int(t)) for t in os.listdir("/proc/self/task")}
-        print(sum(cores <= share for cores in threads.values()), len(threads))
+        print(sum(allowed <= share for allowed in threads.values()), len(threads))
 '''
 
 
