@@ -87,6 +87,17 @@ def test_a_comparison_still_rising_is_budget_limited():
     assert result["verdict"] == "budget_limited" and result["claims"][0]["verdict"] == "budget_limited"
 
 
+def test_deterministic_gains_are_one_observation_each_never_p_0():
+    """Both sides gaining identically in every seed (deterministic arms): no Welch test and no
+    p = 0; the exact excess still marks the comparison budget-limited, and the note says why."""
+    rng = np.random.default_rng(2)
+    trials = frame(0.95 + 0.002 * rng.standard_normal(5), 0.90 + 0.002 * rng.standard_normal(5),
+                   gains={"b": 0.03})  # late_dev_gain: 0 in every seed of a, 0.03 in every seed of b
+    item = verdicts.judge(BETTER, trials)
+    assert item["verdict"] == "budget_limited" and item["would_be"] == "supported"
+    assert "one observation each: no test" in item["budget_note"] and "p = 0" not in item["budget_note"]
+
+
 def test_two_sides_rising_in_step_leave_their_comparison_standing():
     rng = np.random.default_rng(4)
     trials = frame(0.95 + 0.002 * rng.standard_normal(5), 0.90 + 0.002 * rng.standard_normal(5),

@@ -59,16 +59,27 @@ def _gains(trials: pd.DataFrame, side: dict, metric: str) -> np.ndarray:
     return _measured(trials, side, metric).late_dev_gain.dropna().to_numpy(dtype=float)
 
 
-def _gains_more(first: np.ndarray, second: np.ndarray) -> float:
-    """One-sided Welch p-value that ``first`` gains more than ``second`` over the last epochs, 1
-    when the mean excess is below ``MATERIAL_GAIN``."""
+def _gains_more(first: np.ndarray, second: np.ndarray) -> float | None:
+    """One-sided Welch p-value that ``first`` gains more than ``second`` over the last epochs; 1
+    when the mean excess is below ``MATERIAL_GAIN``; None when both sides are identical across
+    their seeds (one observation each: no test, and no p = 0 from a finite sample), their excess
+    then being exact: the gap is moving."""
     if len(first) < 2 or len(second) < 2 or np.mean(first) - np.mean(second) < MATERIAL_GAIN:
         return 1.0
     if np.std(first) == 0 and np.std(second) == 0:
-        return 0.0
+        return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return float(stats.ttest_ind(first, second, equal_var=False, alternative="greater").pvalue)
+
+
+def _moving(p: float | None) -> bool:
+    """Whether a gain test says the curve moves: significant, or exact (None: identical seeds)."""
+    return p is None or p < ALPHA
+
+
+def _p_text(p: float | None) -> str:
+    return "identical across seeds, one observation each: no test" if p is None else f"p = {p:.2g}"
 
 
 def assess(rule: Rule, trials: pd.DataFrame) -> dict | None:
@@ -100,12 +111,12 @@ def overturning(kind: str, verdict: str, difference: float | None, assessed: dic
               ("not_better", "supported"): ["a_gains"], ("not_better", "not_supported"): ["b_gains"],
               ("equivalent", "supported"): ["a_gains", "b_gains"],
               ("equivalent", "not_supported"): ["b_gains" if (difference or 0) > 0 else "a_gains"]}[(kind, verdict)]
-    moving = [name for name in threat if assessed[name] < ALPHA]
+    moving = [name for name in threat if _moving(assessed[name])]
     if not moving:
         return ""
     gains = f"a +{100 * (assessed['gain_a'] or 0):.2f}, b +{100 * (assessed['gain_b'] or 0):.2f} points over the last epochs"
-    return (f"side {moving[0][0]}'s dev curve is still gaining on the other's ({gains}; one-sided Welch "
-            f"p = {assessed[moving[0]]:.2g}), which could overturn this")
+    test = _p_text(assessed[moving[0]]).replace("p =", "one-sided Welch p =")
+    return f"side {moving[0][0]}'s dev curve is still gaining on the other's ({gains}; {test}), which could overturn this"
 
 
 def still_rising(rule: Rule, trials: pd.DataFrame) -> list[str]:
@@ -120,10 +131,11 @@ def still_rising(rule: Rule, trials: pd.DataFrame) -> list[str]:
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            p = float(stats.ttest_1samp(gains, 0.0, alternative="greater").pvalue) if np.std(gains) > 0 else 0.0
-        if p < ALPHA:
+            # every seed gaining the same: exact, one observation (no p = 0 from a finite sample)
+            p = float(stats.ttest_1samp(gains, 0.0, alternative="greater").pvalue) if np.std(gains) > 0 else None
+        if _moving(p):
             where = ", ".join(f"{key}={value}" for key, value in side.items())
-            rising.append(f"{where}: +{100 * np.mean(gains):.2f} over its last epochs (p = {p:.2g}, "
+            rising.append(f"{where}: +{100 * np.mean(gains):.2f} over its last epochs ({_p_text(p)}, "
                           f"{len(gains)} seeds)")
     return rising
 
