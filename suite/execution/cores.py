@@ -27,13 +27,17 @@ def gpu_count() -> int:
     return sum(line.startswith("GPU ") for line in out.stdout.splitlines())
 
 
-def pin(cores: set[int], gpu: int | None = None, every_thread: bool = True) -> None:
+def pin(cores: set[int], gpu: int | None = None, every_thread: bool = True, environment: bool = True) -> None:
     """Keep every thread of this process (or only the calling one) to ``cores``; the threads
     started later inherit it, and the thread pools JAX and TensorFlow start later get one thread
-    per core; ``gpu``: the GPU it sees (of several, allocated on demand)."""
+    per core; ``gpu``: the GPU it sees (of several, allocated on demand). ``environment=False``
+    where the backend has started already (the client of ``local:N``): the variables would not
+    take effect, and the trial records, which list them, would claim settings that were not."""
     for task in os.listdir("/proc/self/task") if every_thread else ["0"]:
         with contextlib.suppress(OSError):
             os.sched_setaffinity(int(task), cores)
+    if not environment:
+        return
     for name in THREAD_VARIABLES:
         os.environ.setdefault(name, str(len(cores)))
     os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")

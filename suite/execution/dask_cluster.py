@@ -25,6 +25,7 @@ from suite import console, interrupt
 from suite.errors import GaveUp, UserError
 from suite.execution import tasks
 from suite.execution.cores import cpu_shares, gpu_count, pin
+from suite.store import provenance
 
 POLL_S = 0.5
 RERUNS = 2  # a task whose worker dies is run again on another, this many times at most
@@ -59,8 +60,8 @@ class Here:
     first starts at once), kept to CPU share 0. N - 1 Dask workers and this process make the N
     trainers, with as many Keras start-ups as trainers (not N + 1)."""
 
-    def __init__(self, cores: list[int], gpu: int | None, done: queue.Queue):
-        self.cores, self.gpu, self.done, self.busy = set(cores), gpu, done, False
+    def __init__(self, cores: list[int], done: queue.Queue):
+        self.cores, self.done, self.busy = set(cores), done, False
         self.inbox: queue.Queue = queue.Queue()
         self.thread: threading.Thread | None = None
 
@@ -74,9 +75,9 @@ class Here:
         return task
 
     def _serve(self) -> None:
-        # this thread and those it starts (JAX's, at the first trial here), not the client's others;
-        # with the thread pools' sizes and GPU 0 of the round-robin (allocated on demand), as in a worker
-        pin(self.cores, self.gpu, every_thread=False)
+        # this thread and those it starts, not the client's others; no thread-pool sizes or GPU choice:
+        # the client's backend started before (they would not take effect, yet the records list them)
+        pin(self.cores, every_thread=False, environment=False)
         while True:
             task, function, args = self.inbox.get()
             try:
@@ -112,7 +113,7 @@ class Pool:
         self.done: queue.Queue = queue.Queue()  # finished tasks, Dask's and Here's
         self.local = int(spec.removeprefix("local:")) if spec.startswith("local:") else 0
         self.gpus = gpu_count() if self.local else 0
-        self.here = Here(cpu_shares(self.local)[0], 0 if self.gpus else None, self.done) if self.local else None
+        self.here = Here(cpu_shares(self.local)[0], self.done) if self.local else None
         self.client = self.cluster = None
         self.gpu = False
         self.announced = False  # the first line said how many worker threads were accepted
@@ -148,6 +149,7 @@ class Pool:
     def _start(self) -> None:
         if self.local:
             workers, gpus = self.local - 1, self.gpus
+            provenance.keep_settings()  # before the nannies set theirs here (this backend has started)
             self.cluster = distributed.LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                 dashboard_address=":0", silence_logs=logging.ERROR, resources={"GPU": 1} if gpus else None)
@@ -160,7 +162,7 @@ class Pool:
             # The workers are spawned (they pin themselves): now keep every thread of this process
             # (the scheduler's loop, and the thread pools XLA started with the backend) to share 0,
             # the client's trainer's, so none of them runs on a worker's core.
-            pin(set(cpu_shares(self.local)[0]), every_thread=True)
+            pin(set(cpu_shares(self.local)[0]), every_thread=True, environment=False)
             self.address, self.gpu = self.cluster.scheduler_address, bool(gpus)
         else:
             try:

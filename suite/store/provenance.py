@@ -10,6 +10,24 @@ from importlib import metadata
 from pathlib import Path
 
 PACKAGES = ("keras", "tensorflow", "keras-tuner", "jax", "jaxlib", "numpy", "pandas", "scikit-learn")
+SETTINGS = ("SUITE_DETERMINISTIC", "TF_DETERMINISTIC_OPS", "TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS",
+            "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "XLA_FLAGS", "CUDA_VISIBLE_DEVICES", "SUITE_CPUS",
+            "KERAS_BACKEND")  # the variables a trial record names
+_kept_settings: dict | None = None  # keep_settings(): the settings as this process's backend started
+
+
+def _settings() -> dict:
+    return {name: os.environ[name] for name in SETTINGS if name in os.environ}
+
+
+def keep_settings() -> None:
+    """Record, from now on, the settings as they are now rather than when a record is made: a
+    process whose backend has started (the client of ``local:N``) calls it before Dask's nannies
+    set OMP_NUM_THREADS & co. in its environment for the workers they spawn; there they would not
+    take effect, yet its trial records would list them."""
+    global _kept_settings  # one process, one backend start: the first call keeps
+    if _kept_settings is None:
+        _kept_settings = _settings()
 
 
 def _version(package: str) -> str | None:
@@ -79,9 +97,5 @@ def environment() -> dict:
         "cpus_used": len(os.sched_getaffinity(0)),
         "packages": {name: _version(name) for name in PACKAGES if _version(name)},
         "git_commit": git_commit(),
-        "env": {name: os.environ[name] for name in
-                ("SUITE_DETERMINISTIC", "TF_DETERMINISTIC_OPS", "TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS",
-                 "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "XLA_FLAGS", "CUDA_VISIBLE_DEVICES",
-                 "SUITE_CPUS", "KERAS_BACKEND")
-                if name in os.environ},
+        "env": _settings() if _kept_settings is None else dict(_kept_settings),
     }

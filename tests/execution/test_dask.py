@@ -479,12 +479,17 @@ def test_a_worker_paused_mid_trial_trains_nothing_twice(scheduler, dask_worker, 
 CLIENT_PINNED = '''
 import os, sys
 from suite.execution import cores, dask_cluster
+from suite.store import provenance
 if __name__ == "__main__":
     share = set(cores.cpu_shares(2)[0])
     with dask_cluster.connect("local:2", 60) as pool:
         pool.ready()
         threads = {int(t): os.sched_getaffinity(int(t)) for t in os.listdir("/proc/self/task")}
         print(sum(allowed <= share for allowed in threads.values()), len(threads))
+        pool.here.submit(int, ())  # the client's own trainer thread pins itself too
+        pool.here.done.get(timeout=30)
+        recorded = provenance.environment()["env"]  # what the client's trial records name
+        print(sorted(name for name in ("XLA_FLAGS", "OMP_NUM_THREADS", "CUDA_VISIBLE_DEVICES") if name in recorded))
 '''
 
 
@@ -494,6 +499,12 @@ def test_on_local_n_every_thread_of_the_client_keeps_to_its_own_share(tmp_path):
     was slower than the pre-Dask launcher)."""
     script = tmp_path / "pinned.py"
     script.write_text(CLIENT_PINNED)
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
-    pinned, threads = map(int, out.stdout.split())
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("XLA_FLAGS", "OMP_NUM_THREADS", "CUDA_VISIBLE_DEVICES")}
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env)
+    counts, variables = out.stdout.splitlines()[-2:]
+    pinned, threads = map(int, counts.split())
     assert threads > 1 and pinned == threads, out.stderr[-2000:]
+    # its backend had started: its records name no thread-pool or XLA settings set after that, ours
+    # or Dask's nannies' (they named XLA_FLAGS=--xla_cpu_multi_thread_eigen=false and OMP_NUM_THREADS=1)
+    assert variables == "[]", variables
