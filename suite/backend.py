@@ -32,8 +32,10 @@ def choose(requested: str = "auto", imported_wins: bool = False, flag: bool = Tr
                             f"choose one of {', '.join(BACKENDS[1:])} "
                             f"(e.g. {'--backend jax' if flag else 'KERAS_BACKEND=jax'})")
     if importlib.util.find_spec(requested) is None:
-        raise UserError(f"backend '{requested}' is not installed; pip install 'suite[jax]' "
-                        f"or use --backend tensorflow")
+        other = next(name for name in BACKENDS[1:] if name != requested)
+        instead = f"--backend {other}" if flag else f"KERAS_BACKEND={other}"
+        raise UserError(f"backend '{requested}' is not installed; pip install -e \".[{requested}]\" (from the "
+                        f"checkout) or use {instead}")
     os.environ["KERAS_BACKEND"] = requested
     if requested == "jax":
         # JAX's persistent compilation cache: a rerun, a resumed run and every parallel worker reuse

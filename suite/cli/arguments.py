@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 
+from suite import backend
 from suite.design import names
 from suite.errors import UserError
 
@@ -145,6 +146,9 @@ class ProfileHelp(argparse.HelpFormatter):
             return text
         from suite.design.plugins import all_studies  # deferred: loads pandas and scikit-learn (the studies)
 
+        # the help is printed while the arguments are parsed, before the command chooses the backend:
+        # a study module may import keras-tuner, so Keras, which would fall back to TensorFlow
+        backend.choose("auto", flag=False)
         groups: dict[tuple, list[str]] = {}
         for name, study in all_studies().items():
             groups.setdefault(tuple(study.profiles), []).append(name)

@@ -110,6 +110,39 @@ def test_the_jax_path_never_imports_tensorflow(tmp_path):
     assert (tmp_path / "m.keras").stat().st_size > 0
 
 
+# As on a machine with the README's `pip install -e ".[jax]"`: no TensorFlow to import.
+HIDE_TENSORFLOW = """import importlib.machinery as machinery
+_find = machinery.PathFinder.find_spec.__func__
+def _no_tensorflow(cls, name, path=None, target=None):
+    return None if name.split(".")[0] == "tensorflow" else _find(cls, name, path, target)
+machinery.PathFinder.find_spec = classmethod(_no_tensorflow)
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="the JAX backend is not installed")
+@pytest.mark.parametrize("command", ["run", "show"])
+def test_help_without_tensorflow_or_keras_backend_prints_the_help(command):
+    """A newcomer's `suite run --help` after the README's JAX install exited 2: the --profile help
+    loads every study before the command had chosen the backend, and Keras fell back to TensorFlow."""
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    code = HIDE_TENSORFLOW + f"import sys\nfrom suite.cli import main as cli\nsys.exit(cli.main([{command!r}, '--help']))\n"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0 and "every study has smoke, quick, paper" in " ".join(result.stdout.split()), \
+        result.stderr[-2000:]
+
+
+def test_a_missing_backend_names_its_own_install_and_the_other_backend(monkeypatch):
+    from suite import backend
+    from suite.errors import UserError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tensorflow" else real(name, *a))
+    with pytest.raises(UserError) as raised:
+        backend.choose("tensorflow")
+    assert str(raised.value) == ("backend 'tensorflow' is not installed; pip install -e \".[tensorflow]\" (from the "
+                                 "checkout) or use --backend jax")
+
+
 def test_profile_help_lists_each_studys_profiles(capsys):
     """The --profile help names the profiles the studies declare (issue 36), not a fixed list."""
     import pytest
