@@ -35,6 +35,10 @@ def test_an_inline_study_runs_and_gives_frames(tmp_path):
     loaded = suite.load(INLINE, profile="smoke", runs_dir=tmp_path / "runs")  # no training, nothing written
     assert loaded.page is None and sorted(r["key"] for r in loaded.records) == sorted(r["key"] for r in result.records)
     pd.testing.assert_frame_equal(loaded.trials, result.trials)
+    # another selection of the same profile (a newcomer's load without the run's overrides): the
+    # message said to run the study first, though the store held these trials
+    with pytest.raises(suite.UserError, match="holds 4 of other selections; give the same overrides"):
+        suite.load(INLINE, profile="smoke", overrides={"epochs": 1}, runs_dir=tmp_path / "runs")
 
 
 def test_refusals_raise_the_cli_line(tmp_path):

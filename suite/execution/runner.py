@@ -214,6 +214,12 @@ def _point_id(point: dict) -> tuple:
 def stored_records(plan: Plan, store: TrialStore) -> list[dict]:
     records = store.load_trials(plan.trials)  # a record whose point is not its trial's is damaged
     if not records:
+        others = len(list(store.trials_dir.glob("*.json")))
+        if others:  # another selection's (its --set, --seeds or --dataset): the key names the config
+            raise UserError(f"no stored trials of this selection of study '{plan.study.name}' (profile "
+                            f"{plan.profile}) in {store.root}, which holds {others} of other selections; give the "
+                            f"same overrides, seeds and dataset as the run that stored them")
         raise UserError(f"no stored trials for study '{plan.study.name}' (profile {plan.profile}) in "
-                        f"{store.root}; run `suite run {plan.study.name}` first")
+                        f"{store.root}; run `suite run {plan.study.name} --profile {plan.profile}` (with the "
+                        f"same runs directory) first")
     return records
