@@ -160,7 +160,9 @@ def _evidence_lines(evidence: list[dict]) -> list[str]:
         if item.get("power_note"):
             line += f"; {item['power_note']}"
         if item.get("seeds_at_look"):
-            line += f"; decided at look {item['look']} ({item['seeds_at_look']} seeds per point)"
+            at = {"supported": "decided", "not_supported": "decided", "budget_limited": "budget-limited"}.get(
+                item["verdict"], "still open")  # an open rule ran every look it was given: not "decided"
+            line += f"; {at} at look {item['look']} ({item['seeds_at_look']} seeds per point)"
         lines.append(line)
     return lines
 

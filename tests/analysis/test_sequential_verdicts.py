@@ -98,6 +98,16 @@ def test_deterministic_gains_are_one_observation_each_never_p_0():
     assert "one observation each: no test" in item["budget_note"] and "p = 0" not in item["budget_note"]
 
 
+def test_a_side_losing_ground_is_signed_once():
+    """A side whose dev accuracy fell over its last epochs read "a +-0.30" on the depth page."""
+    rng = np.random.default_rng(2)
+    trials = frame(0.95 + 0.002 * rng.standard_normal(5), 0.90 + 0.002 * rng.standard_normal(5),
+                   gains={"a": -0.003, "b": 0.03})
+    trials["late_dev_gain"] += 0.002 * rng.standard_normal(len(trials))
+    note = verdicts.judge(BETTER, trials)["budget_note"]
+    assert "(a -0." in note and ", b +2." in note and "+-" not in note, note
+
+
 def test_two_sides_rising_in_step_leave_their_comparison_standing():
     rng = np.random.default_rng(4)
     trials = frame(0.95 + 0.002 * rng.standard_normal(5), 0.90 + 0.002 * rng.standard_normal(5),

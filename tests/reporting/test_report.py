@@ -188,3 +188,15 @@ def test_the_plan_hash_tells_a_replication_from_its_pilot():
     before = repr((study.clauses, study.rules, study.axes, study.profiles.get(pilot.profile), pilot.looks,
                    sorted(pilot.overrides.items())))
     assert plan_hash(pilot) == hashlib.sha1(before.encode()).hexdigest()[:12]
+
+
+@pytest.mark.parametrize("verdict, said", [("supported", "decided at look 2"), ("not_supported", "decided at look 2"),
+                                           ("budget_limited", "budget-limited at look 2"),
+                                           ("inconclusive", "still open at look 2")])
+def test_an_evidence_line_says_decided_only_of_a_decided_rule(verdict, said):
+    """batch_size's page said "decided at look 2" of its two inconclusive rules."""
+    from suite.reporting.tables import verdict_lines
+
+    item = {"rule": "r", "verdict": verdict, "kind": "better", "detail": "d", "look": 2, "seeds_at_look": 12}
+    line = verdict_lines({"verdict": verdict, "evidence": [item], "rule": "how"})[2]
+    assert line.endswith(f"; {said} (12 seeds per point)"), line

@@ -114,7 +114,7 @@ def overturning(kind: str, verdict: str, difference: float | None, assessed: dic
     moving = [name for name in threat if _moving(assessed[name])]
     if not moving:
         return ""
-    gains = f"a +{100 * (assessed['gain_a'] or 0):.2f}, b +{100 * (assessed['gain_b'] or 0):.2f} points over the last epochs"
+    gains = f"a {100 * (assessed['gain_a'] or 0):+.2f}, b {100 * (assessed['gain_b'] or 0):+.2f} points over the last epochs"
     test = _p_text(assessed[moving[0]]).replace("p =", "one-sided Welch p =")
     return f"side {moving[0][0]}'s dev curve is still gaining on the other's ({gains}; {test}), which could overturn this"
 
@@ -135,7 +135,7 @@ def still_rising(rule: Rule, trials: pd.DataFrame) -> list[str]:
             p = float(stats.ttest_1samp(gains, 0.0, alternative="greater").pvalue) if np.std(gains) > 0 else None
         if _moving(p):
             where = ", ".join(f"{key}={value}" for key, value in side.items())
-            rising.append(f"{where}: +{100 * np.mean(gains):.2f} over its last epochs ({_p_text(p)}, "
+            rising.append(f"{where}: {100 * np.mean(gains):+.2f} over its last epochs ({_p_text(p)}, "
                           f"{len(gains)} seeds)")
     return rising
 
