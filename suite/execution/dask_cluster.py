@@ -221,14 +221,16 @@ class Pool:
                 allow_other_workers=False, key=f"suite-warm-{address}-{time.monotonic_ns()}"))
 
     def heard(self, event) -> None:
-        """A task began on a worker; a second beginning means its first worker was lost mid-trial."""
+        """A task began on a worker; a second beginning means its first worker was lost before the
+        client had the result: mid-trial, or finished with its result still on that worker (Dask
+        keeps a result where it was computed until it is fetched, and recomputes it when lost)."""
         message = event[1] if isinstance(event, tuple) else event
         keys = message.get("keys", [])
         first = keys[0] if keys else ""
         self.started[first] = self.started.get(first, 0) + 1
         if self.started[first] > 1:
-            console.say(f"suite: {self.labels.get(first, first)}: its worker was lost mid-trial; Dask runs it again "
-                        f"on {message.get('worker')} ({message.get('host')})")
+            console.say(f"suite: {self.labels.get(first, first)}: its worker was lost before its result reached this "
+                        f"client; Dask runs it again on {message.get('worker')} ({message.get('host')})")
 
     def submit(self, function, *args, key: str, label: str):
         """Run ``function(*args)`` here when this process's trainer is free, else as a Dask task."""
