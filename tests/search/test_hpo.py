@@ -59,3 +59,32 @@ def test_the_comparisons_chosen_plan_keeps_its_seed_plan(tmp_path, monkeypatch):
     chosen = hpo.run_comparison(plan, tmp_path / "runs", train=False)  # read back, nothing trained
     assert chosen.first_seed == 50 and chosen.looks == (2,)
     assert sorted({t.point["seed"] for t in chosen.trials}) == [50, 51]
+
+
+def _drawn(seed: int, tmp_path, n: int = 8) -> set[tuple]:
+    """The first ``n`` configurations keras-tuner's random oracle draws from oracle seed ``seed``
+    over hpo_algorithms' three hyperparameters."""
+    import contextlib
+    import io
+
+    import keras_tuner
+
+    space = keras_tuner.HyperParameters()
+    space.Float("learning_rate", 1e-3, 1.0, sampling="log")
+    space.Int("width", 8, 256, sampling="log")
+    space.Float("weight_decay", 1e-6, 1e-4, sampling="log")
+    oracle = keras_tuner.oracles.RandomSearchOracle(objective="val_accuracy", max_trials=n, seed=seed,
+                                                    hyperparameters=space)
+    oracle._set_project_dir(str(tmp_path / str(seed)), "p")
+    with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner prints each trial's values
+        return {tuple(oracle.create_trial(f"t{i}").hyperparameters.values.values()) for i in range(n)}
+
+
+def test_repetitions_draw_their_own_configurations(tmp_path):
+    """Oracle seeds r + 1 made repetitions 0 and 3 share 7 of their 8 configurations (keras-tuner
+    seeds each value with the oracle seed plus the values drawn before): not independent."""
+    assert len(_drawn(1, tmp_path) & _drawn(4, tmp_path)) == 7  # the old seeds, as keras-tuner draws them
+    seeds = [hpo.oracle_seed(r) for r in range(10)]
+    drawn = [_drawn(seed, tmp_path) for seed in seeds]
+    assert all(not a & b for i, a in enumerate(drawn) for b in drawn[i + 1:])
+    assert max(seeds) < 2 ** 32 and hpo.oracle_seed(42_000) < 2 ** 32
